@@ -1,0 +1,49 @@
+import { registerEnumType } from 'type-graphql';
+
+export enum Role {
+  ADMIN = 'ADMIN',
+  MANAGER = 'MANAGER',
+  SALES = 'SALES',
+  SUPPORT = 'SUPPORT',
+  READ_ONLY = 'READ_ONLY',
+}
+registerEnumType(Role, { name: 'Role', description: 'A member’s role in a workspace; see the permission matrix.' });
+
+/** What a role may do. The README's permission matrix is this table; a test checks each row. */
+export enum Permission {
+  READ = 'crm:read',
+  WRITE_ACCOUNTS = 'accounts:write',
+  WRITE_CONTACTS = 'contacts:write',
+  WRITE_DEALS = 'deals:write',
+  WRITE_TICKETS = 'tickets:write',
+  WRITE_ACTIVITIES = 'activities:write',
+  DELETE_RECORDS = 'records:delete',
+  MANAGE_PIPELINES = 'pipelines:manage',
+  MANAGE_MEMBERS = 'members:manage',
+}
+
+const ALL = Object.values(Permission);
+
+export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
+  [Role.ADMIN]: new Set(ALL),
+  [Role.MANAGER]: new Set(ALL.filter((p) => p !== Permission.MANAGE_MEMBERS)),
+  [Role.SALES]: new Set([
+    Permission.READ,
+    Permission.WRITE_ACCOUNTS,
+    Permission.WRITE_CONTACTS,
+    Permission.WRITE_DEALS,
+    Permission.WRITE_ACTIVITIES,
+  ]),
+  [Role.SUPPORT]: new Set([
+    Permission.READ,
+    Permission.WRITE_ACCOUNTS,
+    Permission.WRITE_CONTACTS,
+    Permission.WRITE_TICKETS,
+    Permission.WRITE_ACTIVITIES,
+  ]),
+  [Role.READ_ONLY]: new Set([Permission.READ]),
+};
+
+export function roleAllows(role: Role, permission: Permission): boolean {
+  return ROLE_PERMISSIONS[role].has(permission);
+}

@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import DataLoader from 'dataloader';
+import type { DataSource } from 'typeorm';
+import type { Config } from '../config/config';
+import type { Logger } from './logger';
+import { DbSession } from './db/session';
+import { Permission, Role, roleAllows } from './auth/roles';
+import { forbidden, unauthenticated } from './errors';
+
+/** Who is acting: a signed-in member of one workspace. */
+export interface Actor {
+  userId: string;
+  workspaceId: string;
+  role: Role;
+}
+
+/** Process-wide things a context is built from; created once at start. */
+export interface AppRuntime {
+  config: Config;
+  dataSource: DataSource;
+  logger: Logger;
+}
+
+/**
+ * Everything a request (or a job) carries: the actor and their workspace, the one database
+ * session whose transactions apply the tenant scope, and DataLoaders that live as long as it.
+ */
+export class RequestContext {
+  readonly db: DbSession;
+  private readonly loaderBag = new Map<string, DataLoader<unknown, unknown>>();
+
+  constructor(
+    readonly runtime: AppRuntime,
+    readonly actor: Actor | null,
+    readonly requestId: string = randomUUID(),
+    /** Why a credential that was sent is not accepted; reported when a protected field is asked for. */
+    readonly authProblem: string | null = null,
+  ) {
+    this.db = new DbSession(runtime.dataSource, {
+      workspaceId: actor?.workspaceId ?? null,
+      userId: actor?.userId ?? null,
+    });
+  }
+
+  /** The actor, or UNAUTHENTICATED. */
+  get member(): Actor {
+    if (!this.actor) throw unauthenticated(this.authProblem ?? undefined);
+    return this.actor;
+  }
+
+  get workspaceId(): string {
+    return this.member.workspaceId;
+  }
+
+  /** The one permission check; `@Authorized` and services both call it. */
+  require(permission: Permission): Actor {
+    const actor = this.member;
+    if (!roleAllows(actor.role, permission)) throw forbidden(`Role ${actor.role} may not ${permission}`);
+    return actor;
+  }
+
+  /** A per-request DataLoader, created on first use; the workspace is implied by the context. */
+  loader<K, V>(key: string, create: () => DataLoader<K, V>): DataLoader<K, V> {
+    let loader = this.loaderBag.get(key);
+    if (!loader) {
+      loader = create() as DataLoader<unknown, unknown>;
+      this.loaderBag.set(key, loader);
+    }
+    return loader as DataLoader<K, V>;
+  }
+
+  /** Forget cached rows after a write so later reads in this request see the change. */
+  clearLoaders(): void {
+    for (const loader of this.loaderBag.values()) loader.clearAll();
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+}

@@ -1,0 +1,95 @@
+import { QueryFailedError, type DataSource, type EntityManager, type QueryRunner } from 'typeorm';
+
+/** What row-level security sees: set per transaction with set_config(…, true). */
+export interface TenantScope {
+  workspaceId: string | null;
+  userId: string | null;
+  /** Lets an unauthenticated sign-in find a user by email, and nothing else. */
+  lookupEmail?: string | null;
+}
+
+/**
+ * The request's one connection. Reads share a lazily opened transaction; each write runs in a
+ * transaction of its own that commits before the write returns. Both set the tenant scope, so
+ * no query can run without it.
+ */
+export class DbSession {
+  private runner: QueryRunner | null = null;
+  private readTx: Promise<EntityManager> | null = null;
+  private writing = false;
+  private afterCommit: Array<() => void | Promise<void>> = [];
+
+  constructor(
+    private readonly dataSource: DataSource,
+    readonly scope: TenantScope,
+  ) {}
+
+  /** Runs reads in the request's transaction (or inside the write in progress). */
+  read<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    if (this.writing) return work(this.runner!.manager);
+    this.readTx ??= this.begin();
+    return this.readTx.then(work).catch(async (error: unknown) => {
+      // A failed statement aborts the transaction; start afresh rather than fail every later read.
+      if (error instanceof QueryFailedError) await this.endRead(true);
+      throw error;
+    });
+  }
+
+  /** Runs `work` in its own transaction: all of it commits, or none of it does. Nested calls join. */
+  async write<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    if (this.writing) return work(this.runner!.manager);
+    await this.endRead();
+    const em = await this.begin();
+    this.writing = true;
+    try {
+      const result = await work(em);
+      await this.runner!.commitTransaction();
+      await this.flushAfterCommit();
+      return result;
+    } catch (error) {
+      this.afterCommit = [];
+      if (this.runner!.isTransactionActive) await this.runner!.rollbackTransaction();
+      throw error;
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  /** Registers work that must happen only once the current write has committed. */
+  onCommit(hook: () => void | Promise<void>): void {
+    this.afterCommit.push(hook);
+  }
+
+  /** Ends the read transaction and returns the connection to the pool. Safe to call twice. */
+  async close(): Promise<void> {
+    await this.endRead();
+    const runner = this.runner;
+    this.runner = null;
+    if (runner) await runner.release();
+  }
+
+  private async begin(): Promise<EntityManager> {
+    this.runner ??= this.dataSource.createQueryRunner();
+    await this.runner.startTransaction();
+    await this.runner.query(
+      `SELECT set_config('app.workspace_id', $1, true), set_config('app.user_id', $2, true), set_config('app.lookup_email', $3, true)`,
+      [this.scope.workspaceId ?? '', this.scope.userId ?? '', this.scope.lookupEmail?.toLowerCase() ?? ''],
+    );
+    return this.runner.manager;
+  }
+
+  private async endRead(rollback = false): Promise<void> {
+    const pending = this.readTx;
+    this.readTx = null;
+    if (!pending) return;
+    await pending.catch(() => undefined);
+    if (!this.runner?.isTransactionActive) return;
+    await (rollback ? this.runner.rollbackTransaction() : this.runner.commitTransaction());
+  }
+
+  private async flushAfterCommit(): Promise<void> {
+    const hooks = this.afterCommit;
+    this.afterCommit = [];
+    for (const hook of hooks) await hook();
+  }
+}

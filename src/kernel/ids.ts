@@ -1,0 +1,54 @@
+import { badField } from './errors';
+
+/**
+ * Public ids are `<prefix>_<uuid hex>`: opaque to clients, globally unique, and they say their
+ * type, so `node(id)` can route and an id of the wrong type is refused as bad input.
+ */
+export const ID_PREFIXES = {
+  Workspace: 'wsp',
+  User: 'usr',
+  Member: 'mem',
+  Account: 'acc',
+  Contact: 'con',
+  Pipeline: 'pip',
+  Stage: 'stg',
+  Deal: 'deal',
+  Ticket: 'tkt',
+  Activity: 'act',
+} as const;
+
+export type NodeType = keyof typeof ID_PREFIXES;
+
+const TYPE_BY_PREFIX = new Map<string, NodeType>(
+  Object.entries(ID_PREFIXES).map(([type, prefix]) => [prefix, type as NodeType]),
+);
+const GLOBAL_ID = /^([a-z]+)_([0-9a-f]{32})$/;
+
+export function encodeId(type: NodeType, uuid: string): string {
+  return `${ID_PREFIXES[type]}_${uuid.replace(/-/g, '')}`;
+}
+
+export interface DecodedId {
+  type: NodeType;
+  uuid: string;
+}
+
+/** Returns null for anything that is not a well-formed id of a known type. */
+export function parseId(id: string): DecodedId | null {
+  const match = GLOBAL_ID.exec(id);
+  const type = match && TYPE_BY_PREFIX.get(match[1]);
+  if (!match || !type) return null;
+  const h = match[2];
+  return { type, uuid: `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}` };
+}
+
+/** Decodes an id that must be of `type`; a malformed or wrong-typed id is bad input on `field`. */
+export function decodeId(type: NodeType, id: string, field: string): string {
+  const decoded = parseId(id);
+  if (!decoded || decoded.type !== type) throw badField(field, `must be a ${type} id`);
+  return decoded.uuid;
+}
+
+export function decodeOptionalId(type: NodeType, id: string | null | undefined, field: string): string | null | undefined {
+  return id == null ? id : decodeId(type, id, field);
+}

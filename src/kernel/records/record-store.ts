@@ -1,0 +1,261 @@
+import DataLoader from 'dataloader';
+import type { ClassType } from 'type-graphql';
+import { In, type EntityManager, type SelectQueryBuilder } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import type { RequestContext } from '../context';
+import { badField, conflict, notFound } from '../errors';
+import type { NodeType } from '../ids';
+import { compileFilter, type FilterSpec } from '../filtering/compile-filter';
+import { Connection, PageInfo, type Edge } from '../pagination/connection';
+import { encodeCursor, planPage, type OrderColumn, type OrderTerm, type PagePlan } from '../pagination/keyset';
+import type { TenantRecord } from '../record';
+import { SqlParams, column } from '../sql';
+import type { ListArgs } from './list-args';
+
+const ALIAS = 't';
+
+/** What the store needs to know about one record type. */
+export interface RecordModel<E extends TenantRecord, F, O extends string> {
+  type: NodeType;
+  entity: ClassType<E>;
+  filter: FilterSpec<F>;
+  /** Order-field enum value → column. `id` is always appended as the tie-breaker. */
+  order: Record<O, OrderColumn>;
+  defaultOrder: { field: O; direction: 'ASC' | 'DESC' };
+  /** Columns matched by `search` (case-insensitive prefix of any of them). */
+  search: string[];
+}
+
+/** One list's scope below its parent, e.g. an account's contacts: `account_id = parent`. */
+export interface ParentScope {
+  column: string;
+  parentId: string;
+}
+
+/**
+ * Reads and writes for one tenant record type. All access goes through the context's session
+ * (tenant scope, transactions) and adds `workspace_id` explicitly, so indexes serve it.
+ */
+export class RecordStore<E extends TenantRecord, F, O extends string> {
+  constructor(readonly model: RecordModel<E, F, O>) {}
+
+  /** One record by id (trashed ones too), batched with every other lookup in the request. */
+  load(ctx: RequestContext, id: string | null | undefined): Promise<E | null> {
+    return id ? this.byId(ctx).load(id) : Promise.resolve(null);
+  }
+
+  async require(ctx: RequestContext, id: string): Promise<E> {
+    const record = await this.load(ctx, id);
+    if (!record) throw notFound(this.model.type);
+    return record;
+  }
+
+  /** A live (not trashed) record referenced from input field `field`, or bad input naming it. */
+  async requireReference(ctx: RequestContext, id: string, field: string): Promise<E> {
+    const record = await this.load(ctx, id);
+    if (!record || record.deletedAt) throw badField(field, `no ${this.model.type} with this id`);
+    return record;
+  }
+
+  private byId(ctx: RequestContext): DataLoader<string, E | null> {
+    return ctx.loader(`${this.model.type}:byId`, () =>
+      new DataLoader<string, E | null>(async (ids) => {
+        const rows = await ctx.db.read((em) =>
+          em.getRepository(this.model.entity).findBy({ id: In([...ids]), workspaceId: ctx.workspaceId } as never),
+        );
+        const byId = new Map(rows.map((row) => [row.id, row]));
+        return ids.map((id) => byId.get(id) ?? null);
+      }),
+    );
+  }
+
+  /** A page of records, keyset-paginated in a stable order. */
+  async list(ctx: RequestContext, args: ListArgs<F, O>): Promise<Connection<E>> {
+    const params = new SqlParams();
+    const order = this.orderTerms(args);
+    const plan = planPage(args, order, ALIAS, params);
+    const where = this.conditions(ctx, args, params);
+    const bounded = [...where, plan.afterCondition, plan.beforeCondition].filter((c): c is string => !!c);
+    const rows = await ctx.db.read((em) =>
+      this.ordered(this.select(em, bounded, params), plan.order).limit(plan.limit + 1).getMany(),
+    );
+    const exists = (condition: string | null) => () =>
+      condition ? ctx.db.read((em) => this.select(em, [...where, condition], params).getExists()) : false;
+    const count = () => ctx.db.read((em) => this.select(em, where, params).getCount());
+    return this.connection(ctx, rows, order, plan, exists(plan.outsideBefore), exists(plan.outsideAfter), count);
+  }
+
+  /**
+   * The same page for many parents at once (e.g. the newest contacts of every account on a
+   * page): one windowed query per request and argument set, however many parents there are.
+   */
+  listForParent(ctx: RequestContext, scope: ParentScope, args: ListArgs<F, O>): Promise<Connection<E>> {
+    const key = `${this.model.type}:by:${scope.column}:${JSON.stringify(args)}`;
+    const loader = ctx.loader(key, () =>
+      new DataLoader<string, Connection<E>>((parentIds) => this.listForParents(ctx, scope.column, [...parentIds], args)),
+    );
+    return loader.load(scope.parentId);
+  }
+
+  private async listForParents(ctx: RequestContext, parentColumn: string, parentIds: string[], args: ListArgs<F, O>) {
+    const params = new SqlParams();
+    const order = this.orderTerms(args);
+    const plan = planPage(args, order, ALIAS, params);
+    const where = this.conditions(ctx, args, params);
+    const parentCol = column(ALIAS, parentColumn);
+    const bounded = [...where, `${parentCol} = ANY(${params.add(parentIds)})`, plan.afterCondition, plan.beforeCondition];
+    const metadata = ctx.runtime.dataSource.getMetadata(this.model.entity);
+    const ranked =
+      `SELECT id FROM (SELECT ${column(ALIAS, 'id')}, row_number() OVER ` +
+      `(PARTITION BY ${parentCol} ORDER BY ${orderSql(plan.order)}) AS rn ` +
+      `FROM ${metadata.tablePath} ${ALIAS} WHERE ${bounded.filter(Boolean).join(' AND ')}) ranked ` +
+      `WHERE rn <= ${plan.limit + 1}`;
+    const rows = await ctx.db.read((em) =>
+      this.ordered(this.select(em, [`${column(ALIAS, 'id')} IN (${ranked})`], params), plan.order).getMany(),
+    );
+    const parentProperty = metadata.findColumnWithDatabaseName(parentColumn)!.propertyName;
+    const counter = this.parentCounter(ctx, parentColumn, where, params);
+    return parentIds.map((parentId) => {
+      const own = rows.filter((row) => (row as Record<string, unknown>)[parentProperty] === parentId);
+      const afterGiven = () => !!plan.afterCondition;
+      const beforeGiven = () => !!plan.beforeCondition;
+      return this.connection(ctx, own, order, plan, afterGiven, beforeGiven, () => counter.load(parentId));
+    });
+  }
+
+  private parentCounter(ctx: RequestContext, parentColumn: string, where: string[], params: SqlParams) {
+    return new DataLoader<string, number>(async (parentIds) => {
+      const parentCol = column(ALIAS, parentColumn);
+      const rows: Array<{ parent: string; count: string }> = await ctx.db.read((em) =>
+        this.select(em, [...where, `${parentCol} = ANY(${params.add([...parentIds])})`], params)
+          .select(parentCol, 'parent')
+          .addSelect('count(*)', 'count')
+          .groupBy(parentCol)
+          .getRawMany(),
+      );
+      const counts = new Map(rows.map((r) => [r.parent, Number(r.count)]));
+      return parentIds.map((id) => counts.get(id) ?? 0);
+    });
+  }
+
+  /** Inserts a record into the caller's write transaction and returns it as stored. */
+  async insert(ctx: RequestContext, em: EntityManager, values: QueryDeepPartialEntity<E>): Promise<E> {
+    const repository = em.getRepository(this.model.entity);
+    const result = await repository.insert({ ...values, workspaceId: ctx.workspaceId } as QueryDeepPartialEntity<E>);
+    ctx.clearLoaders();
+    return repository.findOneByOrFail({ id: result.identifiers[0].id } as never);
+  }
+
+  /**
+   * Changes a live record, raising its version. With `expectedVersion`, the row is only
+   * touched if nobody changed it since (checked in the UPDATE itself, so two concurrent writers
+   * cannot both win); otherwise CONFLICT with the current version.
+   */
+  async update(
+    ctx: RequestContext,
+    em: EntityManager,
+    id: string,
+    patch: QueryDeepPartialEntity<E>,
+    expectedVersion?: number | null,
+    state: 'live' | 'trashed' = 'live',
+  ): Promise<E> {
+    const qb = em
+      .createQueryBuilder()
+      .update(this.model.entity)
+      .set({ ...patch, version: () => 'version + 1', updatedAt: () => 'now()' } as QueryDeepPartialEntity<E>)
+      .where(`id = :id AND workspace_id = :workspaceId AND deleted_at IS ${state === 'live' ? '' : 'NOT '}NULL`, {
+        id,
+        workspaceId: ctx.workspaceId,
+      });
+    if (expectedVersion != null) qb.andWhere('version = :expectedVersion', { expectedVersion });
+    const result = await qb.execute();
+    ctx.clearLoaders();
+    const current = await em.getRepository(this.model.entity).findOneBy({ id, workspaceId: ctx.workspaceId } as never);
+    if (!current || (result.affected === 0 && (current.deletedAt === null) !== (state === 'live'))) {
+      throw notFound(this.model.type);
+    }
+    if (result.affected === 0) throw conflict(this.model.type, current.version);
+    return current;
+  }
+
+  /** Moves a record to the trash; `restore` brings it back. */
+  softDelete(ctx: RequestContext, em: EntityManager, id: string, expectedVersion?: number | null): Promise<E> {
+    return this.update(ctx, em, id, { deletedAt: () => 'now()' } as QueryDeepPartialEntity<E>, expectedVersion);
+  }
+
+  restore(ctx: RequestContext, em: EntityManager, id: string, expectedVersion?: number | null): Promise<E> {
+    return this.update(ctx, em, id, { deletedAt: null } as unknown as QueryDeepPartialEntity<E>, expectedVersion, 'trashed');
+  }
+
+  private select(em: EntityManager, conditions: string[], params: SqlParams): SelectQueryBuilder<E> {
+    const qb = em.getRepository(this.model.entity).createQueryBuilder(ALIAS);
+    if (conditions.length) qb.where(conditions.map((c) => `(${c})`).join(' AND '));
+    return qb.setParameters(params.values);
+  }
+
+  private conditions(ctx: RequestContext, args: ListArgs<F, O>, params: SqlParams): string[] {
+    const conditions = [`${column(ALIAS, 'workspace_id')} = ${params.add(ctx.workspaceId)}`];
+    if (!args.withDeleted) conditions.push(`${column(ALIAS, 'deleted_at')} IS NULL`);
+    const filter = compileFilter(args.filter, this.model.filter, ALIAS, params);
+    if (filter) conditions.push(filter);
+    const search = args.search?.trim().toLowerCase();
+    if (search) {
+      if (search.length > 200) throw badField('search', 'must be at most 200 characters');
+      if (this.model.search.length === 0) throw badField('search', `is not supported on ${this.model.type} lists`);
+      const pattern = params.add(`${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      conditions.push(this.model.search.map((col) => `lower(${column(ALIAS, col)}) LIKE ${pattern}`).join(' OR '));
+    }
+    return conditions;
+  }
+
+  private orderTerms(args: ListArgs<F, O>): OrderTerm[] {
+    const requested = args.orderBy?.length ? args.orderBy : [this.model.defaultOrder];
+    if (requested.length > 3) throw badField('orderBy', 'takes at most 3 fields');
+    const terms: OrderTerm[] = requested.map((o) => ({ key: o.field, direction: o.direction, ...this.model.order[o.field] }));
+    return [...terms, { key: 'id', column: 'id', direction: terms[terms.length - 1].direction }];
+  }
+
+  private ordered(qb: SelectQueryBuilder<E>, order: OrderTerm[]): SelectQueryBuilder<E> {
+    order.forEach((term, i) => qb[i === 0 ? 'orderBy' : 'addOrderBy'](column(ALIAS, term.column), term.direction));
+    return qb;
+  }
+
+  private connection(
+    ctx: RequestContext,
+    rows: E[],
+    order: OrderTerm[],
+    plan: PagePlan,
+    hasBefore: () => Promise<boolean> | boolean,
+    hasAfter: () => Promise<boolean> | boolean,
+    count: () => Promise<number>,
+  ): Connection<E> {
+    const more = rows.length > plan.limit;
+    const page = rows.slice(0, plan.limit);
+    if (plan.backward) page.reverse();
+    const metadata = ctx.runtime.dataSource.getMetadata(this.model.entity);
+    const properties = order.map((term) => metadata.findColumnWithDatabaseName(term.column)!.propertyName);
+    const cursorOf = (node: E) =>
+      encodeCursor(
+        order,
+        properties.map((property) => {
+          const value = (node as unknown as Record<string, unknown>)[property];
+          return value instanceof Date ? value.toISOString() : (value ?? null);
+        }),
+      );
+    const edges: Edge<E>[] = page.map((node) => ({ node, cursor: cursorOf(node) }));
+    const result = Object.create(Connection.prototype) as Connection<E>;
+    result.edges = edges;
+    result.countRows = count;
+    result.pageInfo = new PageInfo(
+      plan.backward ? hasAfter : () => more || hasAfter(),
+      plan.backward ? () => more || hasBefore() : hasBefore,
+      edges[0]?.cursor ?? null,
+      edges[edges.length - 1]?.cursor ?? null,
+    );
+    return result;
+  }
+}
+
+function orderSql(order: OrderTerm[]): string {
+  return order.map((t) => `${column(ALIAS, t.column)} ${t.direction}`).join(', ');
+}

@@ -1,0 +1,28 @@
+import type { RecordModel } from '../../kernel/records/record-store';
+import { Account } from './account.entity';
+import { AccountOrderField, type AccountFilter } from './account.inputs';
+
+export const accountModel: RecordModel<Account, AccountFilter, AccountOrderField> = {
+  type: 'Account',
+  entity: Account,
+  filter: {
+    name: { column: 'name', kind: 'string' },
+    domain: { column: 'domain', kind: 'string' },
+    industry: { column: 'industry', kind: 'string' },
+    city: { column: 'city', kind: 'string' },
+    country: { column: 'country', kind: 'string' },
+    employeeCount: { column: 'employee_count', kind: 'number' },
+    annualRevenue: { column: 'annual_revenue', kind: 'decimal' },
+    ownerId: { column: 'owner_id', kind: 'id', idType: 'User' },
+    createdAt: { column: 'created_at', kind: 'datetime' },
+    updatedAt: { column: 'updated_at', kind: 'datetime' },
+  },
+  order: {
+    NAME: { column: 'name' },
+    CREATED_AT: { column: 'created_at' },
+    UPDATED_AT: { column: 'updated_at' },
+    ANNUAL_REVENUE: { column: 'annual_revenue', nullable: true },
+  },
+  defaultOrder: { field: AccountOrderField.CREATED_AT, direction: 'DESC' },
+  search: ['name', 'domain'],
+};

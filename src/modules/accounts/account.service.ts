@@ -1,0 +1,49 @@
+import { registerNodeType } from '../../kernel/node-registry';
+import type { RequestContext } from '../../kernel/context';
+import type { Connection } from '../../kernel/pagination/connection';
+import { RecordStore } from '../../kernel/records/record-store';
+import type { ListArgs } from '../../kernel/records/list-args';
+import { membersService } from '../identity/members.service';
+import type { Account } from './account.entity';
+import type { AccountFilter, AccountInput, AccountOrderField, CreateAccountInput } from './account.inputs';
+import { accountModel } from './account.model';
+
+export const accounts = new RecordStore(accountModel);
+
+/** Input → columns: references decoded and checked, text trimmed, domains lower-cased. */
+async function toColumns(ctx: RequestContext, input: AccountInput): Promise<Partial<Account>> {
+  const { ownerId, ...fields } = input;
+  return {
+    ...fields,
+    name: fields.name?.trim(),
+    domain: fields.domain?.trim().toLowerCase() ?? fields.domain,
+    country: fields.country?.toUpperCase() ?? fields.country,
+    ownerId: await membersService.memberRef(ctx, ownerId, 'ownerId'),
+  };
+}
+
+export const accountService = {
+  load: (ctx: RequestContext, id: string | null | undefined) => accounts.load(ctx, id),
+
+  get: (ctx: RequestContext, id: string) => accounts.require(ctx, id),
+
+  list: (ctx: RequestContext, args: ListArgs<AccountFilter, AccountOrderField>): Promise<Connection<Account>> =>
+    accounts.list(ctx, args),
+
+  async create(ctx: RequestContext, input: CreateAccountInput): Promise<Account> {
+    const values = await toColumns(ctx, input);
+    return ctx.db.write((em) => accounts.insert(ctx, em, values));
+  },
+
+  async update(ctx: RequestContext, id: string, input: AccountInput, expectedVersion?: number | null): Promise<Account> {
+    const patch = await toColumns(ctx, input);
+    return ctx.db.write((em) => accounts.update(ctx, em, id, patch, expectedVersion));
+  },
+
+  delete: (ctx: RequestContext, id: string, expectedVersion?: number | null) =>
+    ctx.db.write((em) => accounts.softDelete(ctx, em, id, expectedVersion)),
+
+  restore: (ctx: RequestContext, id: string) => ctx.db.write((em) => accounts.restore(ctx, em, id)),
+};
+
+registerNodeType('Account', accountService.load);

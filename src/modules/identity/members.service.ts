@@ -1,0 +1,141 @@
+import DataLoader from 'dataloader';
+import { In, IsNull } from 'typeorm';
+import { hashPassword } from '../../kernel/auth/passwords';
+import { Role } from '../../kernel/auth/roles';
+import type { RequestContext } from '../../kernel/context';
+import { DbSession } from '../../kernel/db/session';
+import { appError, badField } from '../../kernel/errors';
+import { decodeOptionalId } from '../../kernel/ids';
+import type { Connection } from '../../kernel/pagination/connection';
+import { RecordStore } from '../../kernel/records/record-store';
+import type { ListArgs } from '../../kernel/records/list-args';
+import type { AddMemberInput } from './identity.inputs';
+import { Membership } from './membership.entity';
+import { RefreshToken } from './refresh-token.entity';
+import { User } from './user.entity';
+import { Workspace } from './workspace.entity';
+import { memberModel, type MemberFilter, type MemberOrderField } from './members.model';
+
+const members = new RecordStore(memberModel);
+
+function userLoader(ctx: RequestContext): DataLoader<string, User | null> {
+  return ctx.loader('User:byId', () =>
+    new DataLoader<string, User | null>(async (ids) => {
+      const rows = await ctx.db.read((em) => em.getRepository(User).findBy({ id: In([...ids]) }));
+      const byId = new Map(rows.map((u) => [u.id, u]));
+      return ids.map((id) => byId.get(id) ?? null);
+    }),
+  );
+}
+
+function membershipByUser(ctx: RequestContext): DataLoader<string, Membership | null> {
+  return ctx.loader('Member:byUser', () =>
+    new DataLoader<string, Membership | null>(async (userIds) => {
+      const rows = await ctx.db.read((em) =>
+        em.getRepository(Membership).findBy({ userId: In([...userIds]), workspaceId: ctx.workspaceId }),
+      );
+      const byUser = new Map(rows.map((m) => [m.userId, m]));
+      return userIds.map((id) => byUser.get(id) ?? null);
+    }),
+  );
+}
+
+/** Refuses a change that would leave the workspace without an active admin. */
+async function keepAnAdmin(ctx: RequestContext, member: Membership): Promise<void> {
+  if (member.role !== Role.ADMIN) return;
+  const admins = await ctx.db.read((em) =>
+    em.getRepository(Membership).countBy({ workspaceId: ctx.workspaceId, role: Role.ADMIN, deletedAt: IsNull() }),
+  );
+  if (admins <= 1) throw appError('CONFLICT', 'A workspace must keep at least one admin');
+}
+
+export const membersService = {
+  loadUser: (ctx: RequestContext, id: string | null | undefined): Promise<User | null> =>
+    id ? userLoader(ctx).load(id) : Promise.resolve(null),
+
+  /** The user's live membership in the current workspace, or null. */
+  async membershipOf(ctx: RequestContext, userId: string): Promise<Membership | null> {
+    const membership = await membershipByUser(ctx).load(userId);
+    return membership && !membership.deletedAt ? membership : null;
+  },
+
+  /**
+   * Decodes a user id from input (owners, assignees) that must name a live member of this
+   * workspace. Keeps undefined (not sent) and null (clear) as they are.
+   */
+  async memberRef(ctx: RequestContext, id: string | null | undefined, field: string): Promise<string | null | undefined> {
+    const userId = decodeOptionalId('User', id, field);
+    if (userId && !(await this.membershipOf(ctx, userId))) throw badField(field, 'no member of this workspace with this id');
+    return userId;
+  },
+
+  workspace: (ctx: RequestContext): Promise<Workspace> =>
+    ctx.db.read((em) => em.getRepository(Workspace).findOneByOrFail({ id: ctx.workspaceId })),
+
+  /** Workspaces the signed-in user belongs to. */
+  workspacesOfActor: (ctx: RequestContext): Promise<Workspace[]> =>
+    ctx.db.read((em) =>
+      em
+        .getRepository(Workspace)
+        .createQueryBuilder('w')
+        .innerJoin(Membership, 'm', 'm.workspace_id = w.id AND m.deleted_at IS NULL')
+        .where('m.user_id = :userId', { userId: ctx.member.userId })
+        .orderBy('w.created_at')
+        .getMany(),
+    ),
+
+  list: (ctx: RequestContext, args: ListArgs<MemberFilter, MemberOrderField>): Promise<Connection<Membership>> =>
+    members.list(ctx, args),
+
+  require: (ctx: RequestContext, id: string): Promise<Membership> => members.require(ctx, id),
+
+  /**
+   * Adds a user to the workspace: an existing user by email, or a new one (name and password
+   * then required). A removed member is brought back with the new role.
+   */
+  async add(ctx: RequestContext, input: AddMemberInput): Promise<Membership> {
+    const lookup = new DbSession(ctx.runtime.dataSource, { ...ctx.db.scope, lookupEmail: input.email });
+    try {
+      const membershipId = await lookup.write(async (em) => {
+        let user = await em.getRepository(User).createQueryBuilder('u').where('lower(u.email) = lower(:email)', { email: input.email }).getOne();
+        if (!user) {
+          if (!input.name) throw badField('name', 'is required for a new user');
+          if (!input.password) throw badField('password', 'is required for a new user');
+          const passwordHash = await hashPassword(input.password);
+          await em.getRepository(User).insert({ email: input.email.trim(), name: input.name.trim(), passwordHash });
+          user = await em.getRepository(User).findOneByOrFail({ email: input.email.trim() });
+        }
+        const seats = em.getRepository(Membership);
+        const seat = await seats.findOneBy({ workspaceId: ctx.workspaceId, userId: user.id });
+        if (seat && !seat.deletedAt) throw appError('CONFLICT', 'This user is already a member', { fields: [{ field: 'email', message: 'is already a member' }] });
+        if (seat) {
+          await seats.update({ id: seat.id }, { role: input.role, deletedAt: null, version: () => 'version + 1', updatedAt: () => 'now()' });
+          return seat.id;
+        }
+        const created = await seats.insert({ workspaceId: ctx.workspaceId, userId: user.id, role: input.role });
+        return created.identifiers[0].id as string;
+      });
+      ctx.clearLoaders();
+      return members.require(ctx, membershipId);
+    } finally {
+      await lookup.close();
+    }
+  },
+
+  async changeRole(ctx: RequestContext, id: string, role: Role, expectedVersion?: number | null): Promise<Membership> {
+    const member = await members.require(ctx, id);
+    if (role !== Role.ADMIN) await keepAnAdmin(ctx, member);
+    return ctx.db.write((em) => members.update(ctx, em, id, { role }, expectedVersion));
+  },
+
+  /** Removes a member: their seat goes to the trash and their refresh tokens stop working. */
+  async remove(ctx: RequestContext, id: string): Promise<Membership> {
+    const member = await members.require(ctx, id);
+    await keepAnAdmin(ctx, member);
+    return ctx.db.write(async (em) => {
+      const removed = await members.softDelete(ctx, em, id);
+      await em.getRepository(RefreshToken).update({ userId: member.userId, revokedAt: IsNull() }, { revokedAt: new Date() });
+      return removed;
+    });
+  },
+};

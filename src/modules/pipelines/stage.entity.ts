@@ -1,0 +1,30 @@
+import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Column, Entity } from 'typeorm';
+import { Node, TenantRecord } from '../../kernel/record';
+
+export enum StageKind {
+  OPEN = 'OPEN',
+  WON = 'WON',
+  LOST = 'LOST',
+}
+registerEnumType(StageKind, { name: 'StageKind', description: 'Whether deals in a stage are still open, won or lost.' });
+
+@Entity('stages')
+@ObjectType({ implements: Node })
+export class Stage extends TenantRecord {
+  readonly nodeType = 'Stage' as const;
+
+  @Column('uuid', { name: 'pipeline_id' }) pipelineId: string;
+
+  @Field() @Column() name: string;
+
+  @Field(() => Int, { description: 'Order within the pipeline, from 0.' })
+  @Column({ type: 'int' })
+  position: number;
+
+  @Field(() => Int, { description: 'Win probability in percent, used for the weighted forecast.' })
+  @Column({ type: 'int' })
+  probability: number;
+
+  @Field(() => StageKind) @Column({ type: 'varchar' }) kind: StageKind;
+}

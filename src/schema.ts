@@ -1,0 +1,37 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { buildSchema, type NonEmptyArray } from 'type-graphql';
+import { authChecker } from './kernel/auth/auth-checker';
+
+const RESOLVER_FILE = /\.resolver\.(ts|js)$/;
+
+/** Every class exported by a `modules/<domain>/*.resolver` file: a domain adds resolvers without a central list. */
+function moduleResolvers(): NonEmptyArray<Function> {
+  const dir = path.join(__dirname, 'modules');
+  const files = readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((file) => RESOLVER_FILE.test(file) && !file.endsWith('.d.ts'))
+    .sort();
+  const classes = files.flatMap((file) =>
+    Object.values(require(path.join(dir, file)) as Record<string, unknown>).filter(
+      (value): value is Function => typeof value === 'function' && /^\s*class\b/.test(value.toString()) && value.name.endsWith('Resolver'),
+    ),
+  );
+  if (classes.length === 0) throw new Error(`no resolvers found under ${dir}`);
+  return classes as NonEmptyArray<Function>;
+}
+
+/** The executable schema: one auth checker for every `@Authorized`, class-validator rules on. */
+export function buildCrmSchema(): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers: moduleResolvers(),
+    authChecker,
+    authMode: 'error',
+    validate: { forbidUnknownValues: false },
+  });
+}
+
+/** The committed SDL (`schema/schema.graphql`): sorted, so it diffs cleanly. */
+export function printCrmSchema(schema: GraphQLSchema): string {
+  return `${printSchema(lexicographicSortSchema(schema))}\n`;
+}

@@ -1,0 +1,19 @@
+import { verifyAccessToken } from '../kernel/auth/tokens';
+import { RequestContext, type AppRuntime } from '../kernel/context';
+
+/**
+ * Builds the request context from an `Authorization` header. A missing header means an
+ * anonymous caller; a bad one is remembered and answered UNAUTHENTICATED by any protected field.
+ */
+export function contextFromAuthorization(runtime: AppRuntime, header: string | undefined, requestId: string): RequestContext {
+  if (!header) return new RequestContext(runtime, null, requestId);
+  const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header.trim());
+  if (!match) return new RequestContext(runtime, null, requestId, 'Authorization header must be `Bearer <token>`');
+  const c = runtime.config;
+  const claims = verifyAccessToken(
+    { secret: c.JWT_SECRET, accessTtlSeconds: c.JWT_ACCESS_TTL_SECONDS, refreshTtlSeconds: c.JWT_REFRESH_TTL_SECONDS },
+    match[1],
+  );
+  if (!claims) return new RequestContext(runtime, null, requestId, 'Invalid or expired token');
+  return new RequestContext(runtime, { userId: claims.sub, workspaceId: claims.wsp, role: claims.role }, requestId);
+}

@@ -1,0 +1,44 @@
+import type { Server } from 'node:http';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import type { GraphQLSchema } from 'graphql';
+import type { RequestContext } from '../kernel/context';
+import { formatError, isInternal } from '../kernel/format-error';
+import type { Logger } from '../kernel/logger';
+import type { Metrics } from './metrics';
+
+/** Closes the request's database session and logs server-side failures with the request id. */
+function requestLifecycle(logger: Logger, metrics: Metrics): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ contextValue, errors, operationName }) {
+          for (const error of errors) {
+            const code = String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
+            if (code === 'INTERNAL_SERVER_ERROR' || !error.extensions?.code) {
+              logger.error({ requestId: contextValue.requestId, operationName, err: error.originalError ?? error }, 'request failed');
+            }
+          }
+        },
+        async willSendResponse({ contextValue, response }) {
+          await contextValue.close();
+          if (response.body.kind !== 'single') return;
+          for (const error of response.body.singleResult.errors ?? []) {
+            metrics.graphqlErrors.inc({ code: String(error.extensions?.code) });
+            if (isInternal(error)) (error.extensions as Record<string, unknown>).requestId = contextValue.requestId;
+          }
+        },
+      };
+    },
+  };
+}
+
+export function createApollo(schema: GraphQLSchema, httpServer: Server, logger: Logger, metrics: Metrics, exposeInternals: boolean) {
+  return new ApolloServer<RequestContext>({
+    schema,
+    formatError: (formatted, error) => formatError(formatted, error, exposeInternals),
+    includeStacktraceInErrorResponses: exposeInternals,
+    introspection: true,
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), requestLifecycle(logger, metrics)],
+  });
+}

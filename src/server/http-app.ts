@@ -1,0 +1,180 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { HeaderMap } from '@apollo/server';
+import type { GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { Redis } from 'ioredis';
+import type { AppRuntime, RequestContext } from '../kernel/context';
+import { contextFromAuthorization } from './authenticate';
+import { createApollo } from './graphql-server';
+import { createMetrics } from './metrics';
+
+const MAX_BODY_BYTES = 1024 * 1024;
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
+
+class PayloadTooLarge extends Error {}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new PayloadTooLarge());
+        req.destroy();
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+function badRequest(res: ServerResponse, status: number, message: string): void {
+  sendJson(res, status, { errors: [{ message, extensions: { code: 'BAD_USER_INPUT', fields: [{ field: 'body', message }] } }] });
+}
+
+export interface CrmServer {
+  httpServer: Server;
+  listen(port: number, host: string): Promise<number>;
+  /** Stops accepting, finishes in-flight requests, closes subscriptions. */
+  close(): Promise<void>;
+}
+
+/** Serves /graphql (HTTP and graphql-ws), /healthz, /readyz and /metrics from one node:http server. */
+export async function createCrmServer(runtime: AppRuntime & { redis: Redis }, schema: GraphQLSchema): Promise<CrmServer> {
+  const { logger } = runtime;
+  const metrics = createMetrics();
+  const httpServer = createServer();
+  const exposeInternals = runtime.config.NODE_ENV === 'development';
+  const apollo = createApollo(schema, httpServer, logger, metrics, exposeInternals);
+  await apollo.start();
+
+  async function ready(): Promise<Record<string, string>> {
+    const check = (p: Promise<unknown>) =>
+      Promise.race([p, new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000))]).then(
+        () => 'ok',
+        (error: Error) => `down: ${error.message}`,
+      );
+    const [postgres, redis] = await Promise.all([check(runtime.dataSource.query('SELECT 1')), check(runtime.redis.ping())]);
+    return { postgres, redis };
+  }
+
+  async function graphql(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<number> {
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    let body: unknown;
+    if (req.method === 'POST') {
+      const text = await readBody(req);
+      try {
+        body = text ? JSON.parse(text) : undefined;
+      } catch {
+        badRequest(res, 400, 'Request body is not valid JSON');
+        return 400;
+      }
+    }
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const result = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+      context: async () => contextFromAuthorization(runtime, req.headers.authorization, requestId),
+    });
+    const status = result.status ?? 200;
+    res.statusCode = status;
+    for (const [key, value] of result.headers) res.setHeader(key, value);
+    res.setHeader('x-request-id', requestId);
+    if (result.body.kind === 'complete') {
+      res.end(result.body.string);
+    } else {
+      for await (const chunk of result.body.asyncIterator) res.write(chunk);
+      res.end();
+    }
+    return status;
+  }
+
+  httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const started = process.hrtime.bigint();
+    const header = req.headers['x-request-id'];
+    const requestId = typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
+    const route = (req.url ?? '/').split('?')[0];
+    const finish = (status: number) =>
+      metrics.httpDuration.observe({ route: ['/graphql', '/healthz', '/readyz', '/metrics'].includes(route) ? route : 'other', status }, Number(process.hrtime.bigint() - started) / 1e9);
+    const handle = async (): Promise<number> => {
+      if (route === '/healthz') {
+        sendJson(res, 200, { status: 'ok' });
+        return 200;
+      }
+      if (route === '/readyz') {
+        const checks = await ready();
+        const ok = Object.values(checks).every((v) => v === 'ok');
+        sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'unavailable', checks });
+        return ok ? 200 : 503;
+      }
+      if (route === '/metrics') {
+        res.writeHead(200, { 'content-type': metrics.registry.contentType });
+        res.end(await metrics.registry.metrics());
+        return 200;
+      }
+      if (route === '/graphql') return graphql(req, res, requestId);
+      sendJson(res, 404, { error: 'Not found' });
+      return 404;
+    };
+    handle().then(finish, (error: unknown) => {
+      if (error instanceof PayloadTooLarge) {
+        badRequest(res, 413, `Request body exceeds ${MAX_BODY_BYTES} bytes`);
+        return finish(413);
+      }
+      logger.error({ err: error, requestId }, 'unhandled HTTP error');
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } }] });
+      else res.end();
+      finish(500);
+    });
+  });
+
+  // Subscriptions: graphql-ws on the same path, authenticated by `authorization` in connection_init.
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const socketContexts = new Map<string, RequestContext>();
+  const wsCleanup = useServer<{ authorization?: string }>(
+    {
+      schema,
+      onConnect: (ctx) => {
+        const auth = contextFromAuthorization(runtime, ctx.connectionParams?.authorization, randomUUID());
+        return auth.actor !== null;
+      },
+      context: (ctx, id) => {
+        const requestContext = contextFromAuthorization(runtime, ctx.connectionParams?.authorization, randomUUID());
+        socketContexts.set(id, requestContext);
+        return requestContext;
+      },
+      onComplete: async (_ctx, id) => {
+        await socketContexts.get(id)?.close();
+        socketContexts.delete(id);
+      },
+    },
+    wsServer,
+  );
+
+  return {
+    httpServer,
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => {
+          const address = httpServer.address();
+          resolve(typeof address === 'object' && address ? address.port : port);
+        });
+      }),
+    async close() {
+      await wsCleanup.dispose();
+      await apollo.stop();
+      if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,30 @@
+import { randomBytes } from 'node:crypto';
+import { dropDatabase, ensureRolesAndDatabase, migrate } from '../../src/kernel/db/provision';
+
+export const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const HOST = new URL(ADMIN_URL).host;
+const OWNER_ROLE = 'crm_test_owner';
+const APP_ROLE = 'crm_test_app';
+
+export const urlFor = (role: string, database: string) => `postgres://${role}@${HOST}/${database}`;
+
+export function ensureTestRoles(): Promise<void> {
+  return ensureRolesAndDatabase(ADMIN_URL, urlFor(OWNER_ROLE, 'postgres'), urlFor(APP_ROLE, 'postgres'));
+}
+
+export interface TestDatabase {
+  name: string;
+  ownerUrl: string;
+  appUrl: string;
+  drop(): Promise<void>;
+}
+
+/** A fresh, migrated database for one test file, with the same roles and grants as production. */
+export async function createTestDatabase(label: string): Promise<TestDatabase> {
+  const name = `crm_test_${label.replace(/\W/g, '_').slice(0, 30)}_${randomBytes(4).toString('hex')}`;
+  const ownerUrl = urlFor(OWNER_ROLE, name);
+  const appUrl = urlFor(APP_ROLE, name);
+  await ensureRolesAndDatabase(ADMIN_URL, ownerUrl, appUrl);
+  await migrate(ownerUrl, appUrl);
+  return { name, ownerUrl, appUrl, drop: () => dropDatabase(ADMIN_URL, name) };
+}
