@@ -1,0 +1,48 @@
+import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Column, Entity } from 'typeorm';
+import { Node, TenantRecord } from '../../kernel/record';
+
+export enum ActivityType {
+  CALL = 'CALL',
+  MEETING = 'MEETING',
+  EMAIL = 'EMAIL',
+  NOTE = 'NOTE',
+  TASK = 'TASK',
+}
+registerEnumType(ActivityType, { name: 'ActivityType' });
+
+/** An entry in the activity diary: a call, meeting, email, note or task, linked to the records it concerns. */
+@Entity('activities')
+@ObjectType({ implements: Node })
+export class Activity extends TenantRecord {
+  readonly nodeType = 'Activity' as const;
+
+  @Field(() => ActivityType) @Column({ type: 'varchar' }) type: ActivityType;
+  @Field() @Column() subject: string;
+  @Field(() => String, { nullable: true }) @Column({ type: 'text', nullable: true }) body: string | null;
+
+  @Field(() => Date, { nullable: true, description: 'When the call, meeting or email happened (or is scheduled).' })
+  @Column({ name: 'occurred_at', type: 'timestamptz', nullable: true })
+  occurredAt: Date | null;
+
+  @Field(() => Int, { nullable: true }) @Column({ name: 'duration_minutes', type: 'int', nullable: true }) durationMinutes: number | null;
+
+  @Field(() => Date, { nullable: true, description: 'Tasks only: when it is due.' })
+  @Column({ name: 'due_at', type: 'timestamptz', nullable: true })
+  dueAt: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'Tasks only: when it was completed.' })
+  @Column({ name: 'completed_at', type: 'timestamptz', nullable: true })
+  completedAt: Date | null;
+
+  @Column('uuid', { name: 'account_id', nullable: true }) accountId: string | null;
+  @Column('uuid', { name: 'contact_id', nullable: true }) contactId: string | null;
+  @Column('uuid', { name: 'deal_id', nullable: true }) dealId: string | null;
+  @Column('uuid', { name: 'ticket_id', nullable: true }) ticketId: string | null;
+  @Column('uuid', { name: 'owner_id', nullable: true }) ownerId: string | null;
+
+  @Field({ description: 'Tasks only: whether it is completed.' })
+  get done(): boolean {
+    return this.completedAt !== null;
+  }
+}

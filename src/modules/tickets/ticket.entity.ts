@@ -1,0 +1,53 @@
+import { Field, ObjectType, registerEnumType } from 'type-graphql';
+import { Column, Entity } from 'typeorm';
+import { Node, TenantRecord } from '../../kernel/record';
+
+export enum TicketStatus {
+  NEW = 'NEW',
+  OPEN = 'OPEN',
+  PENDING = 'PENDING',
+  RESOLVED = 'RESOLVED',
+  CLOSED = 'CLOSED',
+}
+registerEnumType(TicketStatus, { name: 'TicketStatus', description: 'PENDING: waiting on the customer.' });
+
+export enum TicketPriority {
+  LOW = 'LOW',
+  NORMAL = 'NORMAL',
+  HIGH = 'HIGH',
+  URGENT = 'URGENT',
+}
+registerEnumType(TicketPriority, { name: 'TicketPriority' });
+
+export enum TicketCategory {
+  QUESTION = 'QUESTION',
+  PROBLEM = 'PROBLEM',
+  COMPLAINT = 'COMPLAINT',
+  REQUEST = 'REQUEST',
+}
+registerEnumType(TicketCategory, { name: 'TicketCategory' });
+
+/** A service case: a question, problem, complaint or request from a customer. */
+@Entity('tickets')
+@ObjectType({ implements: Node })
+export class Ticket extends TenantRecord {
+  readonly nodeType = 'Ticket' as const;
+
+  @Field() @Column() subject: string;
+  @Field(() => String, { nullable: true }) @Column({ type: 'text', nullable: true }) description: string | null;
+
+  @Field(() => TicketStatus) @Column({ type: 'varchar' }) status: TicketStatus;
+  @Field(() => TicketPriority) @Column({ type: 'varchar' }) priority: TicketPriority;
+  @Field(() => TicketCategory) @Column({ type: 'varchar' }) category: TicketCategory;
+
+  @Column('uuid', { name: 'account_id', nullable: true }) accountId: string | null;
+  @Column('uuid', { name: 'contact_id', nullable: true }) contactId: string | null;
+  @Column('uuid', { name: 'assignee_id', nullable: true }) assigneeId: string | null;
+
+  @Field(() => Date, { nullable: true, description: 'First reply to the customer (call, email or meeting logged on the ticket, or leaving NEW).' })
+  @Column({ name: 'first_response_at', type: 'timestamptz', nullable: true })
+  firstResponseAt: Date | null;
+
+  @Field(() => Date, { nullable: true }) @Column({ name: 'resolved_at', type: 'timestamptz', nullable: true }) resolvedAt: Date | null;
+  @Field(() => Date, { nullable: true }) @Column({ name: 'closed_at', type: 'timestamptz', nullable: true }) closedAt: Date | null;
+}
