@@ -8,9 +8,12 @@ export function createRedis(url: string): Redis {
 
 /** Connects, or throws a message that says where Redis was expected and how to start it. */
 export async function connectRedis(redis: Redis, url: string): Promise<void> {
+  const swallow = () => undefined; // the failure is reported below, once, in words
+  redis.on('error', swallow);
   try {
     await redis.connect();
     await redis.ping();
+    redis.off('error', swallow);
   } catch {
     redis.disconnect();
     const { hostname, port } = new URL(url);

@@ -39,6 +39,8 @@ export function createApollo(schema: GraphQLSchema, httpServer: Server, logger: 
     formatError: (formatted, error) => formatError(formatted, error, exposeInternals),
     includeStacktraceInErrorResponses: exposeInternals,
     introspection: true,
+    // main.ts owns shutdown order (HTTP, then pools); Apollo's own signal handler would race it.
+    stopOnTerminationSignals: false,
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), requestLifecycle(logger, metrics)],
   });
 }

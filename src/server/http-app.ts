@@ -57,11 +57,20 @@ export async function createCrmServer(runtime: AppRuntime & { redis: Redis }, sc
   await apollo.start();
 
   async function ready(): Promise<Record<string, string>> {
-    const check = (p: Promise<unknown>) =>
-      Promise.race([p, new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000))]).then(
-        () => 'ok',
-        (error: Error) => `down: ${error.message}`,
-      );
+    const check = async (probe: Promise<unknown>): Promise<string> => {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('no answer within 2 s')), 2000);
+      });
+      try {
+        await Promise.race([probe, timeout]);
+        return 'ok';
+      } catch (error) {
+        return `down: ${(error as Error).message}`;
+      } finally {
+        clearTimeout(timer);
+      }
+    };
     const [postgres, redis] = await Promise.all([check(runtime.dataSource.query('SELECT 1')), check(runtime.redis.ping())]);
     return { postgres, redis };
   }
