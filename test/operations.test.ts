@@ -47,7 +47,8 @@ describe('operations endpoints', () => {
   test('malformed JSON and unknown routes get clear answers', async () => {
     const bad = await fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    const body = (await bad.json()) as { errors: Array<{ extensions: { code: string } }> };
+    expect(body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
     expect((await fetch(`${t.url}/nope`)).status).toBe(404);
   });
 
