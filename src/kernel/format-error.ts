@@ -64,10 +64,12 @@ function inputPathAt(source: string, offset: number): string | null {
 /** Names the field behind a graphql-js validation or coercion message. */
 function fieldOf(error: GraphQLError): string {
   const message = error.message;
+  // An unknown or missing input-object field is reported at its parent object; name the field itself.
+  const inner = /; Field "(?:\w+\.)?(\w+)" (?:is not defined by type|of required type)/.exec(message)?.[1];
   const atPath = /Variable "\$(\w+)" got invalid value .*? at "([^"]+)"/.exec(message);
-  if (atPath) return atPath[2].split('.').slice(1).join('.') || atPath[1];
+  if (atPath) return [atPath[2].split('.').slice(1).join('.'), inner].filter(Boolean).join('.') || atPath[1];
   const variable = /Variable "\$(\w+)"/.exec(message);
-  if (variable) return variable[1];
+  if (variable) return inner ?? variable[1];
   const required = /Field "\w+\.(\w+)" of required type/.exec(message) ?? /Argument "(\w+)" of required type/.exec(message);
   if (required) return required[1];
   const unknown = /Unknown argument "(\w+)"/.exec(message) ?? /Field "(\w+)" is not defined by type/.exec(message);

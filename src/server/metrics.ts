@@ -1,4 +1,5 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { StatementCounter } from '../kernel/db/data-source';
 
 /** Prometheus metrics of one server instance (its own registry, so tests can run several). */
 export function createMetrics() {
@@ -18,6 +19,15 @@ export function createMetrics() {
       help: 'GraphQL errors by code',
       labelNames: ['code'],
       registers: [registry],
+    }),
+    sqlStatements: new Counter({
+      name: 'crm_sql_statements_total',
+      help: 'SQL statements this process has sent to PostgreSQL (transaction control included)',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(StatementCounter.processTotal);
+      },
     }),
   };
 }

@@ -6,9 +6,12 @@ const ext = __filename.endsWith('.ts') ? 'ts' : 'js';
 
 /** Counts the SQL statements the process sends; the N+1 tests and the benchmark read it. */
 export class StatementCounter implements OrmLogger {
+  /** Every data source of the process together, for /metrics. */
+  static processTotal = 0;
   count = 0;
   logQuery(): void {
     this.count++;
+    StatementCounter.processTotal++;
   }
   logQueryError(): void {}
   logQuerySlow(): void {}

@@ -76,7 +76,8 @@ export async function migrate(ownerUrl: string, appUrl: string, log: (line: stri
       GRANT USAGE ON SCHEMA public TO ${app};
       GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${app};
       REVOKE ALL ON migrations FROM ${app};
-      GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${app};`);
+      GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${app};
+      GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO ${app};`);
     return applied.length;
   } finally {
     await dataSource.destroy();

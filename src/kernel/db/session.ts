@@ -69,7 +69,7 @@ export class DbSession {
   }
 
   private async begin(): Promise<EntityManager> {
-    this.runner ??= this.dataSource.createQueryRunner();
+    this.runner ??= serialized(this.dataSource.createQueryRunner());
     await this.runner.startTransaction();
     await this.runner.query(
       `SELECT set_config('app.workspace_id', $1, true), set_config('app.user_id', $2, true), set_config('app.lookup_email', $3, true)`,
@@ -92,4 +92,19 @@ export class DbSession {
     this.afterCommit = [];
     for (const hook of hooks) await hook();
   }
+}
+
+/**
+ * DataLoader batches of one request run concurrently on the request's one connection; pg only
+ * queues such statements with a deprecation warning (an error from pg 9). Chain them instead.
+ */
+function serialized(runner: QueryRunner): QueryRunner {
+  const query = runner.query.bind(runner) as (...args: unknown[]) => Promise<unknown>;
+  let tail: Promise<unknown> = Promise.resolve();
+  runner.query = ((...args: unknown[]) => {
+    const result = tail.then(() => query(...args));
+    tail = result.catch(() => undefined);
+    return result;
+  }) as QueryRunner['query'];
+  return runner;
 }

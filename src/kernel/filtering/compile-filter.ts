@@ -9,6 +9,8 @@ export interface FieldSpec {
   kind: FieldKind;
   /** For `id` fields: the type the ids must be of. */
   idType?: NodeType;
+  /** Filters a value derived from the column instead of the column, e.g. a done flag as `<completed_at> IS NOT NULL`. */
+  expression?: (columnSql: string) => string;
 }
 
 type Combinators = 'and' | 'or' | 'not';
@@ -51,7 +53,8 @@ export function compileFilter<F>(
       parts.push(`(${children.join(key === 'and' ? ' AND ' : ' OR ')})`);
     } else if (key === 'not') {
       const inner = compileFilter(value as F, spec, alias, params, `${path}.not`);
-      if (inner) parts.push(`NOT (${inner})`);
+      // Complement, not SQL's three-valued NOT: a row whose condition is NULL (e.g. no country) matches `not`.
+      if (inner) parts.push(`NOT COALESCE((${inner}), FALSE)`);
     } else {
       const field = (spec as Record<string, FieldSpec>)[key];
       parts.push(...compileField(field, value as Operators, alias, params, `${path}.${key}`));
@@ -61,7 +64,7 @@ export function compileFilter<F>(
 }
 
 function compileField(field: FieldSpec, ops: Operators, alias: string, params: SqlParams, path: string): string[] {
-  const col = column(alias, field.column);
+  const col = field.expression ? `(${field.expression(column(alias, field.column))})` : column(alias, field.column);
   const value = (op: string, raw: unknown): unknown =>
     field.kind === 'id' ? decodeId(field.idType!, raw as string, `${path}.${op}`) : raw;
   const list = (op: string, raw: unknown[]): unknown[] => raw.map((v, i) => value(`${op}[${i}]`, v));

@@ -26,6 +26,12 @@ export interface RecordModel<E extends TenantRecord, F, O extends string> {
   search: string[];
 }
 
+/** A fetched row with the values of its order keys, for its cursor. */
+interface KeyedRow<E> {
+  node: E;
+  keys: Array<string | null>;
+}
+
 /** One list's scope below its parent, e.g. an account's contacts: `account_id = parent`. */
 export interface ParentScope {
   column: string;
@@ -77,12 +83,12 @@ export class RecordStore<E extends TenantRecord, F, O extends string> {
     const where = this.conditions(ctx, args, params);
     const bounded = [...where, plan.afterCondition, plan.beforeCondition].filter((c): c is string => !!c);
     const rows = await ctx.db.read((em) =>
-      this.ordered(this.select(em, bounded, params), plan.order).limit(plan.limit + 1).getMany(),
+      this.withKeys(this.ordered(this.select(em, bounded, params), plan.order).limit(plan.limit + 1), order),
     );
     const exists = (condition: string | null) => () =>
       condition ? ctx.db.read((em) => this.select(em, [...where, condition], params).getExists()) : false;
     const count = () => ctx.db.read((em) => this.select(em, where, params).getCount());
-    return this.connection(ctx, rows, order, plan, exists(plan.outsideBefore), exists(plan.outsideAfter), count);
+    return this.connection(rows, order, plan, exists(plan.outsideAfter), exists(plan.outsideBefore), count);
   }
 
   /**
@@ -111,15 +117,15 @@ export class RecordStore<E extends TenantRecord, F, O extends string> {
       `FROM ${metadata.tablePath} ${ALIAS} WHERE ${bounded.filter(Boolean).join(' AND ')}) ranked ` +
       `WHERE rn <= ${plan.limit + 1}`;
     const rows = await ctx.db.read((em) =>
-      this.ordered(this.select(em, [`${column(ALIAS, 'id')} IN (${ranked})`], params), plan.order).getMany(),
+      this.withKeys(this.ordered(this.select(em, [`${column(ALIAS, 'id')} IN (${ranked})`], params), plan.order), order),
     );
     const parentProperty = metadata.findColumnWithDatabaseName(parentColumn)!.propertyName;
     const counter = this.parentCounter(ctx, parentColumn, where, params);
     return parentIds.map((parentId) => {
-      const own = rows.filter((row) => (row as Record<string, unknown>)[parentProperty] === parentId);
+      const own = rows.filter((row) => (row.node as Record<string, unknown>)[parentProperty] === parentId);
       const afterGiven = () => !!plan.afterCondition;
       const beforeGiven = () => !!plan.beforeCondition;
-      return this.connection(ctx, own, order, plan, afterGiven, beforeGiven, () => counter.load(parentId));
+      return this.connection(own, order, plan, afterGiven, beforeGiven, () => counter.load(parentId));
     });
   }
 
@@ -220,9 +226,20 @@ export class RecordStore<E extends TenantRecord, F, O extends string> {
     return qb;
   }
 
+  /**
+   * Runs a page query and reads each row's order keys as text beside it: a cursor must carry
+   * PostgreSQL's exact values (timestamps have microseconds, a JS Date only milliseconds).
+   */
+  private async withKeys(qb: SelectQueryBuilder<E>, order: OrderTerm[]): Promise<Array<KeyedRow<E>>> {
+    order.forEach((term, i) => qb.addSelect(`${column(ALIAS, term.column)}::text`, `key_${i}`));
+    const { entities, raw } = await qb.getRawAndEntities<Record<string, string | null>>();
+    // The last key is always the id, so it pairs each entity with its keys.
+    const keysById = new Map(raw.map((row) => [row[`key_${order.length - 1}`], order.map((_, i) => row[`key_${i}`])]));
+    return entities.map((node) => ({ node, keys: keysById.get(node.id)! }));
+  }
+
   private connection(
-    ctx: RequestContext,
-    rows: E[],
+    rows: Array<KeyedRow<E>>,
     order: OrderTerm[],
     plan: PagePlan,
     hasBefore: () => Promise<boolean> | boolean,
@@ -232,17 +249,7 @@ export class RecordStore<E extends TenantRecord, F, O extends string> {
     const more = rows.length > plan.limit;
     const page = rows.slice(0, plan.limit);
     if (plan.backward) page.reverse();
-    const metadata = ctx.runtime.dataSource.getMetadata(this.model.entity);
-    const properties = order.map((term) => metadata.findColumnWithDatabaseName(term.column)!.propertyName);
-    const cursorOf = (node: E) =>
-      encodeCursor(
-        order,
-        properties.map((property) => {
-          const value = (node as unknown as Record<string, unknown>)[property];
-          return value instanceof Date ? value.toISOString() : (value ?? null);
-        }),
-      );
-    const edges: Edge<E>[] = page.map((node) => ({ node, cursor: cursorOf(node) }));
+    const edges: Edge<E>[] = page.map((row) => ({ node: row.node, cursor: encodeCursor(order, row.keys) }));
     const result = Object.create(Connection.prototype) as Connection<E>;
     result.edges = edges;
     result.countRows = count;

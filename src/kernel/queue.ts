@@ -1,0 +1,29 @@
+import type { RedisOptions } from 'bullmq';
+
+/**
+ * Every queue, every job it carries and that job's payload, in one place: producers and the
+ * worker process agree on names and shapes through these types.
+ */
+export interface JobPayloads {
+  maintenance: {
+    /** Deletes refresh tokens dead for over a day, in all workspaces; needs no input. */
+    'purge-refresh-tokens': Record<string, never>;
+  };
+}
+
+export type QueueName = keyof JobPayloads;
+export type JobName<Q extends QueueName> = keyof JobPayloads[Q] & string;
+export type JobPayload<Q extends QueueName, N extends JobName<Q>> = JobPayloads[Q][N];
+
+/** Namespaces the queues' Redis keys, so the CRM can share a Redis with other applications. */
+export const QUEUE_PREFIX = 'crm';
+
+/** For Workers: their blocking commands must outlast a Redis restart, so requests never give up. */
+export function workerConnection(redisUrl: string): RedisOptions {
+  return { url: redisUrl, maxRetriesPerRequest: null };
+}
+
+/** For producers: fail fast, so the caller sees an outage instead of waiting on it. */
+export function producerConnection(redisUrl: string): RedisOptions {
+  return { url: redisUrl, enableOfflineQueue: false, maxRetriesPerRequest: 1 };
+}
