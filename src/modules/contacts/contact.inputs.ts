@@ -1,0 +1,71 @@
+import { ArgsType, Field, ID, InputType, registerEnumType } from 'type-graphql';
+import { IsISO31661Alpha2, Length, Matches, MaxLength, ValidateBy, isEmail } from 'class-validator';
+import { DateTimeFilter, IDFilter, StringFilter } from '../../kernel/filtering/filter-inputs';
+import { PageArgs } from '../../kernel/pagination/connection';
+import { orderInputType, type OrderInput } from '../../kernel/records/list-args';
+import { IfPresent, IfSet, NotBlank } from '../../kernel/validation';
+import type { Contact } from './contact.entity';
+
+/** An email address; surrounding spaces (as pasted) are allowed here because the service trims them. */
+const IsEmailAddress = (): PropertyDecorator =>
+  ValidateBy({
+    name: 'isEmailAddress',
+    validator: {
+      validate: (value) => typeof value === 'string' && isEmail(value.trim()),
+      defaultMessage: () => 'email must be an email address such as ada@example.com',
+    },
+  });
+
+@InputType({ description: 'Fields of a contact; on update, omitted fields stay as they are and null clears.' })
+export class ContactInput implements Partial<Omit<Contact, 'accountId' | 'ownerId'>> {
+  @Field(() => String, { nullable: true }) @IfSet() @Length(1, 100) @NotBlank() firstName?: string | null;
+  @Field({ nullable: true }) @IfPresent() @Length(1, 100) @NotBlank() lastName?: string;
+  @Field(() => String, { nullable: true, description: 'Unique among the live contacts of the workspace (ignoring case).' })
+  @IfSet() @MaxLength(320) @IsEmailAddress()
+  email?: string | null;
+  @Field(() => String, { nullable: true }) @IfSet() @MaxLength(50) @Matches(/^[+0-9 ()./-]+$/, { message: 'phone must contain only digits, spaces and + ( ) . / -' }) phone?: string | null;
+  @Field(() => String, { nullable: true }) @IfSet() @MaxLength(150) jobTitle?: string | null;
+  @Field(() => String, { nullable: true }) @IfSet() @MaxLength(100) city?: string | null;
+  @Field(() => String, { nullable: true }) @IfSet() @IsISO31661Alpha2({ message: 'country must be an ISO 3166-1 alpha-2 code such as DE' }) country?: string | null;
+  @Field(() => ID, { nullable: true, description: 'A live account of this workspace the contact works for.' }) accountId?: string | null;
+  @Field(() => ID, { nullable: true, description: 'A user who is a member of this workspace.' }) ownerId?: string | null;
+}
+
+@InputType()
+export class CreateContactInput extends ContactInput {
+  @Field() @Length(1, 100) @NotBlank() declare lastName: string;
+}
+
+@InputType()
+export class ContactFilter {
+  @Field(() => StringFilter, { nullable: true }) firstName?: StringFilter;
+  @Field(() => StringFilter, { nullable: true }) lastName?: StringFilter;
+  @Field(() => StringFilter, { nullable: true }) email?: StringFilter;
+  @Field(() => StringFilter, { nullable: true }) jobTitle?: StringFilter;
+  @Field(() => StringFilter, { nullable: true }) city?: StringFilter;
+  @Field(() => StringFilter, { nullable: true }) country?: StringFilter;
+  @Field(() => IDFilter, { nullable: true }) accountId?: IDFilter;
+  @Field(() => IDFilter, { nullable: true }) ownerId?: IDFilter;
+  @Field(() => DateTimeFilter, { nullable: true }) createdAt?: DateTimeFilter;
+  @Field(() => DateTimeFilter, { nullable: true }) updatedAt?: DateTimeFilter;
+  @Field(() => [ContactFilter], { nullable: true }) and?: ContactFilter[];
+  @Field(() => [ContactFilter], { nullable: true }) or?: ContactFilter[];
+  @Field(() => ContactFilter, { nullable: true }) not?: ContactFilter;
+}
+
+export enum ContactOrderField {
+  LAST_NAME = 'LAST_NAME',
+  FIRST_NAME = 'FIRST_NAME',
+  CREATED_AT = 'CREATED_AT',
+  UPDATED_AT = 'UPDATED_AT',
+}
+registerEnumType(ContactOrderField, { name: 'ContactOrderField' });
+export const ContactOrder = orderInputType(ContactOrderField, 'Contact');
+
+@ArgsType()
+export class ContactListArgs extends PageArgs {
+  @Field(() => ContactFilter, { nullable: true }) filter?: ContactFilter;
+  @Field(() => [ContactOrder], { nullable: true, description: 'Default: newest first.' }) orderBy?: OrderInput<ContactOrderField>[];
+  @Field({ nullable: true, description: 'Case-insensitive prefix of the first name, last name or email.' }) search?: string;
+  @Field({ nullable: true, defaultValue: false, description: 'Include contacts in the trash.' }) withDeleted?: boolean;
+}

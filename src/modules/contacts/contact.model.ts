@@ -1,0 +1,28 @@
+import type { RecordModel } from '../../kernel/records/record-store';
+import { Contact } from './contact.entity';
+import { ContactOrderField, type ContactFilter } from './contact.inputs';
+
+export const contactModel: RecordModel<Contact, ContactFilter, ContactOrderField> = {
+  type: 'Contact',
+  entity: Contact,
+  filter: {
+    firstName: { column: 'first_name', kind: 'string' },
+    lastName: { column: 'last_name', kind: 'string' },
+    email: { column: 'email', kind: 'string' },
+    jobTitle: { column: 'job_title', kind: 'string' },
+    city: { column: 'city', kind: 'string' },
+    country: { column: 'country', kind: 'string' },
+    accountId: { column: 'account_id', kind: 'id', idType: 'Account' },
+    ownerId: { column: 'owner_id', kind: 'id', idType: 'User' },
+    createdAt: { column: 'created_at', kind: 'datetime' },
+    updatedAt: { column: 'updated_at', kind: 'datetime' },
+  },
+  order: {
+    LAST_NAME: { column: 'last_name' },
+    FIRST_NAME: { column: 'first_name', nullable: true },
+    CREATED_AT: { column: 'created_at' },
+    UPDATED_AT: { column: 'updated_at' },
+  },
+  defaultOrder: { field: ContactOrderField.CREATED_AT, direction: 'DESC' },
+  search: ['first_name', 'last_name', 'email'],
+};

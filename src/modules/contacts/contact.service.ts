@@ -1,0 +1,61 @@
+import type { RequestContext } from '../../kernel/context';
+import { decodeOptionalId } from '../../kernel/ids';
+import { registerNodeType } from '../../kernel/node-registry';
+import type { Connection } from '../../kernel/pagination/connection';
+import { RecordStore } from '../../kernel/records/record-store';
+import type { ListArgs } from '../../kernel/records/list-args';
+import { accounts } from '../accounts/account.service';
+import { membersService } from '../identity/members.service';
+import type { Contact } from './contact.entity';
+import type { ContactFilter, ContactInput, ContactOrderField, CreateContactInput } from './contact.inputs';
+import { contactModel } from './contact.model';
+
+export const contacts = new RecordStore(contactModel);
+
+/** The account a contact is linked to: a live account of this workspace; undefined and null pass through. */
+async function accountRef(ctx: RequestContext, id: string | null | undefined): Promise<string | null | undefined> {
+  const accountId = decodeOptionalId('Account', id, 'accountId');
+  if (accountId) await accounts.requireReference(ctx, accountId, 'accountId');
+  return accountId;
+}
+
+/** Input → columns: references decoded and checked, text trimmed, countries upper-cased. */
+async function toColumns(ctx: RequestContext, input: ContactInput): Promise<Partial<Contact>> {
+  const { accountId, ownerId, ...fields } = input;
+  return {
+    ...fields,
+    firstName: fields.firstName?.trim() ?? fields.firstName,
+    lastName: fields.lastName?.trim(),
+    email: fields.email?.trim() ?? fields.email,
+    country: fields.country?.toUpperCase() ?? fields.country,
+    accountId: await accountRef(ctx, accountId),
+    ownerId: await membersService.memberRef(ctx, ownerId, 'ownerId'),
+  };
+}
+
+export const contactService = {
+  load: (ctx: RequestContext, id: string | null | undefined) => contacts.load(ctx, id),
+
+  get: (ctx: RequestContext, id: string) => contacts.require(ctx, id),
+
+  list: (ctx: RequestContext, args: ListArgs<ContactFilter, ContactOrderField>): Promise<Connection<Contact>> =>
+    contacts.list(ctx, args),
+
+  async create(ctx: RequestContext, input: CreateContactInput): Promise<Contact> {
+    const values = await toColumns(ctx, input);
+    return ctx.db.write((em) => contacts.insert(ctx, em, values));
+  },
+
+  async update(ctx: RequestContext, id: string, input: ContactInput, expectedVersion?: number | null): Promise<Contact> {
+    const patch = await toColumns(ctx, input);
+    return ctx.db.write((em) => contacts.update(ctx, em, id, patch, expectedVersion));
+  },
+
+  delete: (ctx: RequestContext, id: string, expectedVersion?: number | null) =>
+    ctx.db.write((em) => contacts.softDelete(ctx, em, id, expectedVersion)),
+
+  /** Fails with CONFLICT on `email` when a live contact took the email meanwhile (unique index). */
+  restore: (ctx: RequestContext, id: string) => ctx.db.write((em) => contacts.restore(ctx, em, id)),
+};
+
+registerNodeType('Contact', contactService.load);
