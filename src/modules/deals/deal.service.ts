@@ -1,0 +1,87 @@
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import type { RequestContext } from '../../kernel/context';
+import { decodeOptionalId, type NodeType } from '../../kernel/ids';
+import { registerNodeType } from '../../kernel/node-registry';
+import type { Connection } from '../../kernel/pagination/connection';
+import type { ListArgs } from '../../kernel/records/list-args';
+import { accounts } from '../accounts/account.service';
+import { contacts } from '../contacts/contact.service';
+import { membersService } from '../identity/members.service';
+import { dealContactService } from './deal-contacts.service';
+import { lockLivePipelineOf, placeNewDeal } from './deal-stage.service';
+import { DealStatus, type Deal } from './deal.entity';
+import type { CreateDealInput, DealFilter, DealInput, DealOrderField } from './deal.inputs';
+import { deals } from './deal.model';
+
+export { deals };
+
+/** Decodes an id from input and checks it names a live record of `store`; undefined and null pass through. */
+async function liveReference(
+  ctx: RequestContext,
+  store: { requireReference(ctx: RequestContext, id: string, field: string): Promise<unknown> },
+  type: NodeType,
+  id: string | null | undefined,
+  field: string,
+): Promise<string | null | undefined> {
+  const uuid = decodeOptionalId(type, id, field);
+  if (uuid) await store.requireReference(ctx, uuid, field);
+  return uuid;
+}
+
+/** Input → columns: references decoded and checked, the name trimmed. */
+async function toColumns(ctx: RequestContext, input: DealInput): Promise<QueryDeepPartialEntity<Deal>> {
+  const { accountId, primaryContactId, ownerId, ...fields } = input;
+  const [account, primaryContact, owner] = await Promise.all([
+    liveReference(ctx, accounts, 'Account', accountId, 'accountId'),
+    liveReference(ctx, contacts, 'Contact', primaryContactId, 'primaryContactId'),
+    membersService.memberRef(ctx, ownerId, 'ownerId'),
+  ]);
+  return { ...fields, name: fields.name?.trim(), accountId: account, primaryContactId: primaryContact, ownerId: owner };
+}
+
+export const dealService = {
+  load: (ctx: RequestContext, id: string | null | undefined) => deals.load(ctx, id),
+
+  get: (ctx: RequestContext, id: string) => deals.require(ctx, id),
+
+  list: (ctx: RequestContext, args: ListArgs<DealFilter, DealOrderField>): Promise<Connection<Deal>> => deals.list(ctx, args),
+
+  /** An account's deals, one windowed query for every account on the page. */
+  listForAccount: (ctx: RequestContext, accountId: string, args: ListArgs<DealFilter, DealOrderField>): Promise<Connection<Deal>> =>
+    deals.listForParent(ctx, { column: 'account_id', parentId: accountId }, args),
+
+  /** Creates an open deal in an OPEN stage, with its contacts. */
+  async create(ctx: RequestContext, input: CreateDealInput): Promise<Deal> {
+    const { pipelineId, stageId, contacts: contactList, ...fields } = input;
+    const pipeline = decodeOptionalId('Pipeline', pipelineId, 'pipelineId');
+    const stage = decodeOptionalId('Stage', stageId, 'stageId');
+    const values = await toColumns(ctx, fields);
+    const links = await dealContactService.checkLinks(ctx, contactList);
+    const currency = fields.currency ?? (await membersService.workspace(ctx)).defaultCurrency;
+    return ctx.db.write(async (em) => {
+      const placement = await placeNewDeal(ctx, em, pipeline, stage);
+      const deal = await deals.insert(ctx, em, { ...values, ...placement, currency, status: DealStatus.OPEN });
+      await dealContactService.insertLinks(ctx, em, deal.id, links);
+      return deal;
+    });
+  },
+
+  async update(ctx: RequestContext, id: string, input: DealInput, expectedVersion?: number | null): Promise<Deal> {
+    const patch = await toColumns(ctx, input);
+    return ctx.db.write((em) => deals.update(ctx, em, id, patch, expectedVersion));
+  },
+
+  delete: (ctx: RequestContext, id: string, expectedVersion?: number | null): Promise<Deal> =>
+    ctx.db.write((em) => deals.softDelete(ctx, em, id, expectedVersion)),
+
+  /** Brings a deal back; an open one only into a live pipeline, so a trashed pipeline never holds open deals. */
+  async restore(ctx: RequestContext, id: string): Promise<Deal> {
+    const deal = await deals.require(ctx, id);
+    return ctx.db.write(async (em) => {
+      if (deal.status === DealStatus.OPEN) await lockLivePipelineOf(ctx, em, deal);
+      return deals.restore(ctx, em, id);
+    });
+  },
+};
+
+registerNodeType('Deal', dealService.load);

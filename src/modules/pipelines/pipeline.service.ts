@@ -1,0 +1,144 @@
+import DataLoader from 'dataloader';
+import { In, IsNull, type EntityManager } from 'typeorm';
+import type { RequestContext } from '../../kernel/context';
+import { appError, badField, notFound } from '../../kernel/errors';
+import { registerNodeType } from '../../kernel/node-registry';
+import type { Connection } from '../../kernel/pagination/connection';
+import { RecordStore } from '../../kernel/records/record-store';
+import type { ListArgs } from '../../kernel/records/list-args';
+import { Deal, DealStatus } from '../deals/deal.entity';
+import { Pipeline } from './pipeline.entity';
+import type { CreatePipelineInput, CreateStageInput, PipelineFilter, PipelineInput, PipelineOrderField } from './pipeline.inputs';
+import { pipelineModel, stageModel } from './pipeline.model';
+import { Stage, StageKind } from './stage.entity';
+
+export const pipelines = new RecordStore(pipelineModel);
+export const stages = new RecordStore(stageModel);
+
+/** A pipeline row locked for the rest of the caller's transaction, and its live stages in order. */
+export interface LockedPipeline {
+  pipeline: Pipeline | null;
+  stages: Stage[];
+}
+
+const liveStagesOf = (ctx: RequestContext, em: EntityManager, pipelineIds: string[]): Promise<Stage[]> =>
+  em.getRepository(Stage).find({
+    where: { workspaceId: ctx.workspaceId, pipelineId: In(pipelineIds), deletedAt: IsNull() },
+    order: { position: 'ASC', createdAt: 'ASC' },
+  });
+
+function stagesByPipeline(ctx: RequestContext): DataLoader<string, Stage[]> {
+  return ctx.loader('Stage:byPipeline', () =>
+    new DataLoader<string, Stage[]>(async (pipelineIds) => {
+      const rows = await ctx.db.read((em) => liveStagesOf(ctx, em, [...pipelineIds]));
+      return pipelineIds.map((id) => rows.filter((stage) => stage.pipelineId === id));
+    }),
+  );
+}
+
+/** Refuses a stage list a deal could not move through: it needs somewhere open, one win and one loss. */
+export function checkStageKinds(list: Array<Pick<CreateStageInput, 'kind'>>, field: string): void {
+  const count = (kind: StageKind) => list.filter((stage) => stage.kind === kind).length;
+  if (count(StageKind.OPEN) === 0) throw badField(field, 'must include at least one OPEN stage');
+  if (count(StageKind.WON) !== 1) throw badField(field, 'must include exactly one WON stage');
+  if (count(StageKind.LOST) !== 1) throw badField(field, 'must include exactly one LOST stage');
+}
+
+/** Takes the default flag from whichever live pipeline holds it (there is at most one). */
+async function clearDefault(ctx: RequestContext, em: EntityManager): Promise<void> {
+  await em
+    .createQueryBuilder()
+    .update(Pipeline)
+    .set({ isDefault: false, version: () => 'version + 1', updatedAt: () => 'now()' })
+    .where('workspace_id = :workspaceId AND is_default AND deleted_at IS NULL', { workspaceId: ctx.workspaceId })
+    .execute();
+}
+
+export const pipelineService = {
+  load: (ctx: RequestContext, id: string | null | undefined) => pipelines.load(ctx, id),
+
+  get: (ctx: RequestContext, id: string) => pipelines.require(ctx, id),
+
+  list: (ctx: RequestContext, args: ListArgs<PipelineFilter, PipelineOrderField>): Promise<Connection<Pipeline>> =>
+    pipelines.list(ctx, args),
+
+  loadStage: (ctx: RequestContext, id: string | null | undefined) => stages.load(ctx, id),
+
+  getStage: (ctx: RequestContext, id: string) => stages.require(ctx, id),
+
+  /** The live stages of a pipeline by position, batched with every other pipeline in the request. */
+  stagesOf: (ctx: RequestContext, pipelineId: string): Promise<Stage[]> => stagesByPipeline(ctx).load(pipelineId),
+
+  /** Where deals go when no pipeline is named; every workspace has exactly one. */
+  async defaultPipeline(ctx: RequestContext): Promise<Pipeline> {
+    const found = await ctx.db.read((em) =>
+      em.getRepository(Pipeline).findOneBy({ workspaceId: ctx.workspaceId, isDefault: true, deletedAt: IsNull() }),
+    );
+    if (!found) throw appError('CONFLICT', 'This workspace has no default pipeline; make a pipeline the default');
+    return found;
+  },
+
+  /**
+   * Locks the pipeline row inside the caller's write and reads its live stages. Deal writes
+   * lock it `share` (many at once), stage changes `update` (alone): so a deal never lands in a
+   * stage being deleted, and a stage check sees every deal committed before it.
+   */
+  async lock(ctx: RequestContext, em: EntityManager, pipelineId: string, mode: 'share' | 'update'): Promise<LockedPipeline> {
+    const pipeline = await em.getRepository(Pipeline).findOne({
+      where: { id: pipelineId, workspaceId: ctx.workspaceId },
+      lock: { mode: mode === 'share' ? 'pessimistic_read' : 'pessimistic_write' },
+    });
+    return { pipeline, stages: pipeline ? await liveStagesOf(ctx, em, [pipelineId]) : [] };
+  },
+
+  /** Creates a pipeline with its stages in the order given. */
+  async create(ctx: RequestContext, input: CreatePipelineInput): Promise<Pipeline> {
+    checkStageKinds(input.stages, 'stages');
+    return ctx.db.write(async (em) => {
+      if (input.isDefault) await clearDefault(ctx, em);
+      const pipeline = await pipelines.insert(ctx, em, { name: input.name.trim(), isDefault: input.isDefault ?? false });
+      await em.getRepository(Stage).insert(
+        input.stages.map((stage, position) => ({
+          workspaceId: ctx.workspaceId,
+          pipelineId: pipeline.id,
+          name: stage.name.trim(),
+          probability: stage.probability,
+          kind: stage.kind,
+          position,
+        })),
+      );
+      return pipeline;
+    });
+  },
+
+  /** Renames, or makes the pipeline the default; the default flag can only be passed on, never dropped. */
+  update(ctx: RequestContext, id: string, input: PipelineInput, expectedVersion?: number | null): Promise<Pipeline> {
+    return ctx.db.write(async (em) => {
+      const current = await pipelines.require(ctx, id);
+      if (input.isDefault === false && current.isDefault) {
+        throw badField('isDefault', 'cannot be cleared; make another pipeline the default instead');
+      }
+      if (input.isDefault && !current.isDefault) await clearDefault(ctx, em);
+      return pipelines.update(ctx, em, id, { name: input.name?.trim(), isDefault: input.isDefault }, expectedVersion);
+    });
+  },
+
+  /** Moves a pipeline to the trash; its won and lost deals stay where they are. */
+  delete(ctx: RequestContext, id: string, expectedVersion?: number | null): Promise<Pipeline> {
+    return ctx.db.write(async (em) => {
+      const { pipeline } = await pipelineService.lock(ctx, em, id, 'update');
+      if (!pipeline || pipeline.deletedAt) throw notFound('Pipeline');
+      if (pipeline.isDefault) throw appError('CONFLICT', 'The default pipeline cannot be deleted; make another pipeline the default first');
+      const openDeals = await em
+        .getRepository(Deal)
+        .countBy({ workspaceId: ctx.workspaceId, pipelineId: id, status: DealStatus.OPEN, deletedAt: IsNull() });
+      if (openDeals > 0) throw appError('CONFLICT', `The pipeline still has ${openDeals} open deal(s); win, lose or delete them first`);
+      return pipelines.softDelete(ctx, em, id, expectedVersion);
+    });
+  },
+
+  restore: (ctx: RequestContext, id: string): Promise<Pipeline> => ctx.db.write((em) => pipelines.restore(ctx, em, id)),
+};
+
+registerNodeType('Pipeline', pipelineService.load);
+registerNodeType('Stage', pipelineService.loadStage);
