@@ -1,0 +1,131 @@
+import type { EntityManager } from 'typeorm';
+import type { RequestContext } from '../../kernel/context';
+import { badField, notFound } from '../../kernel/errors';
+import { decodeOptionalId, type NodeType } from '../../kernel/ids';
+import { registerNodeType } from '../../kernel/node-registry';
+import type { Connection } from '../../kernel/pagination/connection';
+import { RecordStore } from '../../kernel/records/record-store';
+import type { ListArgs } from '../../kernel/records/list-args';
+import { accounts } from '../accounts/account.service';
+import { contacts } from '../contacts/contact.service';
+import { deals } from '../deals/deal.service';
+import { membersService } from '../identity/members.service';
+import { tickets, ticketService } from '../tickets/ticket.service';
+import { Activity, ActivityType } from './activity.entity';
+import type { ActivityFilter, ActivityInput, ActivityOrderField, CreateActivityInput } from './activity.inputs';
+import { activityModel } from './activity.model';
+import { CUSTOMER_RESPONSES, STAMPED_NOW, assertShape } from './activity.rules';
+
+export const activities = new RecordStore(activityModel);
+
+type ActivityArgs = ListArgs<ActivityFilter, ActivityOrderField>;
+
+/** The columns an activity list can hang below: `Account.activities` and its siblings. */
+export type ActivityParentColumn = 'account_id' | 'contact_id' | 'deal_id' | 'ticket_id';
+
+interface ReferencedStore {
+  model: { type: NodeType };
+  requireReference(ctx: RequestContext, id: string, field: string): Promise<unknown>;
+}
+
+/** A linked record from input field `field`: a live one of the store's type; undefined and null pass through. */
+async function reference(ctx: RequestContext, store: ReferencedStore, id: string | null | undefined, field: string) {
+  const uuid = decodeOptionalId(store.model.type, id, field);
+  if (uuid) await store.requireReference(ctx, uuid, field);
+  return uuid;
+}
+
+/** Input → columns: references decoded and checked, the subject trimmed. */
+async function toColumns(ctx: RequestContext, input: ActivityInput): Promise<Partial<Activity>> {
+  const { accountId, contactId, dealId, ticketId, ownerId, ...fields } = input;
+  return {
+    ...fields,
+    subject: fields.subject?.trim(),
+    accountId: await reference(ctx, accounts, accountId, 'accountId'),
+    contactId: await reference(ctx, contacts, contactId, 'contactId'),
+    dealId: await reference(ctx, deals, dealId, 'dealId'),
+    ticketId: await reference(ctx, tickets, ticketId, 'ticketId'),
+    ownerId: await membersService.memberRef(ctx, ownerId, 'ownerId'),
+  };
+}
+
+/** The fields a patch actually sets (undefined means "not sent"). */
+function sentFields(patch: Partial<Activity>): Partial<Activity> {
+  return Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
+}
+
+/** The live activity, locked until the write commits so the rules are checked against what is stored. */
+async function lockLive(ctx: RequestContext, em: EntityManager, id: string): Promise<Activity> {
+  const activity = await em.getRepository(Activity).findOne({
+    where: { id, workspaceId: ctx.workspaceId },
+    lock: { mode: 'pessimistic_write' },
+  });
+  if (!activity || activity.deletedAt) throw notFound('Activity');
+  return activity;
+}
+
+/**
+ * Completes or reopens a task. A task already in the wanted state is returned unchanged (same
+ * version, no expectedVersion check), so a retried call succeeds instead of failing.
+ */
+function setCompletion(ctx: RequestContext, id: string, done: boolean, expectedVersion?: number | null): Promise<Activity> {
+  return ctx.db.write(async (em) => {
+    const task = await lockLive(ctx, em, id);
+    if (task.type !== ActivityType.TASK) throw badField('id', `is a ${task.type.toLowerCase()}, not a task`);
+    if (task.done === done) return task;
+    return activities.update(ctx, em, id, { completedAt: done ? () => 'now()' : null }, expectedVersion);
+  });
+}
+
+export const activityService = {
+  load: (ctx: RequestContext, id: string | null | undefined) => activities.load(ctx, id),
+
+  get: (ctx: RequestContext, id: string) => activities.require(ctx, id),
+
+  list: (ctx: RequestContext, args: ActivityArgs): Promise<Connection<Activity>> => activities.list(ctx, args),
+
+  listFor: (ctx: RequestContext, column: ActivityParentColumn, parentId: string, args: ActivityArgs) =>
+    activities.listForParent(ctx, { column, parentId }, args),
+
+  /**
+   * Logs an activity, owned by the actor unless `ownerId` says otherwise. A call, email or
+   * meeting on a ticket stamps the ticket's first response in the same transaction.
+   */
+  async create(ctx: RequestContext, input: CreateActivityInput): Promise<Activity> {
+    const { type } = input;
+    const columns = await toColumns(ctx, input);
+    const values = {
+      ...columns,
+      occurredAt: columns.occurredAt ?? (STAMPED_NOW.includes(type) ? new Date() : null),
+      ownerId: columns.ownerId === undefined ? ctx.member.userId : columns.ownerId,
+    };
+    assertShape(type, values);
+    return ctx.db.write(async (em) => {
+      const activity = await activities.insert(ctx, em, values);
+      if (activity.ticketId && CUSTOMER_RESPONSES.includes(type)) {
+        await ticketService.recordFirstResponse(ctx, em, activity.ticketId, activity.occurredAt ?? new Date());
+      }
+      return activity;
+    });
+  },
+
+  async update(ctx: RequestContext, id: string, input: ActivityInput, expectedVersion?: number | null): Promise<Activity> {
+    const patch = await toColumns(ctx, input);
+    return ctx.db.write(async (em) => {
+      const current = await lockLive(ctx, em, id);
+      assertShape(current.type, { ...current, ...sentFields(patch) });
+      return activities.update(ctx, em, id, patch, expectedVersion);
+    });
+  },
+
+  delete: (ctx: RequestContext, id: string, expectedVersion?: number | null) =>
+    ctx.db.write((em) => activities.softDelete(ctx, em, id, expectedVersion)),
+
+  restore: (ctx: RequestContext, id: string) => ctx.db.write((em) => activities.restore(ctx, em, id)),
+
+  completeTask: (ctx: RequestContext, id: string, expectedVersion?: number | null) => setCompletion(ctx, id, true, expectedVersion),
+
+  reopenTask: (ctx: RequestContext, id: string, expectedVersion?: number | null) => setCompletion(ctx, id, false, expectedVersion),
+};
+
+registerNodeType('Activity', activityService.load);

@@ -1,0 +1,179 @@
+import type { EntityManager } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import type { RequestContext } from '../../kernel/context';
+import { badField, conflict, notFound } from '../../kernel/errors';
+import { decodeOptionalId, type NodeType } from '../../kernel/ids';
+import { registerNodeType } from '../../kernel/node-registry';
+import type { Connection } from '../../kernel/pagination/connection';
+import { RecordStore } from '../../kernel/records/record-store';
+import type { ListArgs } from '../../kernel/records/list-args';
+import { accounts } from '../accounts/account.service';
+import { contacts } from '../contacts/contact.service';
+import { membersService } from '../identity/members.service';
+import { Ticket, TicketStatus } from './ticket.entity';
+import type { CreateTicketInput, TicketFilter, TicketInput, TicketOrderField } from './ticket.inputs';
+import { ticketModel } from './ticket.model';
+
+export const tickets = new RecordStore(ticketModel);
+
+const { NEW, OPEN, PENDING, RESOLVED, CLOSED } = TicketStatus;
+
+/**
+ * Where a ticket may go from each status: NEW → OPEN/PENDING → RESOLVED → CLOSED. OPEN and
+ * PENDING alternate while the case is worked on; RESOLVED and CLOSED reopen to OPEN. NEW cannot
+ * jump to RESOLVED or CLOSED: a case is answered before it is settled (trash it if it is junk).
+ */
+const NEXT_STATUSES: Readonly<Record<TicketStatus, readonly TicketStatus[]>> = {
+  [NEW]: [OPEN, PENDING],
+  [OPEN]: [PENDING, RESOLVED],
+  [PENDING]: [OPEN, RESOLVED],
+  [RESOLVED]: [CLOSED, OPEN],
+  [CLOSED]: [OPEN],
+};
+
+/**
+ * The columns a move from `from` to `to` changes, or bad input on `status` naming the allowed
+ * moves. Leaving NEW is the first response unless one was recorded already; resolving and
+ * closing stamp their times, and reopening clears both.
+ */
+function statusChange(from: TicketStatus, to: TicketStatus): QueryDeepPartialEntity<Ticket> {
+  const allowed = NEXT_STATUSES[from];
+  if (!allowed.includes(to)) {
+    throw badField('status', `cannot go from ${from} to ${to}; from ${from} a ticket may go to ${allowed.join(' or ')}`);
+  }
+  const reopened = to === OPEN && (from === RESOLVED || from === CLOSED);
+  return {
+    status: to,
+    ...(from === NEW && { firstResponseAt: () => 'COALESCE(first_response_at, now())' }),
+    ...(to === RESOLVED && { resolvedAt: () => 'now()' }),
+    ...(to === CLOSED && { closedAt: () => 'now()' }),
+    ...(reopened && { resolvedAt: null, closedAt: null }),
+  };
+}
+
+/** Reopening is the way back from RESOLVED or CLOSED only; from other statuses it is refused, not taken as a move to OPEN. */
+function reopening(from: TicketStatus): QueryDeepPartialEntity<Ticket> {
+  if (from !== RESOLVED && from !== CLOSED) {
+    throw badField('status', `only a RESOLVED or CLOSED ticket can be reopened; this one is ${from}`);
+  }
+  return statusChange(from, OPEN);
+}
+
+interface ReferencedStore {
+  model: { type: NodeType };
+  requireReference(ctx: RequestContext, id: string, field: string): Promise<unknown>;
+}
+
+/** Decodes a reference from input field `field` and checks it names a live record; keeps undefined and null. */
+async function reference(ctx: RequestContext, store: ReferencedStore, value: string | null | undefined, field: string) {
+  const id = decodeOptionalId(store.model.type, value, field);
+  if (id) await store.requireReference(ctx, id, field);
+  return id;
+}
+
+/** Input → columns: references decoded and checked (the contact need not work for the account), subject trimmed. */
+async function toColumns(ctx: RequestContext, input: TicketInput): Promise<QueryDeepPartialEntity<Ticket>> {
+  const { accountId, contactId, ...fields } = input;
+  const [account, contact] = await Promise.all([
+    reference(ctx, accounts, accountId, 'accountId'),
+    reference(ctx, contacts, contactId, 'contactId'),
+  ]);
+  return { ...fields, subject: fields.subject?.trim(), accountId: account, contactId: contact };
+}
+
+/**
+ * The live ticket, row-locked for the rest of the write so that two status changes cannot both
+ * pass the check against the same old status.
+ */
+async function lockForChange(ctx: RequestContext, em: EntityManager, id: string, expectedVersion?: number | null): Promise<Ticket> {
+  const ticket = await em.getRepository(Ticket).findOne({
+    where: { id, workspaceId: ctx.workspaceId },
+    lock: { mode: 'pessimistic_write' },
+  });
+  if (!ticket || ticket.deletedAt) throw notFound('Ticket');
+  if (expectedVersion != null && ticket.version !== expectedVersion) throw conflict('Ticket', ticket.version);
+  return ticket;
+}
+
+/** Applies the lifecycle move `patchFor` computes from the ticket's current status, checked under the row lock. */
+function move(
+  ctx: RequestContext,
+  id: string,
+  expectedVersion: number | null | undefined,
+  patchFor: (from: TicketStatus) => QueryDeepPartialEntity<Ticket>,
+): Promise<Ticket> {
+  return ctx.db.write(async (em) => {
+    const ticket = await lockForChange(ctx, em, id, expectedVersion);
+    return tickets.update(ctx, em, id, patchFor(ticket.status), expectedVersion);
+  });
+}
+
+export const ticketService = {
+  load: (ctx: RequestContext, id: string | null | undefined) => tickets.load(ctx, id),
+
+  get: (ctx: RequestContext, id: string) => tickets.require(ctx, id),
+
+  list: (ctx: RequestContext, args: ListArgs<TicketFilter, TicketOrderField>): Promise<Connection<Ticket>> =>
+    tickets.list(ctx, args),
+
+  /** An account's tickets, batched over every account on the page. */
+  listOfAccount: (ctx: RequestContext, accountId: string, args: ListArgs<TicketFilter, TicketOrderField>): Promise<Connection<Ticket>> =>
+    tickets.listForParent(ctx, { column: 'account_id', parentId: accountId }, args),
+
+  async create(ctx: RequestContext, input: CreateTicketInput): Promise<Ticket> {
+    const { assigneeId, ...fields } = input;
+    const values = {
+      ...(await toColumns(ctx, fields)),
+      assigneeId: await membersService.memberRef(ctx, assigneeId, 'assigneeId'),
+      status: NEW,
+    };
+    return ctx.db.write((em) => tickets.insert(ctx, em, values));
+  },
+
+  async update(ctx: RequestContext, id: string, input: TicketInput, expectedVersion?: number | null): Promise<Ticket> {
+    const patch = await toColumns(ctx, input);
+    return ctx.db.write((em) => tickets.update(ctx, em, id, patch, expectedVersion));
+  },
+
+  delete: (ctx: RequestContext, id: string, expectedVersion?: number | null) =>
+    ctx.db.write((em) => tickets.softDelete(ctx, em, id, expectedVersion)),
+
+  restore: (ctx: RequestContext, id: string) => ctx.db.write((em) => tickets.restore(ctx, em, id)),
+
+  /** Hands the ticket to a member; null unassigns. The argument must be sent, so omitting it cannot unassign by accident. */
+  async assign(ctx: RequestContext, id: string, assigneeId: string | null | undefined, expectedVersion?: number | null): Promise<Ticket> {
+    if (assigneeId === undefined) throw badField('assigneeId', 'is required; pass null to unassign');
+    const userId = await membersService.memberRef(ctx, assigneeId, 'assigneeId');
+    return ctx.db.write((em) => tickets.update(ctx, em, id, { assigneeId: userId }, expectedVersion));
+  },
+
+  /** Moves the ticket along its lifecycle (see NEXT_STATUSES), stamping the times that go with it. */
+  changeStatus: (ctx: RequestContext, id: string, status: TicketStatus, expectedVersion?: number | null): Promise<Ticket> =>
+    move(ctx, id, expectedVersion, (from) => statusChange(from, status)),
+
+  resolve: (ctx: RequestContext, id: string, expectedVersion?: number | null): Promise<Ticket> =>
+    move(ctx, id, expectedVersion, (from) => statusChange(from, RESOLVED)),
+
+  reopen: (ctx: RequestContext, id: string, expectedVersion?: number | null): Promise<Ticket> =>
+    move(ctx, id, expectedVersion, reopening),
+
+  /**
+   * Stamps the first reply (a call, email or meeting logged on the ticket) inside the caller's
+   * write transaction. One guarded UPDATE: an earlier first response is never overwritten, and
+   * the version is raised only when the stamp is set.
+   */
+  async recordFirstResponse(ctx: RequestContext, em: EntityManager, ticketId: string, at: Date): Promise<void> {
+    await em
+      .createQueryBuilder()
+      .update(Ticket)
+      .set({ firstResponseAt: at, version: () => 'version + 1', updatedAt: () => 'now()' })
+      .where('id = :id AND workspace_id = :workspaceId AND first_response_at IS NULL AND deleted_at IS NULL', {
+        id: ticketId,
+        workspaceId: ctx.workspaceId,
+      })
+      .execute();
+    ctx.clearLoaders();
+  },
+};
+
+registerNodeType('Ticket', ticketService.load);
