@@ -17,6 +17,7 @@ const schema = z.object({
   JWT_ACCESS_TTL_SECONDS: z.coerce.number().int().min(30).default(900),
   JWT_REFRESH_TTL_SECONDS: z.coerce.number().int().min(60).default(30 * 24 * 3600),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10000),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -1,0 +1,104 @@
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Config } from '../src/config/config';
+import type { AppRuntime } from '../src/kernel/context';
+import { createDataSource } from '../src/kernel/db/data-source';
+import { connectPostgres } from '../src/kernel/db/provision';
+import type { Logger } from '../src/kernel/logger';
+import { producerConnection, QUEUE_PREFIX, workerConnection, type QueueName } from '../src/kernel/queue';
+import { connectRedis, createRedis } from '../src/kernel/redis';
+import { HANDLERS, SCHEDULED_JOB_OPTIONS, SCHEDULES, type QueueHandlers } from './jobs';
+
+export interface WorkerProcess {
+  workers: Worker[];
+  /** Takes no new jobs, lets the jobs in hand finish, then closes the database pool. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export interface WorkerProcessOptions {
+  /** Redis key prefix of the queues; tests use their own so they never meet other jobs. */
+  prefix?: string;
+}
+
+/** Finished jobs kept in Redis for inspection; older ones are removed as new ones finish. */
+const KEEP_COMPLETED = { count: 100 };
+const KEEP_FAILED = { count: 1000 };
+
+function processor<Q extends QueueName>(queue: Q, handlers: QueueHandlers<Q>, runtime: AppRuntime) {
+  return async (job: Job): Promise<unknown> => {
+    // A job name the code does not know will not become known by retrying.
+    if (!Object.hasOwn(handlers, job.name)) throw new UnrecoverableError(`No handler for job "${job.name}" on queue "${queue}"`);
+    const handler = handlers[job.name as keyof QueueHandlers<Q>] as (job: Job, runtime: AppRuntime) => Promise<unknown>;
+    return handler(job, { ...runtime, logger: runtime.logger.child({ queue, job: job.name, jobId: job.id }) });
+  };
+}
+
+function startWorker<Q extends QueueName>(queue: Q, runtime: AppRuntime, prefix: string): Worker {
+  const { config, logger } = runtime;
+  const worker = new Worker(queue, processor(queue, HANDLERS[queue], runtime), {
+    connection: workerConnection(config.REDIS_URL),
+    prefix,
+    concurrency: config.WORKER_CONCURRENCY,
+    removeOnComplete: KEEP_COMPLETED,
+    removeOnFail: KEEP_FAILED,
+  });
+  worker.on('completed', (job) =>
+    logger.info({ queue, job: job.name, jobId: job.id, durationMs: (job.finishedOn ?? 0) - (job.processedOn ?? 0) }, 'job completed'),
+  );
+  worker.on('failed', (job, error) =>
+    logger.error({ queue, job: job?.name, jobId: job?.id, attemptsMade: job?.attemptsMade, err: error }, 'job failed'),
+  );
+  worker.on('error', (error) => logger.error({ queue, err: error }, 'worker error'));
+  return worker;
+}
+
+/** Upserts every recurring job: safe on every start and from several processes at once. */
+async function registerSchedules(config: Config, logger: Logger, prefix: string): Promise<void> {
+  for (const schedule of SCHEDULES) {
+    const queue = new Queue(schedule.queue, { connection: producerConnection(config.REDIS_URL), prefix });
+    queue.on('error', (error) => logger.error({ queue: schedule.queue, err: error }, 'queue error'));
+    try {
+      await queue.upsertJobScheduler(
+        schedule.job,
+        { every: schedule.everyMs },
+        { name: schedule.job, data: schedule.data, opts: SCHEDULED_JOB_OPTIONS },
+      );
+      logger.info({ queue: schedule.queue, job: schedule.job, everyMs: schedule.everyMs }, 'job scheduler registered');
+    } finally {
+      await queue.close();
+    }
+  }
+}
+
+/**
+ * Boots the worker side of the CRM: the same data source as the API (application role, so
+ * row-level security applies), the recurring schedules, and one BullMQ Worker per queue.
+ */
+export async function startWorkers(config: Config, logger: Logger, options: WorkerProcessOptions = {}): Promise<WorkerProcess> {
+  const prefix = options.prefix ?? QUEUE_PREFIX;
+  await connectPostgres(config.DATABASE_URL).then((client) => client.end());
+  const probe = createRedis(config.REDIS_URL);
+  await connectRedis(probe, config.REDIS_URL);
+  probe.disconnect();
+
+  const dataSource = createDataSource({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: 'crm-worker' });
+  await dataSource.initialize();
+  const runtime: AppRuntime = { config, dataSource, logger };
+  let workers: Worker[] = [];
+  try {
+    await registerSchedules(config, logger, prefix);
+    workers = (Object.keys(HANDLERS) as QueueName[]).map((queue) => startWorker(queue, runtime, prefix));
+    await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+  } catch (error) {
+    await Promise.all(workers.map((worker) => worker.close(true)));
+    await dataSource.destroy();
+    throw error;
+  }
+  logger.info({ queues: workers.map((worker) => worker.name), concurrency: config.WORKER_CONCURRENCY }, 'workers started');
+
+  let closing: Promise<void> | null = null;
+  const close = async () => {
+    await Promise.all(workers.map((worker) => worker.close()));
+    await dataSource.destroy();
+  };
+  return { workers, close: () => (closing ??= close()) };
+}
