@@ -85,4 +85,16 @@ describe('accounts', () => {
     expect(errorCode(second)).toBe('CONFLICT');
     expect(errorFields(second)).toEqual(['domain']);
   });
+
+  test('`not` is the complement of its filter, including rows where the field is empty', async () => {
+    await create({ name: 'Not Test DE', country: 'DE', industry: 'nottest' });
+    await create({ name: 'Not Test FR', country: 'FR', industry: 'nottest' });
+    await create({ name: 'Not Test none', industry: 'nottest' });
+    const { accounts } = await t.ok(
+      `{ accounts(filter: { industry: { eq: "nottest" }, not: { country: { eq: "DE" } } }, orderBy: [{ field: NAME }]) { edges { node { name } } } }`,
+      {},
+      admin,
+    );
+    expect(accounts.edges.map((e: { node: { name: string } }) => e.node.name)).toEqual(['Not Test FR', 'Not Test none']);
+  });
 });

@@ -3,8 +3,20 @@ import { RequestContext, type Actor } from '../kernel/context';
 import { createDataSource } from '../kernel/db/data-source';
 import { createLogger } from '../kernel/logger';
 import { Role } from '../kernel/auth/roles';
+import { encodeId } from '../kernel/ids';
 import { accountService } from '../modules/accounts/account.service';
+import { ActivityType } from '../modules/activities/activity.entity';
+import { activityService } from '../modules/activities/activity.service';
+import { contactService } from '../modules/contacts/contact.service';
+import { DealContactRole } from '../modules/deals/deal-contact.entity';
+import { dealStageService } from '../modules/deals/deal-stage.service';
+import { dealService } from '../modules/deals/deal.service';
 import { authService } from '../modules/identity/auth.service';
+import { membersService } from '../modules/identity/members.service';
+import { pipelineService } from '../modules/pipelines/pipeline.service';
+import { StageKind } from '../modules/pipelines/stage.entity';
+import { TicketCategory, TicketPriority, TicketStatus } from '../modules/tickets/ticket.entity';
+import { ticketService } from '../modules/tickets/ticket.service';
 
 export const DEMO_LOGIN = { email: 'demo@example.com', password: 'demo-password-123' };
 
@@ -26,6 +38,136 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+const FIRST_NAMES = ['Anna', 'Jonas', 'Lea', 'Felix', 'Marie', 'Paul', 'Sophie', 'Lukas', 'Emma', 'Noah', 'Mia', 'Elias', 'Clara', 'Ben'];
+const LAST_NAMES = ['Müller', 'Schmidt', 'Schneider', 'Fischer', 'Weber', 'Meyer', 'Wagner', 'Becker', 'Hoffmann', 'Koch', 'Richter', 'Wolf'];
+const TITLES = ['Einkaufsleiterin', 'Head of Operations', 'Geschäftsführer', 'IT-Leiter', 'Controller', 'Projektmanagerin', 'Buyer'];
+const DEAL_TOPICS = ['Rahmenvertrag', 'Pilotprojekt', 'Lizenzerweiterung', 'Wartungsvertrag', 'Rollout', 'Beratung', 'Ersatzteile'];
+const TICKET_SUBJECTS: Array<[string, TicketCategory]> = [
+  ['Lieferung unvollständig', TicketCategory.COMPLAINT],
+  ['Rechnung doppelt erhalten', TicketCategory.COMPLAINT],
+  ['Frage zur Schnittstelle', TicketCategory.QUESTION],
+  ['Login funktioniert nicht', TicketCategory.PROBLEM],
+  ['Bitte Angebot für Zusatzmodul', TicketCategory.REQUEST],
+  ['Produkt beschädigt angekommen', TicketCategory.COMPLAINT],
+];
+const COUNTS = { accounts: 300, contactsPerAccount: 2, deals: 240, tickets: 120, activities: 400 };
+
+/** A realistic, deterministic workspace: team, accounts, contacts, deals in every stage, tickets, diary. */
+async function seedRecords(ctx: RequestContext, adminId: string, log: (line: string) => void): Promise<void> {
+  const random = seededRandom(42);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
+  const progress = (what: string, done: number, total: number) => {
+    if (done % 100 === 0 || done === total) log(`${what}: ${done}/${total}`);
+  };
+
+  const team = [encodeId('User', adminId)];
+  for (const [name, role] of [['Sam Sales', Role.SALES], ['Sina Support', Role.SUPPORT], ['Max Manager', Role.MANAGER]] as const) {
+    const email = `${name.split(' ')[0].toLowerCase()}@example.com`;
+    const member = await membersService.add(ctx, { email, name, role, password: DEMO_LOGIN.password });
+    team.push(encodeId('User', member.userId));
+  }
+  log(`team: ${team.length} members (all with password ${DEMO_LOGIN.password})`);
+
+  const accountIds: string[] = [];
+  for (let i = 0; i < COUNTS.accounts; i++) {
+    const [city, postalCode, country] = pick(CITIES);
+    const base = `${pick(NAME_PARTS)}${pick(SUFFIXES).toLowerCase()}`;
+    const account = await accountService.create(ctx, {
+      name: `${base} ${pick(FORMS)}`,
+      domain: `${base.toLowerCase().replace(/[^a-z]/g, '')}${i}.example`,
+      industry: pick(INDUSTRIES),
+      city,
+      postalCode,
+      country,
+      employeeCount: Math.floor(random() * 2000) + 5,
+      annualRevenue: `${Math.floor(random() * 50_000_000) + 100_000}.00`,
+      ownerId: pick(team),
+    });
+    accountIds.push(account.globalId);
+    progress('accounts', i + 1, COUNTS.accounts);
+  }
+
+  const contactsByAccount = new Map<string, string[]>();
+  let contactCount = 0;
+  for (const accountId of accountIds) {
+    for (let j = 0; j < COUNTS.contactsPerAccount; j++) {
+      const [firstName, lastName] = [pick(FIRST_NAMES), pick(LAST_NAMES)];
+      const contact = await contactService.create(ctx, {
+        firstName,
+        lastName,
+        email: `${firstName}.${lastName}.${++contactCount}@kunde.example`.toLowerCase().replace(/ü/g, 'ue'),
+        jobTitle: pick(TITLES),
+        accountId,
+        ownerId: pick(team),
+      });
+      contactsByAccount.set(accountId, [...(contactsByAccount.get(accountId) ?? []), contact.globalId]);
+    }
+    progress('contacts', contactCount, accountIds.length * COUNTS.contactsPerAccount);
+  }
+
+  const pipeline = await pipelineService.defaultPipeline(ctx);
+  const openStages = (await pipelineService.stagesOf(ctx, pipeline.id)).filter((stage) => stage.kind === StageKind.OPEN);
+  const dealIds: string[] = [];
+  for (let i = 0; i < COUNTS.deals; i++) {
+    const accountId = pick(accountIds);
+    const [primaryContactId, other] = contactsByAccount.get(accountId)!;
+    const closeIn = Math.floor(random() * 180) - 30;
+    const deal = await dealService.create(ctx, {
+      name: `${pick(DEAL_TOPICS)} ${i + 1}`,
+      amount: `${(Math.floor(random() * 2000) + 10) * 100}.00`,
+      stageId: pick(openStages).globalId,
+      expectedCloseDate: new Date(Date.now() + closeIn * 86_400_000).toISOString().slice(0, 10),
+      accountId,
+      primaryContactId,
+      ownerId: pick(team.slice(0, 2).concat(team[3])),
+      contacts: [{ contactId: other, role: pick(Object.values(DealContactRole)) }],
+    });
+    const outcome = random();
+    if (outcome < 0.15) await dealStageService.win(ctx, deal.id);
+    else if (outcome < 0.25) await dealStageService.lose(ctx, deal.id, pick(['Preis zu hoch', 'Wettbewerber', 'Kein Budget']));
+    dealIds.push(deal.globalId);
+    progress('deals', i + 1, COUNTS.deals);
+  }
+
+  const ticketIds: string[] = [];
+  for (let i = 0; i < COUNTS.tickets; i++) {
+    const accountId = pick(accountIds);
+    const [subject, category] = pick(TICKET_SUBJECTS);
+    const ticket = await ticketService.create(ctx, {
+      subject,
+      category,
+      priority: pick(Object.values(TicketPriority)),
+      accountId,
+      contactId: contactsByAccount.get(accountId)![0],
+      assigneeId: team[2],
+    });
+    const stage = random();
+    if (stage > 0.3) await ticketService.changeStatus(ctx, ticket.id, TicketStatus.OPEN);
+    if (stage > 0.6) await ticketService.changeStatus(ctx, ticket.id, TicketStatus.RESOLVED);
+    if (stage > 0.8) await ticketService.changeStatus(ctx, ticket.id, TicketStatus.CLOSED);
+    ticketIds.push(ticket.globalId);
+    progress('tickets', i + 1, COUNTS.tickets);
+  }
+
+  const types = [ActivityType.CALL, ActivityType.MEETING, ActivityType.EMAIL, ActivityType.NOTE, ActivityType.TASK];
+  for (let i = 0; i < COUNTS.activities; i++) {
+    const type = pick(types);
+    const dealId = pick(dealIds);
+    const dayOffset = Math.floor(random() * 60) - 45;
+    const when = new Date(Date.now() + dayOffset * 86_400_000);
+    const activity = await activityService.create(ctx, {
+      type,
+      subject: `${type === ActivityType.TASK ? 'Nachfassen' : type.toLowerCase()}: ${pick(DEAL_TOPICS)}`,
+      dealId,
+      ticketId: type === ActivityType.EMAIL && random() < 0.3 ? pick(ticketIds) : undefined,
+      ...(type === ActivityType.TASK ? { dueAt: when } : type === ActivityType.MEETING ? { occurredAt: when, durationMinutes: 60 } : { occurredAt: dayOffset < 0 ? when : new Date() }),
+      ownerId: pick(team),
+    });
+    if (type === ActivityType.TASK && dayOffset < -7) await activityService.completeTask(ctx, activity.id);
+    progress('activities', i + 1, COUNTS.activities);
+  }
+}
+
 /**
  * Loads the demo workspace through the same services the API uses. Idempotent: when the demo
  * user exists, nothing is done.
@@ -42,30 +184,14 @@ export async function seedDemo(config: Config, log: (line: string) => void): Pro
       return;
     }
     const signup = await authService.signUp(anonymous, { workspaceName: 'Demo Handels GmbH', name: 'Dana Demo', ...DEMO_LOGIN });
-    const actor: Actor = { userId: signup.user.id, workspaceId: signup.workspace.id, role: Role.ADMIN };
-    const ctx = new RequestContext(runtime, actor);
-    const random = seededRandom(42);
-    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
-    const accountIds: string[] = [];
-    for (let i = 0; i < 300; i++) {
-      const [city, postalCode, country] = pick(CITIES);
-      const base = `${pick(NAME_PARTS)}${pick(SUFFIXES).toLowerCase()}`;
-      const account = await accountService.create(ctx, {
-        name: `${base} ${pick(FORMS)}`,
-        domain: `${base.toLowerCase().replace(/[^a-z]/g, '')}${i}.example`,
-        industry: pick(INDUSTRIES),
-        city,
-        postalCode,
-        country,
-        employeeCount: Math.floor(random() * 2000) + 5,
-        annualRevenue: `${Math.floor(random() * 50_000_000) + 100_000}.00`,
-        ownerId: signup.user.globalId,
-      });
-      accountIds.push(account.id);
-      if ((i + 1) % 100 === 0) log(`accounts: ${i + 1}/300`);
+    const admin: Actor = { userId: signup.user.id, workspaceId: signup.workspace.id, role: Role.ADMIN };
+    const ctx = new RequestContext(runtime, admin);
+    try {
+      await seedRecords(ctx, signup.user.id, log);
+    } finally {
+      await ctx.close();
     }
-    await ctx.close();
-    log(`demo workspace ready: ${accountIds.length} accounts; sign in as ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}`);
+    log(`demo workspace ready; sign in as ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}`);
   } finally {
     await anonymous.close();
     await dataSource.destroy();
