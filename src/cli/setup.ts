@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { loadConfig } from '../config/config';
-import { ensureRolesAndDatabase, migrate, ServiceUnavailableError } from '../kernel/db/provision';
+import { ensureRolesAndDatabase, migrate } from '../kernel/db/provision';
+import { exitOnStartFailure } from '../kernel/process-lifecycle';
 import { connectRedis, createRedis } from '../kernel/redis';
 import { seedDemo } from './demo-data';
 
@@ -30,7 +31,4 @@ async function main(): Promise<void> {
   log('done');
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(error instanceof ServiceUnavailableError ? `${error.message}\n` : `${String((error as Error).stack ?? error)}\n`);
-  process.exit(1);
-});
+main().catch(exitOnStartFailure);

@@ -4,7 +4,7 @@ import { In, type EntityManager, type SelectQueryBuilder } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { RequestContext } from '../context';
 import { badField, conflict, notFound } from '../errors';
-import type { NodeType } from '../ids';
+import { decodeOptionalId, type NodeType } from '../ids';
 import { compileFilter, type FilterSpec } from '../filtering/compile-filter';
 import { Connection, PageInfo, type Edge } from '../pagination/connection';
 import { encodeCursor, planPage, type OrderColumn, type OrderTerm, type PagePlan } from '../pagination/keyset';
@@ -61,6 +61,16 @@ export class RecordStore<E extends TenantRecord, F, O extends string> {
     const record = await this.load(ctx, id);
     if (!record || record.deletedAt) throw badField(field, `no ${this.model.type} with this id`);
     return record;
+  }
+
+  /**
+   * A reference sent in input field `field` (a public id): decoded, and checked to name a live
+   * record of this type in the workspace. undefined (not sent) and null (clear) pass through.
+   */
+  async reference(ctx: RequestContext, publicId: string | null | undefined, field: string): Promise<string | null | undefined> {
+    const id = decodeOptionalId(this.model.type, publicId, field);
+    if (id) await this.requireReference(ctx, id, field);
+    return id;
   }
 
   private byId(ctx: RequestContext): DataLoader<string, E | null> {

@@ -1,7 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { RequestContext } from '../../kernel/context';
 import { badField, notFound } from '../../kernel/errors';
-import { decodeOptionalId, type NodeType } from '../../kernel/ids';
 import { registerNodeType } from '../../kernel/node-registry';
 import type { Connection } from '../../kernel/pagination/connection';
 import { RecordStore } from '../../kernel/records/record-store';
@@ -23,28 +22,16 @@ type ActivityArgs = ListArgs<ActivityFilter, ActivityOrderField>;
 /** The columns an activity list can hang below: `Account.activities` and its siblings. */
 export type ActivityParentColumn = 'account_id' | 'contact_id' | 'deal_id' | 'ticket_id';
 
-interface ReferencedStore {
-  model: { type: NodeType };
-  requireReference(ctx: RequestContext, id: string, field: string): Promise<unknown>;
-}
-
-/** A linked record from input field `field`: a live one of the store's type; undefined and null pass through. */
-async function reference(ctx: RequestContext, store: ReferencedStore, id: string | null | undefined, field: string) {
-  const uuid = decodeOptionalId(store.model.type, id, field);
-  if (uuid) await store.requireReference(ctx, uuid, field);
-  return uuid;
-}
-
 /** Input → columns: references decoded and checked, the subject trimmed. */
 async function toColumns(ctx: RequestContext, input: ActivityInput): Promise<Partial<Activity>> {
   const { accountId, contactId, dealId, ticketId, ownerId, ...fields } = input;
   return {
     ...fields,
     subject: fields.subject?.trim(),
-    accountId: await reference(ctx, accounts, accountId, 'accountId'),
-    contactId: await reference(ctx, contacts, contactId, 'contactId'),
-    dealId: await reference(ctx, deals, dealId, 'dealId'),
-    ticketId: await reference(ctx, tickets, ticketId, 'ticketId'),
+    accountId: await accounts.reference(ctx, accountId, 'accountId'),
+    contactId: await contacts.reference(ctx, contactId, 'contactId'),
+    dealId: await deals.reference(ctx, dealId, 'dealId'),
+    ticketId: await tickets.reference(ctx, ticketId, 'ticketId'),
     ownerId: await membersService.memberRef(ctx, ownerId, 'ownerId'),
   };
 }

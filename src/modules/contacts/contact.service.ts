@@ -1,5 +1,4 @@
 import type { RequestContext } from '../../kernel/context';
-import { decodeOptionalId } from '../../kernel/ids';
 import { registerNodeType } from '../../kernel/node-registry';
 import type { Connection } from '../../kernel/pagination/connection';
 import { RecordStore } from '../../kernel/records/record-store';
@@ -12,13 +11,6 @@ import { contactModel } from './contact.model';
 
 export const contacts = new RecordStore(contactModel);
 
-/** The account a contact is linked to: a live account of this workspace; undefined and null pass through. */
-async function accountRef(ctx: RequestContext, id: string | null | undefined): Promise<string | null | undefined> {
-  const accountId = decodeOptionalId('Account', id, 'accountId');
-  if (accountId) await accounts.requireReference(ctx, accountId, 'accountId');
-  return accountId;
-}
-
 /** Input → columns: references decoded and checked, text trimmed, countries upper-cased. */
 async function toColumns(ctx: RequestContext, input: ContactInput): Promise<Partial<Contact>> {
   const { accountId, ownerId, ...fields } = input;
@@ -28,7 +20,7 @@ async function toColumns(ctx: RequestContext, input: ContactInput): Promise<Part
     lastName: fields.lastName?.trim(),
     email: fields.email?.trim() ?? fields.email,
     country: fields.country?.toUpperCase() ?? fields.country,
-    accountId: await accountRef(ctx, accountId),
+    accountId: await accounts.reference(ctx, accountId, 'accountId'),
     ownerId: await membersService.memberRef(ctx, ownerId, 'ownerId'),
   };
 }

@@ -1,6 +1,6 @@
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { RequestContext } from '../../kernel/context';
-import { decodeOptionalId, type NodeType } from '../../kernel/ids';
+import { decodeOptionalId } from '../../kernel/ids';
 import { registerNodeType } from '../../kernel/node-registry';
 import type { Connection } from '../../kernel/pagination/connection';
 import type { ListArgs } from '../../kernel/records/list-args';
@@ -15,25 +15,12 @@ import { deals } from './deal.model';
 
 export { deals };
 
-/** Decodes an id from input and checks it names a live record of `store`; undefined and null pass through. */
-async function liveReference(
-  ctx: RequestContext,
-  store: { requireReference(ctx: RequestContext, id: string, field: string): Promise<unknown> },
-  type: NodeType,
-  id: string | null | undefined,
-  field: string,
-): Promise<string | null | undefined> {
-  const uuid = decodeOptionalId(type, id, field);
-  if (uuid) await store.requireReference(ctx, uuid, field);
-  return uuid;
-}
-
 /** Input → columns: references decoded and checked, the name trimmed. */
 async function toColumns(ctx: RequestContext, input: DealInput): Promise<QueryDeepPartialEntity<Deal>> {
   const { accountId, primaryContactId, ownerId, ...fields } = input;
   const [account, primaryContact, owner] = await Promise.all([
-    liveReference(ctx, accounts, 'Account', accountId, 'accountId'),
-    liveReference(ctx, contacts, 'Contact', primaryContactId, 'primaryContactId'),
+    accounts.reference(ctx, accountId, 'accountId'),
+    contacts.reference(ctx, primaryContactId, 'primaryContactId'),
     membersService.memberRef(ctx, ownerId, 'ownerId'),
   ]);
   return { ...fields, name: fields.name?.trim(), accountId: account, primaryContactId: primaryContact, ownerId: owner };

@@ -2,7 +2,6 @@ import type { EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { RequestContext } from '../../kernel/context';
 import { badField, conflict, notFound } from '../../kernel/errors';
-import { decodeOptionalId, type NodeType } from '../../kernel/ids';
 import { registerNodeType } from '../../kernel/node-registry';
 import type { Connection } from '../../kernel/pagination/connection';
 import { RecordStore } from '../../kernel/records/record-store';
@@ -59,24 +58,12 @@ function reopening(from: TicketStatus): QueryDeepPartialEntity<Ticket> {
   return statusChange(from, OPEN);
 }
 
-interface ReferencedStore {
-  model: { type: NodeType };
-  requireReference(ctx: RequestContext, id: string, field: string): Promise<unknown>;
-}
-
-/** Decodes a reference from input field `field` and checks it names a live record; keeps undefined and null. */
-async function reference(ctx: RequestContext, store: ReferencedStore, value: string | null | undefined, field: string) {
-  const id = decodeOptionalId(store.model.type, value, field);
-  if (id) await store.requireReference(ctx, id, field);
-  return id;
-}
-
 /** Input → columns: references decoded and checked (the contact need not work for the account), subject trimmed. */
 async function toColumns(ctx: RequestContext, input: TicketInput): Promise<QueryDeepPartialEntity<Ticket>> {
   const { accountId, contactId, ...fields } = input;
   const [account, contact] = await Promise.all([
-    reference(ctx, accounts, accountId, 'accountId'),
-    reference(ctx, contacts, contactId, 'contactId'),
+    accounts.reference(ctx, accountId, 'accountId'),
+    contacts.reference(ctx, contactId, 'contactId'),
   ]);
   return { ...fields, subject: fields.subject?.trim(), accountId: account, contactId: contact };
 }
