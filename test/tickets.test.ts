@@ -442,6 +442,16 @@ describe('tickets: lists', () => {
     expect(await subjects({ o: [{ field: 'UPDATED_AT', direction: 'ASC' }], last: 2 })).toEqual(byChange.slice(3));
   });
 
+  test('orders by urgency, paging through ties', async () => {
+    const urgentFirst = await subjects({ o: [{ field: 'PRIORITY', direction: 'DESC' }] });
+    expect(urgentFirst[0]).toBe(T.t2.subject);
+    expect(urgentFirst[1]).toBe(T.t1.subject);
+    expect(urgentFirst.slice(2, 4).sort()).toEqual(names('t4', 't5'));
+    expect(urgentFirst[4]).toBe(T.t3.subject);
+    expect(await subjects({ o: [{ field: 'PRIORITY', direction: 'ASC' }] })).toEqual([...urgentFirst].reverse());
+    expect(await subjects({ o: [{ field: 'PRIORITY', direction: 'DESC' }], last: 3 })).toEqual(urgentFirst.slice(2));
+  });
+
   test('pages through a list without skipping or repeating', async () => {
     for (const direction of ['ASC', 'DESC']) {
       const seen: string[] = [];

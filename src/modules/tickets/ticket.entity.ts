@@ -40,6 +40,9 @@ export class Ticket extends TenantRecord {
   @Field(() => TicketPriority) @Column({ type: 'varchar' }) priority: TicketPriority;
   @Field(() => TicketCategory) @Column({ type: 'varchar' }) category: TicketCategory;
 
+  /** Derived by PostgreSQL from priority (URGENT 4 … LOW 1), so lists can order by urgency. */
+  @Column({ name: 'priority_rank', type: 'smallint', insert: false, update: false }) priorityRank: number;
+
   @Column('uuid', { name: 'account_id', nullable: true }) accountId: string | null;
   @Column('uuid', { name: 'contact_id', nullable: true }) contactId: string | null;
   @Column('uuid', { name: 'assignee_id', nullable: true }) assigneeId: string | null;

@@ -66,8 +66,12 @@ export class TicketFilter {
 export enum TicketOrderField {
   CREATED_AT = 'CREATED_AT',
   UPDATED_AT = 'UPDATED_AT',
+  PRIORITY = 'PRIORITY',
 }
-registerEnumType(TicketOrderField, { name: 'TicketOrderField' });
+registerEnumType(TicketOrderField, {
+  name: 'TicketOrderField',
+  valuesConfig: { PRIORITY: { description: 'By urgency: DESC puts URGENT first, then HIGH, NORMAL, LOW.' } },
+});
 export const TicketOrder = orderInputType(TicketOrderField, 'Ticket');
 
 @ArgsType()

@@ -21,6 +21,7 @@ export const ticketModel: RecordModel<Ticket, TicketFilter, TicketOrderField> = 
   order: {
     CREATED_AT: { column: 'created_at' },
     UPDATED_AT: { column: 'updated_at' },
+    PRIORITY: { column: 'priority_rank' },
   },
   defaultOrder: { field: TicketOrderField.CREATED_AT, direction: 'DESC' },
   search: ['subject'],
