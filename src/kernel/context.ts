@@ -52,11 +52,16 @@ export class RequestContext {
     return this.member.workspaceId;
   }
 
-  /** The one permission check; `@Authorized` and services both call it. */
-  require(permission: Permission): Actor {
+  /**
+   * The one permission check (`@Authorized` calls it). The role comes from the member's live seat
+   * in the database, not from the token, so removal or demotion takes effect at once.
+   */
+  async require(permission?: Permission): Promise<Actor> {
     const actor = this.member;
-    if (!roleAllows(actor.role, permission)) throw forbidden(`Role ${actor.role} may not ${permission}`);
-    return actor;
+    const role = (await this.db.seatRole()) as Role | null;
+    if (!role) throw unauthenticated('You are no longer a member of this workspace');
+    if (permission && !roleAllows(role, permission)) throw forbidden(`Role ${role} may not ${permission}`);
+    return { ...actor, role };
   }
 
   /** A per-request DataLoader, created on first use; the workspace is implied by the context. */

@@ -17,6 +17,7 @@ export class DbSession {
   private runner: QueryRunner | null = null;
   private readTx: Promise<EntityManager> | null = null;
   private writing = false;
+  private role: string | null = null;
   private afterCommit: Array<() => void | Promise<void>> = [];
 
   constructor(
@@ -68,13 +69,24 @@ export class DbSession {
     if (runner) await runner.release();
   }
 
+  /**
+   * The user's live role in the workspace as of the current transaction (null when they are no
+   * longer a member), read by the same statement that sets the scope.
+   */
+  async seatRole(): Promise<string | null> {
+    if (!this.writing) await (this.readTx ??= this.begin());
+    return this.role;
+  }
+
   private async begin(): Promise<EntityManager> {
     this.runner ??= serialized(this.dataSource.createQueryRunner());
     await this.runner.startTransaction();
-    await this.runner.query(
-      `SELECT set_config('app.workspace_id', $1, true), set_config('app.user_id', $2, true), set_config('app.lookup_email', $3, true)`,
-      [this.scope.workspaceId ?? '', this.scope.userId ?? '', this.scope.lookupEmail?.toLowerCase() ?? ''],
-    );
+    const [entered] = (await this.runner.query(`SELECT crm_enter($1, $2, $3) AS role`, [
+      this.scope.workspaceId ?? '',
+      this.scope.userId ?? '',
+      this.scope.lookupEmail?.toLowerCase() ?? '',
+    ])) as Array<{ role: string | null }>;
+    this.role = entered.role;
     return this.runner.manager;
   }
 

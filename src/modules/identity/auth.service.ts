@@ -112,13 +112,14 @@ export const authService = {
       const tokens = em.getRepository(RefreshToken);
       const stored = await tokens.findOneBy({ id: claims.jti });
       if (!stored || stored.revokedAt || stored.expiresAt < new Date()) return null;
-      if (stored.usedAt) {
+      // Claiming the token in the UPDATE itself: of concurrent presentations only one finds it unused.
+      const claimed = await tokens.update({ id: claims.jti, usedAt: IsNull(), revokedAt: IsNull() }, { usedAt: new Date() });
+      if (claimed.affected !== 1) {
         await tokens.update({ userId: claims.sub, revokedAt: IsNull() }, { revokedAt: new Date() });
         return null;
       }
       const membership = await em.getRepository(Membership).findOneBy({ userId: claims.sub, workspaceId: claims.wsp });
       if (!membership || membership.deletedAt) return null;
-      await tokens.update({ id: claims.jti }, { usedAt: new Date() });
       return payload(ctx, { userId: claims.sub, workspaceId: claims.wsp, role: membership.role }, em);
     });
     if (!outcome) throw unauthenticated('Invalid or expired refresh token');

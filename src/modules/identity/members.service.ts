@@ -1,10 +1,10 @@
 import DataLoader from 'dataloader';
-import { In, IsNull } from 'typeorm';
+import { In, IsNull, type EntityManager } from 'typeorm';
 import { hashPassword } from '../../kernel/auth/passwords';
-import { Role } from '../../kernel/auth/roles';
+import { Permission, Role, roleAllows } from '../../kernel/auth/roles';
 import type { RequestContext } from '../../kernel/context';
 import { DbSession } from '../../kernel/db/session';
-import { appError, badField } from '../../kernel/errors';
+import { appError, badField, forbidden } from '../../kernel/errors';
 import { decodeOptionalId } from '../../kernel/ids';
 import type { Connection } from '../../kernel/pagination/connection';
 import { RecordStore } from '../../kernel/records/record-store';
@@ -40,13 +40,26 @@ function membershipByUser(ctx: RequestContext): DataLoader<string, Membership | 
   );
 }
 
+/**
+ * Member management trusts the database over the access token: a demoted or removed admin's
+ * token stays valid until it expires and must not let them promote or re-add themselves.
+ */
+async function requireCurrentManager(ctx: RequestContext, em: EntityManager): Promise<void> {
+  const seat = await em.getRepository(Membership).findOneBy({ workspaceId: ctx.workspaceId, userId: ctx.member.userId, deletedAt: IsNull() });
+  if (!seat || !roleAllows(seat.role, Permission.MANAGE_MEMBERS)) throw forbidden('Your role no longer allows managing members');
+}
+
 /** Refuses a change that would leave the workspace without an active admin. */
-async function keepAnAdmin(ctx: RequestContext, member: Membership): Promise<void> {
-  if (member.role !== Role.ADMIN) return;
-  const admins = await ctx.db.read((em) =>
-    em.getRepository(Membership).countBy({ workspaceId: ctx.workspaceId, role: Role.ADMIN, deletedAt: IsNull() }),
-  );
-  if (admins <= 1) throw appError('CONFLICT', 'A workspace must keep at least one admin');
+async function keepAnAdmin(ctx: RequestContext, em: EntityManager, memberId: string): Promise<void> {
+  // Locking the admin seats in the caller's write makes concurrent demotions queue: the later
+  // one sees the earlier one's outcome instead of both counting two admins.
+  const admins = await em
+    .getRepository(Membership)
+    .createQueryBuilder('m')
+    .where('m.workspace_id = :workspaceId AND m.role = :role AND m.deleted_at IS NULL', { workspaceId: ctx.workspaceId, role: Role.ADMIN })
+    .setLock('pessimistic_write')
+    .getMany();
+  if (admins.length === 1 && admins[0].id === memberId) throw appError('CONFLICT', 'A workspace must keep at least one admin');
 }
 
 export const membersService = {
@@ -97,6 +110,7 @@ export const membersService = {
     const lookup = new DbSession(ctx.runtime.dataSource, { ...ctx.db.scope, lookupEmail: input.email });
     try {
       const membershipId = await lookup.write(async (em) => {
+        await requireCurrentManager(ctx, em);
         let user = await em.getRepository(User).createQueryBuilder('u').where('lower(u.email) = lower(:email)', { email: input.email }).getOne();
         if (!user) {
           if (!input.name) throw badField('name', 'is required for a new user');
@@ -122,19 +136,21 @@ export const membersService = {
     }
   },
 
-  async changeRole(ctx: RequestContext, id: string, role: Role, expectedVersion?: number | null): Promise<Membership> {
-    const member = await members.require(ctx, id);
-    if (role !== Role.ADMIN) await keepAnAdmin(ctx, member);
-    return ctx.db.write((em) => members.update(ctx, em, id, { role }, expectedVersion));
+  changeRole(ctx: RequestContext, id: string, role: Role, expectedVersion?: number | null): Promise<Membership> {
+    return ctx.db.write(async (em) => {
+      await requireCurrentManager(ctx, em);
+      if (role !== Role.ADMIN) await keepAnAdmin(ctx, em, id);
+      return members.update(ctx, em, id, { role }, expectedVersion);
+    });
   },
 
   /** Removes a member: their seat goes to the trash and their refresh tokens stop working. */
-  async remove(ctx: RequestContext, id: string): Promise<Membership> {
-    const member = await members.require(ctx, id);
-    await keepAnAdmin(ctx, member);
+  remove(ctx: RequestContext, id: string): Promise<Membership> {
     return ctx.db.write(async (em) => {
+      await requireCurrentManager(ctx, em);
+      await keepAnAdmin(ctx, em, id);
       const removed = await members.softDelete(ctx, em, id);
-      await em.getRepository(RefreshToken).update({ userId: member.userId, revokedAt: IsNull() }, { revokedAt: new Date() });
+      await em.getRepository(RefreshToken).update({ userId: removed.userId, revokedAt: IsNull() }, { revokedAt: new Date() });
       return removed;
     });
   },
