@@ -1,13 +1,28 @@
-/** Collects named parameters for TypeORM query builders while SQL fragments are composed. */
+/**
+ * Collects parameters while SQL fragments are composed; each statement is bound on its own
+ * (`bind`), so it carries only the parameters it references, numbered $1…$n.
+ */
 export class SqlParams {
-  readonly values: Record<string, unknown> = {};
-  private next = 0;
+  private readonly values: unknown[] = [];
 
   /** Returns the placeholder for `value`, e.g. `:p3`. */
   add(value: unknown): string {
-    const name = `p${this.next++}`;
-    this.values[name] = value;
-    return `:${name}`;
+    this.values.push(value);
+    return `:p${this.values.length - 1}`;
+  }
+
+  bind(sql: string): [string, unknown[]] {
+    const positions = new Map<number, number>();
+    const bound: unknown[] = [];
+    const text = sql.replace(/(?<!:):p(\d+)\b/g, (_, index: string) => {
+      const i = Number(index);
+      if (!positions.has(i)) {
+        bound.push(this.values[i]);
+        positions.set(i, bound.length);
+      }
+      return `$${positions.get(i)}`;
+    });
+    return [text, bound];
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { GraphQLSchema } from 'graphql';
 import type { RequestContext } from '../kernel/context';
@@ -41,6 +42,11 @@ export function createApollo(schema: GraphQLSchema, httpServer: Server, logger: 
     introspection: true,
     // main.ts owns shutdown order (HTTP, then pools); Apollo's own signal handler would race it.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), requestLifecycle(logger, metrics)],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // No HTTP caching of CRM data; without this plugin Apollo wraps every field resolver.
+      ApolloServerPluginCacheControlDisabled(),
+      requestLifecycle(logger, metrics),
+    ],
   });
 }

@@ -1,9 +1,21 @@
-import { randomUUID } from 'node:crypto';
+import { createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Role } from './roles';
 
 const ALGORITHM = 'HS256';
 const ISSUER = 'headless-crm';
+
+const keys = new Map<string, KeyObject>();
+
+/** jsonwebtoken builds a key object from a string secret on every call; build it once per secret. */
+function keyOf(secret: string): KeyObject {
+  let key = keys.get(secret);
+  if (!key) {
+    key = createSecretKey(Buffer.from(secret, 'utf8'));
+    keys.set(secret, key);
+  }
+  return key;
+}
 
 export interface AccessClaims {
   sub: string;
@@ -24,7 +36,7 @@ export interface TokenSettings {
 }
 
 export function signAccessToken(settings: TokenSettings, claims: AccessClaims): string {
-  return jwt.sign({ wsp: claims.wsp, role: claims.role, typ: 'access' }, settings.secret, {
+  return jwt.sign({ wsp: claims.wsp, role: claims.role, typ: 'access' }, keyOf(settings.secret), {
     algorithm: ALGORITHM,
     issuer: ISSUER,
     subject: claims.sub,
@@ -34,7 +46,7 @@ export function signAccessToken(settings: TokenSettings, claims: AccessClaims): 
 
 export function signRefreshToken(settings: TokenSettings, sub: string, wsp: string): { token: string; jti: string; expiresAt: Date } {
   const jti = randomUUID();
-  const token = jwt.sign({ wsp, typ: 'refresh' }, settings.secret, {
+  const token = jwt.sign({ wsp, typ: 'refresh' }, keyOf(settings.secret), {
     algorithm: ALGORITHM,
     issuer: ISSUER,
     subject: sub,
@@ -47,7 +59,7 @@ export function signRefreshToken(settings: TokenSettings, sub: string, wsp: stri
 /** Verifies signature (HS256 only: `alg: none` and other algorithms are refused), issuer, expiry and kind. */
 function verify(settings: TokenSettings, token: string, typ: 'access' | 'refresh'): jwt.JwtPayload | null {
   try {
-    const payload = jwt.verify(token, settings.secret, { algorithms: [ALGORITHM], issuer: ISSUER });
+    const payload = jwt.verify(token, keyOf(settings.secret), { algorithms: [ALGORITHM], issuer: ISSUER });
     if (typeof payload !== 'object' || payload.typ !== typ || !payload.sub || typeof payload.wsp !== 'string') return null;
     return payload;
   } catch {

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { ClassType } from 'type-graphql';
-import { In, type EntityManager, type SelectQueryBuilder } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { RequestContext } from '../context';
 import { badField, conflict, notFound } from '../errors';
@@ -11,6 +11,7 @@ import { encodeCursor, planPage, type OrderColumn, type OrderTerm, type PagePlan
 import type { TenantRecord } from '../record';
 import { SqlParams, column } from '../sql';
 import type { ListArgs } from './list-args';
+import { RowMapper } from './row-mapper';
 
 const ALIAS = 't';
 
@@ -76,9 +77,7 @@ export class RecordStore<E extends TenantRecord, F, O extends string> {
   private byId(ctx: RequestContext): DataLoader<string, E | null> {
     return ctx.loader(`${this.model.type}:byId`, () =>
       new DataLoader<string, E | null>(async (ids) => {
-        const rows = await ctx.db.read((em) =>
-          em.getRepository(this.model.entity).findBy({ id: In([...ids]), workspaceId: ctx.workspaceId } as never),
-        );
+        const rows = await ctx.db.read((em) => this.fetch(ctx, em, [...ids]));
         const byId = new Map(rows.map((row) => [row.id, row]));
         return ids.map((id) => byId.get(id) ?? null);
       }),
@@ -92,13 +91,20 @@ export class RecordStore<E extends TenantRecord, F, O extends string> {
     const plan = planPage(args, order, ALIAS, params);
     const where = this.conditions(ctx, args, params);
     const bounded = [...where, plan.afterCondition, plan.beforeCondition].filter((c): c is string => !!c);
-    const rows = await ctx.db.read((em) =>
-      this.withKeys(this.ordered(this.select(em, bounded, params), plan.order).limit(plan.limit + 1), order),
-    );
+    const page = `${this.keyedSelect(ctx, order)} WHERE ${and(bounded)} ORDER BY ${orderSql(plan.order)} LIMIT ${plan.limit + 1}`;
+    const rows = await ctx.db.read((em) => this.query(em, page, params));
+    const table = this.mapper(ctx).table;
     const exists = (condition: string | null) => () =>
-      condition ? ctx.db.read((em) => this.select(em, [...where, condition], params).getExists()) : false;
-    const count = () => ctx.db.read((em) => this.select(em, where, params).getCount());
-    return this.connection(rows, order, plan, exists(plan.outsideAfter), exists(plan.outsideBefore), count);
+      condition
+        ? ctx.db
+            .read((em) => this.query(em, `SELECT EXISTS (SELECT 1 FROM ${table} ${ALIAS} WHERE ${and([...where, condition])}) AS "found"`, params))
+            .then(([row]) => row.found as boolean)
+        : false;
+    const count = () =>
+      ctx.db
+        .read((em) => this.query(em, `SELECT count(*)::int AS "count" FROM ${table} ${ALIAS} WHERE ${and(where)}`, params))
+        .then(([row]) => row.count as number);
+    return this.connection(this.keyed(ctx, rows, order), order, plan, exists(plan.outsideAfter), exists(plan.outsideBefore), count);
   }
 
   /**
@@ -120,16 +126,15 @@ export class RecordStore<E extends TenantRecord, F, O extends string> {
     const where = this.conditions(ctx, args, params);
     const parentCol = column(ALIAS, parentColumn);
     const bounded = [...where, `${parentCol} = ANY(${params.add(parentIds)})`, plan.afterCondition, plan.beforeCondition];
-    const metadata = ctx.runtime.dataSource.getMetadata(this.model.entity);
+    const mapper = this.mapper(ctx);
     const ranked =
       `SELECT id FROM (SELECT ${column(ALIAS, 'id')}, row_number() OVER ` +
       `(PARTITION BY ${parentCol} ORDER BY ${orderSql(plan.order)}) AS rn ` +
-      `FROM ${metadata.tablePath} ${ALIAS} WHERE ${bounded.filter(Boolean).join(' AND ')}) ranked ` +
+      `FROM ${mapper.table} ${ALIAS} WHERE ${and(bounded.filter((c): c is string => !!c))}) ranked ` +
       `WHERE rn <= ${plan.limit + 1}`;
-    const rows = await ctx.db.read((em) =>
-      this.withKeys(this.ordered(this.select(em, [`${column(ALIAS, 'id')} IN (${ranked})`], params), plan.order), order),
-    );
-    const parentProperty = metadata.findColumnWithDatabaseName(parentColumn)!.propertyName;
+    const page = `${this.keyedSelect(ctx, order)} WHERE ${column(ALIAS, 'id')} IN (${ranked}) ORDER BY ${orderSql(plan.order)}`;
+    const rows = this.keyed(ctx, await ctx.db.read((em) => this.query(em, page, params)), order);
+    const parentProperty = ctx.runtime.dataSource.getMetadata(this.model.entity).findColumnWithDatabaseName(parentColumn)!.propertyName;
     const counter = this.parentCounter(ctx, parentColumn, where, params);
     return parentIds.map((parentId) => {
       const own = rows.filter((row) => (row.node as Record<string, unknown>)[parentProperty] === parentId);
@@ -142,14 +147,10 @@ export class RecordStore<E extends TenantRecord, F, O extends string> {
   private parentCounter(ctx: RequestContext, parentColumn: string, where: string[], params: SqlParams) {
     return new DataLoader<string, number>(async (parentIds) => {
       const parentCol = column(ALIAS, parentColumn);
-      const rows: Array<{ parent: string; count: string }> = await ctx.db.read((em) =>
-        this.select(em, [...where, `${parentCol} = ANY(${params.add([...parentIds])})`], params)
-          .select(parentCol, 'parent')
-          .addSelect('count(*)', 'count')
-          .groupBy(parentCol)
-          .getRawMany(),
-      );
-      const counts = new Map(rows.map((r) => [r.parent, Number(r.count)]));
+      const conditions = and([...where, `${parentCol} = ANY(${params.add([...parentIds])})`]);
+      const sql = `SELECT ${parentCol} AS "parent", count(*)::int AS "count" FROM ${this.mapper(ctx).table} ${ALIAS} WHERE ${conditions} GROUP BY ${parentCol}`;
+      const rows = await ctx.db.read((em) => this.query(em, sql, params));
+      const counts = new Map(rows.map((r) => [r.parent as string, r.count as number]));
       return parentIds.map((id) => counts.get(id) ?? 0);
     });
   }
@@ -159,7 +160,8 @@ export class RecordStore<E extends TenantRecord, F, O extends string> {
     const repository = em.getRepository(this.model.entity);
     const result = await repository.insert({ ...values, workspaceId: ctx.workspaceId } as QueryDeepPartialEntity<E>);
     ctx.clearLoaders();
-    return repository.findOneByOrFail({ id: result.identifiers[0].id } as never);
+    const [stored] = await this.fetch(ctx, em, [result.identifiers[0].id as string]);
+    return stored;
   }
 
   /**
@@ -186,7 +188,7 @@ export class RecordStore<E extends TenantRecord, F, O extends string> {
     if (expectedVersion != null) qb.andWhere('version = :expectedVersion', { expectedVersion });
     const result = await qb.execute();
     ctx.clearLoaders();
-    const current = await em.getRepository(this.model.entity).findOneBy({ id, workspaceId: ctx.workspaceId } as never);
+    const [current] = await this.fetch(ctx, em, [id]);
     if (!current || (result.affected === 0 && (current.deletedAt === null) !== (state === 'live'))) {
       throw notFound(this.model.type);
     }
@@ -203,10 +205,40 @@ export class RecordStore<E extends TenantRecord, F, O extends string> {
     return this.update(ctx, em, id, { deletedAt: null } as unknown as QueryDeepPartialEntity<E>, expectedVersion, 'trashed');
   }
 
-  private select(em: EntityManager, conditions: string[], params: SqlParams): SelectQueryBuilder<E> {
-    const qb = em.getRepository(this.model.entity).createQueryBuilder(ALIAS);
-    if (conditions.length) qb.where(conditions.map((c) => `(${c})`).join(' AND '));
-    return qb.setParameters(params.values);
+  /** Records by id in this workspace, trashed ones included. */
+  private async fetch(ctx: RequestContext, em: EntityManager, ids: string[]): Promise<E[]> {
+    const params = new SqlParams();
+    const mapper = this.mapper(ctx);
+    const where = and([`${column(ALIAS, 'workspace_id')} = ${params.add(ctx.workspaceId)}`, `${column(ALIAS, 'id')} = ANY(${params.add(ids)})`]);
+    const rows = await this.query(em, `SELECT ${mapper.selectList} FROM ${mapper.table} ${ALIAS} WHERE ${where}`, params);
+    return rows.map((row) => mapper.hydrate(row));
+  }
+
+  private query(em: EntityManager, sql: string, params: SqlParams): Promise<Array<Record<string, unknown>>> {
+    const [text, values] = params.bind(sql);
+    return em.query(text, values);
+  }
+
+  private mapperOf?: RowMapper<E>;
+
+  private mapper(ctx: RequestContext): RowMapper<E> {
+    this.mapperOf ??= new RowMapper(ctx.runtime.dataSource, this.model.entity, ALIAS);
+    return this.mapperOf;
+  }
+
+  /**
+   * SELECT of the columns plus each order key as text: a cursor must carry PostgreSQL's exact
+   * values (timestamps have microseconds, a JS Date only milliseconds).
+   */
+  private keyedSelect(ctx: RequestContext, order: OrderTerm[]): string {
+    const mapper = this.mapper(ctx);
+    const keys = order.map((term, i) => `${column(ALIAS, term.column)}::text AS "__key${i}"`).join(', ');
+    return `SELECT ${mapper.selectList}, ${keys} FROM ${mapper.table} ${ALIAS}`;
+  }
+
+  private keyed(ctx: RequestContext, rows: Array<Record<string, unknown>>, order: OrderTerm[]): Array<KeyedRow<E>> {
+    const mapper = this.mapper(ctx);
+    return rows.map((row) => ({ node: mapper.hydrate(row), keys: order.map((_, i) => row[`__key${i}`] as string | null) }));
   }
 
   private conditions(ctx: RequestContext, args: ListArgs<F, O>, params: SqlParams): string[] {
@@ -229,23 +261,6 @@ export class RecordStore<E extends TenantRecord, F, O extends string> {
     if (requested.length > 3) throw badField('orderBy', 'takes at most 3 fields');
     const terms: OrderTerm[] = requested.map((o) => ({ key: o.field, direction: o.direction, ...this.model.order[o.field] }));
     return [...terms, { key: 'id', column: 'id', direction: terms[terms.length - 1].direction }];
-  }
-
-  private ordered(qb: SelectQueryBuilder<E>, order: OrderTerm[]): SelectQueryBuilder<E> {
-    order.forEach((term, i) => qb[i === 0 ? 'orderBy' : 'addOrderBy'](column(ALIAS, term.column), term.direction));
-    return qb;
-  }
-
-  /**
-   * Runs a page query and reads each row's order keys as text beside it: a cursor must carry
-   * PostgreSQL's exact values (timestamps have microseconds, a JS Date only milliseconds).
-   */
-  private async withKeys(qb: SelectQueryBuilder<E>, order: OrderTerm[]): Promise<Array<KeyedRow<E>>> {
-    order.forEach((term, i) => qb.addSelect(`${column(ALIAS, term.column)}::text`, `key_${i}`));
-    const { entities, raw } = await qb.getRawAndEntities<Record<string, string | null>>();
-    // The last key is always the id, so it pairs each entity with its keys.
-    const keysById = new Map(raw.map((row) => [row[`key_${order.length - 1}`], order.map((_, i) => row[`key_${i}`])]));
-    return entities.map((node) => ({ node, keys: keysById.get(node.id)! }));
   }
 
   private connection(
@@ -271,6 +286,10 @@ export class RecordStore<E extends TenantRecord, F, O extends string> {
     );
     return result;
   }
+}
+
+function and(conditions: string[]): string {
+  return conditions.map((c) => `(${c})`).join(' AND ');
 }
 
 function orderSql(order: OrderTerm[]): string {
