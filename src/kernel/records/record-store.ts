@@ -4,8 +4,9 @@ import type { EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { RequestContext } from '../context';
 import { badField, conflict, notFound } from '../errors';
+import { Snapshotter, writeRecordEvents, type RecordAction, type RecordChange } from '../events/record-events';
 import { decodeOptionalId, type NodeType } from '../ids';
-import { compileFilter, type FilterSpec } from '../filtering/compile-filter';
+import { compileFilter, type FieldSpec, type FilterSpec } from '../filtering/compile-filter';
 import { Connection, PageInfo, type Edge } from '../pagination/connection';
 import { encodeCursor, planPage, type OrderColumn, type OrderTerm, type PagePlan } from '../pagination/keyset';
 import type { TenantRecord } from '../record';
@@ -25,6 +26,11 @@ export interface RecordModel<E extends TenantRecord, F, O extends string> {
   defaultOrder: { field: O; direction: 'ASC' | 'DESC' };
   /** Columns matched by `search` (case-insensitive prefix of any of them). */
   search: string[];
+  /**
+   * Reference properties that events show as public ids, beyond the `id` fields of `filter`
+   * (which are taken from there), e.g. a stage's `pipelineId`.
+   */
+  references?: Partial<Record<keyof E & string, NodeType>>;
 }
 
 /** A fetched row with the values of its order keys, for its cursor. */
@@ -155,28 +161,75 @@ export class RecordStore<E extends TenantRecord, F, O extends string> {
     });
   }
 
-  /** Inserts a record into the caller's write transaction and returns it as stored. */
+  /** Inserts a record into the caller's write transaction and returns it as stored; writes its created event. */
   async insert(ctx: RequestContext, em: EntityManager, values: QueryDeepPartialEntity<E>): Promise<E> {
+    const [stored] = await this.insertMany(ctx, em, [values]);
+    return stored;
+  }
+
+  /** Inserts records in one statement (in input order) and their created events in another. */
+  async insertMany(ctx: RequestContext, em: EntityManager, values: Array<QueryDeepPartialEntity<E>>): Promise<E[]> {
     const repository = em.getRepository(this.model.entity);
-    const result = await repository.insert({ ...values, workspaceId: ctx.workspaceId } as QueryDeepPartialEntity<E>);
+    const result = await repository.insert(values.map((v) => ({ ...v, workspaceId: ctx.workspaceId }) as QueryDeepPartialEntity<E>));
     ctx.clearLoaders();
-    const [stored] = await this.fetch(ctx, em, [result.identifiers[0].id as string]);
+    const ids = result.identifiers.map((identifier) => identifier.id as string);
+    const byId = new Map((await this.fetch(ctx, em, ids)).map((row) => [row.id, row]));
+    const stored = ids.map((id) => byId.get(id)!);
+    await this.emit(ctx, em, 'created', stored.map((record) => ({ recordId: record.id, before: null, after: this.snapshot(ctx, record) })));
     return stored;
   }
 
   /**
-   * Changes a live record, raising its version. With `expectedVersion`, the row is only
-   * touched if nobody changed it since (checked in the UPDATE itself, so two concurrent writers
-   * cannot both win); otherwise CONFLICT with the current version.
+   * Changes a live record, raising its version, and writes its updated event. With
+   * `expectedVersion`, the row is only touched if nobody changed it since (checked in the
+   * UPDATE itself, so two concurrent writers cannot both win); otherwise CONFLICT with the
+   * current version. The row is read FOR UPDATE first, for the event's `before`: one statement
+   * more per write, and the lock it takes is the one the UPDATE would take anyway.
    */
-  async update(
+  update(
     ctx: RequestContext,
     em: EntityManager,
     id: string,
     patch: QueryDeepPartialEntity<E>,
     expectedVersion?: number | null,
-    state: 'live' | 'trashed' = 'live',
   ): Promise<E> {
+    return this.change(ctx, em, id, patch, expectedVersion, 'updated');
+  }
+
+  /** Moves a record to the trash (a deleted event); `restore` brings it back (a restored event). */
+  softDelete(ctx: RequestContext, em: EntityManager, id: string, expectedVersion?: number | null): Promise<E> {
+    return this.change(ctx, em, id, { deletedAt: () => 'now()' } as QueryDeepPartialEntity<E>, expectedVersion, 'deleted');
+  }
+
+  restore(ctx: RequestContext, em: EntityManager, id: string, expectedVersion?: number | null): Promise<E> {
+    return this.change(ctx, em, id, { deletedAt: null } as unknown as QueryDeepPartialEntity<E>, expectedVersion, 'restored');
+  }
+
+  /**
+   * Runs a write that changes many rows of this type at once (e.g. shifting stage positions),
+   * with updated events for those of `ids` whose values it changed: the rows are read FOR UPDATE
+   * before and read again after.
+   */
+  async updateEach(ctx: RequestContext, em: EntityManager, ids: string[], work: () => Promise<unknown>): Promise<void> {
+    const before = new Map((await this.fetch(ctx, em, ids, true)).map((row) => [row.id, this.snapshot(ctx, row)]));
+    await work();
+    ctx.clearLoaders();
+    const changes = (await this.fetch(ctx, em, ids))
+      .map((row) => ({ recordId: row.id, before: before.get(row.id) ?? null, after: this.snapshot(ctx, row) }))
+      .filter((change) => JSON.stringify(change.before) !== JSON.stringify(change.after));
+    await this.emit(ctx, em, 'updated', changes);
+  }
+
+  private async change(
+    ctx: RequestContext,
+    em: EntityManager,
+    id: string,
+    patch: QueryDeepPartialEntity<E>,
+    expectedVersion: number | null | undefined,
+    action: Exclude<RecordAction, 'created'>,
+  ): Promise<E> {
+    const state = action === 'restored' ? 'trashed' : 'live';
+    const [before] = await this.fetch(ctx, em, [id], true);
     const qb = em
       .createQueryBuilder()
       .update(this.model.entity)
@@ -193,24 +246,35 @@ export class RecordStore<E extends TenantRecord, F, O extends string> {
       throw notFound(this.model.type);
     }
     if (result.affected === 0) throw conflict(this.model.type, current.version);
+    await this.emit(ctx, em, action, [{ recordId: id, before: this.snapshot(ctx, before), after: this.snapshot(ctx, current) }]);
     return current;
   }
 
-  /** Moves a record to the trash; `restore` brings it back. */
-  softDelete(ctx: RequestContext, em: EntityManager, id: string, expectedVersion?: number | null): Promise<E> {
-    return this.update(ctx, em, id, { deletedAt: () => 'now()' } as QueryDeepPartialEntity<E>, expectedVersion);
+  private emit(ctx: RequestContext, em: EntityManager, action: RecordAction, changes: RecordChange[]): Promise<void> {
+    return writeRecordEvents(ctx, em, this.model.type, action, changes);
   }
 
-  restore(ctx: RequestContext, em: EntityManager, id: string, expectedVersion?: number | null): Promise<E> {
-    return this.update(ctx, em, id, { deletedAt: null } as unknown as QueryDeepPartialEntity<E>, expectedVersion, 'trashed');
+  private snapshotter?: Snapshotter;
+
+  private snapshot(ctx: RequestContext, record: E): Record<string, unknown> {
+    this.snapshotter ??= new Snapshotter(ctx.runtime.dataSource, this.model.entity, this.model.type, {
+      ...Object.fromEntries(
+        Object.entries(this.model.filter as Record<string, FieldSpec>)
+          .filter(([, spec]) => spec.kind === 'id' && spec.idType)
+          .map(([property, spec]) => [property, spec.idType!]),
+      ),
+      ...(this.model.references as Record<string, NodeType> | undefined),
+    });
+    return this.snapshotter.take(record);
   }
 
   /** Records by id in this workspace, trashed ones included. */
-  private async fetch(ctx: RequestContext, em: EntityManager, ids: string[]): Promise<E[]> {
+  private async fetch(ctx: RequestContext, em: EntityManager, ids: string[], forUpdate = false): Promise<E[]> {
     const params = new SqlParams();
     const mapper = this.mapper(ctx);
     const where = and([`${column(ALIAS, 'workspace_id')} = ${params.add(ctx.workspaceId)}`, `${column(ALIAS, 'id')} = ANY(${params.add(ids)})`]);
-    const rows = await this.query(em, `SELECT ${mapper.selectList} FROM ${mapper.table} ${ALIAS} WHERE ${where}`, params);
+    const lock = forUpdate ? ' FOR UPDATE' : '';
+    const rows = await this.query(em, `SELECT ${mapper.selectList} FROM ${mapper.table} ${ALIAS} WHERE ${where}${lock}`, params);
     return rows.map((row) => mapper.hydrate(row));
   }
 

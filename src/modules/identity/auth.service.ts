@@ -9,6 +9,7 @@ import { appError, unauthenticated } from '../../kernel/errors';
 import { decodeId } from '../../kernel/ids';
 import { createDefaultPipeline } from '../pipelines/default-pipeline';
 import type { AuthPayload, SignInInput, SignUpInput } from './identity.inputs';
+import { members } from './members.service';
 import { Membership } from './membership.entity';
 import { RefreshToken } from './refresh-token.entity';
 import { User } from './user.entity';
@@ -80,7 +81,7 @@ export const authService = {
           await em.getRepository(User).insert({ id: actor.userId, email: input.email.trim(), name: input.name.trim(), passwordHash });
         }
         await em.getRepository(Workspace).insert({ id: actor.workspaceId, name: input.workspaceName.trim() });
-        await em.getRepository(Membership).insert({ workspaceId: actor.workspaceId, userId: actor.userId, role: Role.ADMIN });
+        await members.insert(scoped, em, { userId: actor.userId, role: Role.ADMIN });
         await createDefaultPipeline(scoped, em);
         return payload(scoped, actor, em);
       });

@@ -16,7 +16,7 @@ import { User } from './user.entity';
 import { Workspace } from './workspace.entity';
 import { memberModel, type MemberFilter, type MemberOrderField } from './members.model';
 
-const members = new RecordStore(memberModel);
+export const members = new RecordStore(memberModel);
 
 function userLoader(ctx: RequestContext): DataLoader<string, User | null> {
   return ctx.loader('User:byId', () =>
@@ -123,11 +123,12 @@ export const membersService = {
         const seat = await seats.findOneBy({ workspaceId: ctx.workspaceId, userId: user.id });
         if (seat && !seat.deletedAt) throw appError('CONFLICT', 'This user is already a member', { fields: [{ field: 'email', message: 'is already a member' }] });
         if (seat) {
-          await seats.update({ id: seat.id }, { role: input.role, deletedAt: null, version: () => 'version + 1', updatedAt: () => 'now()' });
+          await members.updateEach(ctx, em, [seat.id], () =>
+            seats.update({ id: seat.id }, { role: input.role, deletedAt: null, version: () => 'version + 1', updatedAt: () => 'now()' }),
+          );
           return seat.id;
         }
-        const created = await seats.insert({ workspaceId: ctx.workspaceId, userId: user.id, role: input.role });
-        return created.identifiers[0].id as string;
+        return (await members.insert(ctx, em, { userId: user.id, role: input.role })).id;
       });
       ctx.clearLoaders();
       return members.require(ctx, membershipId);

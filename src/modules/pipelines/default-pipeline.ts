@@ -1,7 +1,8 @@
 import type { EntityManager } from 'typeorm';
 import type { RequestContext } from '../../kernel/context';
-import { Pipeline } from './pipeline.entity';
-import { Stage, StageKind } from './stage.entity';
+import type { Pipeline } from './pipeline.entity';
+import { pipelines, stages } from './pipeline.service';
+import { StageKind } from './stage.entity';
 
 /** The classic acquisition process every new workspace starts with. */
 export const DEFAULT_STAGES: ReadonlyArray<{ name: string; probability: number; kind: StageKind }> = [
@@ -14,13 +15,9 @@ export const DEFAULT_STAGES: ReadonlyArray<{ name: string; probability: number; 
   { name: 'Lost', probability: 0, kind: StageKind.LOST },
 ];
 
-/** Creates the default sales pipeline inside the caller's write transaction. */
+/** Creates the default sales pipeline inside the caller's write transaction (with created events). */
 export async function createDefaultPipeline(ctx: RequestContext, em: EntityManager): Promise<Pipeline> {
-  const pipeline = await em.getRepository(Pipeline).save(
-    em.getRepository(Pipeline).create({ workspaceId: ctx.workspaceId, name: 'Sales', isDefault: true }),
-  );
-  await em.getRepository(Stage).insert(
-    DEFAULT_STAGES.map((stage, position) => ({ ...stage, position, pipelineId: pipeline.id, workspaceId: ctx.workspaceId })),
-  );
+  const pipeline = await pipelines.insert(ctx, em, { name: 'Sales', isDefault: true });
+  await stages.insertMany(ctx, em, DEFAULT_STAGES.map((stage, position) => ({ ...stage, position, pipelineId: pipeline.id })));
   return pipeline;
 }

@@ -27,4 +27,5 @@ export const stageModel: RecordModel<Stage, Record<never, never>, 'POSITION'> = 
   order: { POSITION: { column: 'position' } },
   defaultOrder: { field: 'POSITION', direction: 'ASC' },
   search: [],
+  references: { pipelineId: 'Pipeline' },
 };

@@ -44,14 +44,18 @@ export function checkStageKinds(list: Array<Pick<CreateStageInput, 'kind'>>, fie
   if (count(StageKind.LOST) !== 1) throw badField(field, 'must include exactly one LOST stage');
 }
 
-/** Takes the default flag from whichever live pipeline holds it (there is at most one). */
+/** Takes the default flag from whichever live pipeline holds it (there is at most one); an updated event for it. */
 async function clearDefault(ctx: RequestContext, em: EntityManager): Promise<void> {
-  await em
-    .createQueryBuilder()
-    .update(Pipeline)
-    .set({ isDefault: false, version: () => 'version + 1', updatedAt: () => 'now()' })
-    .where('workspace_id = :workspaceId AND is_default AND deleted_at IS NULL', { workspaceId: ctx.workspaceId })
-    .execute();
+  const current = await em.getRepository(Pipeline).findBy({ workspaceId: ctx.workspaceId, isDefault: true, deletedAt: IsNull() });
+  if (current.length === 0) return;
+  await pipelines.updateEach(ctx, em, current.map((pipeline) => pipeline.id), () =>
+    em
+      .createQueryBuilder()
+      .update(Pipeline)
+      .set({ isDefault: false, version: () => 'version + 1', updatedAt: () => 'now()' })
+      .where('workspace_id = :workspaceId AND is_default AND deleted_at IS NULL', { workspaceId: ctx.workspaceId })
+      .execute(),
+  );
 }
 
 export const pipelineService = {
@@ -97,9 +101,10 @@ export const pipelineService = {
     return ctx.db.write(async (em) => {
       if (input.isDefault) await clearDefault(ctx, em);
       const pipeline = await pipelines.insert(ctx, em, { name: input.name.trim(), isDefault: input.isDefault ?? false });
-      await em.getRepository(Stage).insert(
+      await stages.insertMany(
+        ctx,
+        em,
         input.stages.map((stage, position) => ({
-          workspaceId: ctx.workspaceId,
           pipelineId: pipeline.id,
           name: stage.name.trim(),
           probability: stage.probability,

@@ -7,9 +7,12 @@ import { MAX_STAGES, type AddStageInput, type StageInput } from './pipeline.inpu
 import { pipelineService, stages, type LockedPipeline } from './pipeline.service';
 import { Stage, StageKind } from './stage.entity';
 
-/** Moves the live stages at or after `from` by `by` places (and raises their versions). */
-async function shiftStages(ctx: RequestContext, em: EntityManager, pipelineId: string, from: number, by: 1 | -1): Promise<void> {
-  await em
+/** Moves the live stages (`live`, locked with their pipeline) at or after `from` by `by` places; updated events for each. */
+async function shiftStages(ctx: RequestContext, em: EntityManager, pipelineId: string, live: Stage[], from: number, by: 1 | -1): Promise<void> {
+  const moved = live.filter((stage) => stage.position >= from).map((stage) => stage.id);
+  if (moved.length === 0) return;
+  await stages.updateEach(ctx, em, moved, () =>
+    em
     .createQueryBuilder()
     .update(Stage)
     .set({ position: () => `position + ${by}`, version: () => 'version + 1', updatedAt: () => 'now()' })
@@ -18,7 +21,8 @@ async function shiftStages(ctx: RequestContext, em: EntityManager, pipelineId: s
       pipelineId,
       from,
     })
-    .execute();
+    .execute(),
+  );
 }
 
 /** The pipeline locked for a change of its stages; a missing or trashed one is NOT_FOUND. */
@@ -39,7 +43,7 @@ export const stageService = {
       }
       const position = input.position ?? live.length;
       if (position > live.length) throw badField('position', `must be between 0 and ${live.length}`);
-      await shiftStages(ctx, em, pipelineId, position, 1);
+      await shiftStages(ctx, em, pipelineId, live, position, 1);
       return stages.insert(ctx, em, {
         pipelineId,
         name: input.name.trim(),
@@ -72,7 +76,7 @@ export const stageService = {
         throw appError('CONFLICT', `A pipeline needs ${stage.kind === StageKind.OPEN ? 'at least one OPEN stage' : `its ${stage.kind} stage`}`);
       }
       const deleted = await stages.softDelete(ctx, em, id, expectedVersion);
-      await shiftStages(ctx, em, pipelineId, stage.position + 1, -1);
+      await shiftStages(ctx, em, pipelineId, live, stage.position + 1, -1);
       return deleted;
     });
   },
@@ -85,13 +89,14 @@ export const stageService = {
       if (wanted.size !== stageIds.length || wanted.size !== live.length || live.some((stage) => !wanted.has(stage.id))) {
         throw badField('stageIds', 'must list every live stage of the pipeline exactly once');
       }
-      await em.query(
-        `UPDATE stages s SET position = v.ord - 1, version = s.version + 1, updated_at = now()
-           FROM unnest($1::uuid[]) WITH ORDINALITY AS v(id, ord)
-          WHERE s.workspace_id = $2 AND s.id = v.id AND s.position <> v.ord - 1`,
-        [stageIds, ctx.workspaceId],
+      await stages.updateEach(ctx, em, stageIds, () =>
+        em.query(
+          `UPDATE stages s SET position = v.ord - 1, version = s.version + 1, updated_at = now()
+             FROM unnest($1::uuid[]) WITH ORDINALITY AS v(id, ord)
+            WHERE s.workspace_id = $2 AND s.id = v.id AND s.position <> v.ord - 1`,
+          [stageIds, ctx.workspaceId],
+        ),
       );
-      ctx.clearLoaders();
       return pipeline;
     });
   },

@@ -147,19 +147,20 @@ export const ticketService = {
   /**
    * Stamps the first reply (a call, email or meeting logged on the ticket) inside the caller's
    * write transaction. One guarded UPDATE: an earlier first response is never overwritten, and
-   * the version is raised only when the stamp is set.
+   * the version is raised (and an updated event written) only when the stamp is set.
    */
   async recordFirstResponse(ctx: RequestContext, em: EntityManager, ticketId: string, at: Date): Promise<void> {
-    await em
-      .createQueryBuilder()
-      .update(Ticket)
-      .set({ firstResponseAt: at, version: () => 'version + 1', updatedAt: () => 'now()' })
-      .where('id = :id AND workspace_id = :workspaceId AND first_response_at IS NULL AND deleted_at IS NULL', {
-        id: ticketId,
-        workspaceId: ctx.workspaceId,
-      })
-      .execute();
-    ctx.clearLoaders();
+    await tickets.updateEach(ctx, em, [ticketId], () =>
+      em
+        .createQueryBuilder()
+        .update(Ticket)
+        .set({ firstResponseAt: at, version: () => 'version + 1', updatedAt: () => 'now()' })
+        .where('id = :id AND workspace_id = :workspaceId AND first_response_at IS NULL AND deleted_at IS NULL', {
+          id: ticketId,
+          workspaceId: ctx.workspaceId,
+        })
+        .execute(),
+    );
   },
 };
 
