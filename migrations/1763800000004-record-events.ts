@@ -45,9 +45,12 @@ export class RecordEvents1763800000004 implements MigrationInterface {
 
       -- The sequencer numbers events of every workspace, but FORCE makes row-level security bind
       -- the owner too (and the function runs as the owner). These two owner-only policies widen
-      -- its view to unnumbered events alone, and only to give them a number: a numbered event
-      -- (the history) stays out of reach whatever the function is asked to do.
-      CREATE POLICY sequencer_read ON record_events FOR SELECT TO CURRENT_USER USING (seq IS NULL);
+      -- its view to unnumbered events alone, and only to give them a number: the history stays
+      -- out of reach whatever the function is asked to do. An updated row must still pass the
+      -- SELECT policy, so the owner also sees the rows numbered by the current run: those above
+      -- crm.sequenced_above, which the function sets for its own transaction.
+      CREATE POLICY sequencer_read ON record_events FOR SELECT TO CURRENT_USER
+        USING (seq IS NULL OR seq > NULLIF(current_setting('crm.sequenced_above', true), '')::bigint);
       CREATE POLICY sequencer_number ON record_events FOR UPDATE TO CURRENT_USER
         USING (seq IS NULL) WITH CHECK (seq IS NOT NULL);
 
@@ -72,6 +75,7 @@ export class RecordEvents1763800000004 implements MigrationInterface {
           -- Under the lock nobody else draws from the sequence, so this run takes the block
           -- after its last value (reading a sequence is not transactional: this is the latest).
           SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END INTO base FROM record_event_seq;
+          PERFORM set_config('crm.sequenced_above', base::text, true);
           UPDATE record_events e SET seq = base + ready.rn
             FROM (SELECT r.id, row_number() OVER (ORDER BY r.tx_id, r.occurred_at, r.id) AS rn
                   FROM (SELECT u.id, u.tx_id, u.occurred_at FROM record_events u

@@ -15,6 +15,7 @@ export const ID_PREFIXES = {
   Deal: 'deal',
   Ticket: 'tkt',
   Activity: 'act',
+  RecordEvent: 'evt',
 } as const;
 
 export type NodeType = keyof typeof ID_PREFIXES;

@@ -1,6 +1,6 @@
 import { badField } from '../errors';
 import { column, type SqlParams } from '../sql';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type PageArgs } from './connection';
+import { Connection, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageInfo, type Edge, type PageArgs } from './connection';
 
 export type Direction = 'ASC' | 'DESC';
 
@@ -102,4 +102,38 @@ export function planPage(args: PageArgs, order: OrderTerm[], alias: string, para
     outsideAfter: afterValues && outside(alias, reversed, afterValues, params),
     outsideBefore: beforeValues && outside(alias, order, beforeValues, params),
   };
+}
+
+/** A fetched row with the values of its order keys (as PostgreSQL's text), for its cursor. */
+export interface KeyedRow<T> {
+  node: T;
+  keys: Array<string | null>;
+}
+
+/**
+ * The connection for a page fetched with `plan` (one row more than the limit, to tell whether
+ * there is a next page); the flags that need a query of their own run only when asked for.
+ */
+export function keysetConnection<T>(
+  rows: Array<KeyedRow<T>>,
+  order: OrderTerm[],
+  plan: PagePlan,
+  hasBefore: () => Promise<boolean> | boolean,
+  hasAfter: () => Promise<boolean> | boolean,
+  count: () => Promise<number>,
+): Connection<T> {
+  const more = rows.length > plan.limit;
+  const page = rows.slice(0, plan.limit);
+  if (plan.backward) page.reverse();
+  const edges: Edge<T>[] = page.map((row) => ({ node: row.node, cursor: encodeCursor(order, row.keys) }));
+  const result = Object.create(Connection.prototype) as Connection<T>;
+  result.edges = edges;
+  result.countRows = count;
+  result.pageInfo = new PageInfo(
+    plan.backward ? hasAfter : () => more || hasAfter(),
+    plan.backward ? () => more || hasBefore() : hasBefore,
+    edges[0]?.cursor ?? null,
+    edges[edges.length - 1]?.cursor ?? null,
+  );
+  return result;
 }

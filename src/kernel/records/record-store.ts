@@ -7,8 +7,8 @@ import { badField, conflict, notFound } from '../errors';
 import { Snapshotter, writeRecordEvents, type RecordAction, type RecordChange } from '../events/record-events';
 import { decodeOptionalId, type NodeType } from '../ids';
 import { compileFilter, type FieldSpec, type FilterSpec } from '../filtering/compile-filter';
-import { Connection, PageInfo, type Edge } from '../pagination/connection';
-import { encodeCursor, planPage, type OrderColumn, type OrderTerm, type PagePlan } from '../pagination/keyset';
+import type { Connection } from '../pagination/connection';
+import { keysetConnection, planPage, type KeyedRow, type OrderColumn, type OrderTerm } from '../pagination/keyset';
 import type { TenantRecord } from '../record';
 import { SqlParams, column } from '../sql';
 import type { ListArgs } from './list-args';
@@ -31,12 +31,6 @@ export interface RecordModel<E extends TenantRecord, F, O extends string> {
    * (which are taken from there), e.g. a stage's `pipelineId`.
    */
   references?: Partial<Record<keyof E & string, NodeType>>;
-}
-
-/** A fetched row with the values of its order keys, for its cursor. */
-interface KeyedRow<E> {
-  node: E;
-  keys: Array<string | null>;
 }
 
 /** One list's scope below its parent, e.g. an account's contacts: `account_id = parent`. */
@@ -110,7 +104,7 @@ export class RecordStore<E extends TenantRecord, F, O extends string> {
       ctx.db
         .read((em) => this.query(em, `SELECT count(*)::int AS "count" FROM ${table} ${ALIAS} WHERE ${and(where)}`, params))
         .then(([row]) => row.count as number);
-    return this.connection(this.keyed(ctx, rows, order), order, plan, exists(plan.outsideAfter), exists(plan.outsideBefore), count);
+    return keysetConnection(this.keyed(ctx, rows, order), order, plan, exists(plan.outsideAfter), exists(plan.outsideBefore), count);
   }
 
   /**
@@ -146,7 +140,7 @@ export class RecordStore<E extends TenantRecord, F, O extends string> {
       const own = rows.filter((row) => (row.node as Record<string, unknown>)[parentProperty] === parentId);
       const afterGiven = () => !!plan.afterCondition;
       const beforeGiven = () => !!plan.beforeCondition;
-      return this.connection(own, order, plan, afterGiven, beforeGiven, () => counter.load(parentId));
+      return keysetConnection(own, order, plan, afterGiven, beforeGiven, () => counter.load(parentId));
     });
   }
 
@@ -325,30 +319,6 @@ export class RecordStore<E extends TenantRecord, F, O extends string> {
     if (requested.length > 3) throw badField('orderBy', 'takes at most 3 fields');
     const terms: OrderTerm[] = requested.map((o) => ({ key: o.field, direction: o.direction, ...this.model.order[o.field] }));
     return [...terms, { key: 'id', column: 'id', direction: terms[terms.length - 1].direction }];
-  }
-
-  private connection(
-    rows: Array<KeyedRow<E>>,
-    order: OrderTerm[],
-    plan: PagePlan,
-    hasBefore: () => Promise<boolean> | boolean,
-    hasAfter: () => Promise<boolean> | boolean,
-    count: () => Promise<number>,
-  ): Connection<E> {
-    const more = rows.length > plan.limit;
-    const page = rows.slice(0, plan.limit);
-    if (plan.backward) page.reverse();
-    const edges: Edge<E>[] = page.map((row) => ({ node: row.node, cursor: encodeCursor(order, row.keys) }));
-    const result = Object.create(Connection.prototype) as Connection<E>;
-    result.edges = edges;
-    result.countRows = count;
-    result.pageInfo = new PageInfo(
-      plan.backward ? hasAfter : () => more || hasAfter(),
-      plan.backward ? () => more || hasBefore() : hasBefore,
-      edges[0]?.cursor ?? null,
-      edges[edges.length - 1]?.cursor ?? null,
-    );
-    return result;
   }
 }
 

@@ -1,0 +1,27 @@
+import { Args, Authorized, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { Permission } from '../../kernel/auth/roles';
+import type { RequestContext } from '../../kernel/context';
+import { connectionType } from '../../kernel/pagination/connection';
+import { membersService } from '../identity/members.service';
+import { User } from '../identity/user.entity';
+import { RecordEvent } from './record-event.entity';
+import { RecordEventListArgs } from './record-event.inputs';
+import { recordEventService } from './record-event.service';
+
+export const RecordEventConnection = connectionType(RecordEvent, 'RecordEvent');
+
+@Resolver(() => RecordEvent)
+export class RecordEventResolver {
+  @Authorized(Permission.READ)
+  @Query(() => RecordEventConnection, {
+    description: 'The record event log, oldest first: every create, update, delete and restore, with who made it and the record before and after.',
+  })
+  recordEvents(@Ctx() ctx: RequestContext, @Args() args: RecordEventListArgs) {
+    return recordEventService.list(ctx, args);
+  }
+
+  @FieldResolver(() => User, { nullable: true, description: 'Who made the change; null for changes made by the system.' })
+  actor(@Ctx() ctx: RequestContext, @Root() event: RecordEvent): Promise<User | null> {
+    return membersService.loadUser(ctx, event.actorUserId);
+  }
+}
