@@ -233,9 +233,27 @@ describe('sequencing', () => {
     await app.connect();
     try {
       expect((await app.query(`SELECT count(*)::int AS n FROM record_events`)).rows[0].n).toBe(0);
-      expect((await app.query(`UPDATE record_events SET seq = 1`)).rowCount).toBe(0);
+      await expect(app.query(`UPDATE record_events SET seq = 1`)).rejects.toThrow(/permission denied/);
+    } finally {
+      await app.end();
+    }
+  });
+
+  test("the log is append-only: the application role cannot rewrite or delete even its own workspace's events", async () => {
+    const session = await t.signUp('Tamper Proof');
+    await t.ok(`mutation { createAccount(input: { name: "Audited" }) { id } }`, {}, session);
+    const app = new Client({ connectionString: t.database.appUrl });
+    await app.connect();
+    try {
+      await app.query('BEGIN');
+      await app.query(`SELECT set_config('app.workspace_id', $1, true)`, [parseId(session.workspaceId)!.uuid]);
+      expect((await app.query(`SELECT count(*)::int AS n FROM record_events`)).rows[0].n).toBeGreaterThan(0);
+      await expect(app.query(`UPDATE record_events SET after = '{}'`)).rejects.toThrow(/permission denied for table record_events/);
+      await app.query('ROLLBACK');
+      await expect(app.query(`DELETE FROM record_events`)).rejects.toThrow(/permission denied for table record_events/);
     } finally {
       await app.end();
     }
   });
 });
+

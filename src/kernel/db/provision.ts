@@ -63,6 +63,9 @@ export async function ensureRolesAndDatabase(adminUrl: string, ownerUrl: string,
   }
 }
 
+/** History the application may add to but never rewrite; only owner functions (sequencing, retention) change it. */
+const APPEND_ONLY_TABLES = ['record_events'];
+
 /** Runs pending migrations as the owner, then grants the application role what it may do. */
 export async function migrate(ownerUrl: string, appUrl: string, log: (line: string) => void = () => {}): Promise<number> {
   await connect(ownerUrl).then((c) => c.end());
@@ -78,6 +81,9 @@ export async function migrate(ownerUrl: string, appUrl: string, log: (line: stri
       REVOKE ALL ON migrations FROM ${app};
       GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${app};
       GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO ${app};`);
+    for (const table of APPEND_ONLY_TABLES) {
+      await dataSource.query(`REVOKE UPDATE, DELETE, TRUNCATE ON ${table} FROM ${app}`);
+    }
     return applied.length;
   } finally {
     await dataSource.destroy();
