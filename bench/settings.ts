@@ -1,0 +1,20 @@
+/** Where the benchmark lives: its own database, roles shared with production, a fixed login. */
+const HOST = process.env.BENCH_PG_HOST ?? '127.0.0.1:5432';
+
+export const BENCH_DATABASE = process.env.BENCH_DATABASE ?? 'crm_bench';
+export const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? `postgres://postgres@${HOST}/postgres`;
+export const OWNER_URL = `postgres://crm_owner@${HOST}/${BENCH_DATABASE}`;
+export const APP_URL = `postgres://crm_app@${HOST}/${BENCH_DATABASE}`;
+export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export const JWT_SECRET = 'bench-only-secret-0123456789abcdef0123456789';
+/** Long enough that the token outlives a long run; the TTL does not change the cost of verifying it. */
+export const JWT_ACCESS_TTL_SECONDS = 24 * 3600;
+/** The API's default; the bare handler gets the same number of connections. */
+export const POOL_SIZE = 10;
+/** application_name of each server's PostgreSQL connections (the API's is set in src/app.ts). */
+export const API_APPLICATION_NAME = 'crm-api';
+export const BARE_APPLICATION_NAME = 'crm-bench-bare';
+
+export const BENCH_LOGIN = { email: 'bench@example.com', password: 'bench-password-123' };
+export const WORKSPACE_NAME = 'Bench Handels GmbH';
