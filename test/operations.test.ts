@@ -1,4 +1,6 @@
+import { Writable } from 'node:stream';
 import { GraphQLError } from 'graphql';
+import pino from 'pino';
 import { formatError } from '../src/kernel/format-error';
 import { TestApp, errorCode } from './support/test-app';
 
@@ -55,6 +57,28 @@ describe('operations endpoints', () => {
   test('syntax errors and unknown fields are BAD_USER_INPUT', async () => {
     expect(errorCode(await t.gql('{ accounts { '))).toBe('BAD_USER_INPUT');
     expect(errorCode(await t.gql('{ noSuchField }'))).toBe('BAD_USER_INPUT');
+  });
+
+  test('every request is logged as one JSON line with its request id, status and duration', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(JSON.parse(chunk.toString()));
+        done();
+      },
+    });
+    const logged = await TestApp.start('operations_log', {}, pino({ level: 'info' }, sink));
+    try {
+      await fetch(`${logged.url}/healthz`, { headers: { 'x-request-id': 'trace-42' } });
+      await logged.gql('{ __typename }');
+      const requests = lines.filter((line) => line.msg === 'request');
+      expect(requests).toEqual([
+        expect.objectContaining({ requestId: 'trace-42', method: 'GET', route: '/healthz', status: 200, ms: expect.any(Number) }),
+        expect.objectContaining({ method: 'POST', route: '/graphql', status: 200, requestId: expect.stringMatching(/^[0-9a-f-]{36}$/) }),
+      ]);
+    } finally {
+      await logged.stop();
+    }
   });
 
   test('a stopping server finishes the request in flight', async () => {

@@ -12,6 +12,7 @@ import { createMetrics } from './metrics';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
+const KNOWN_ROUTES = new Set(['/graphql', '/healthz', '/readyz', '/metrics']);
 
 class PayloadTooLarge extends Error {}
 
@@ -113,8 +114,11 @@ export async function createCrmServer(runtime: AppRuntime & { redis: Redis }, sc
     const header = req.headers['x-request-id'];
     const requestId = typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
     const route = (req.url ?? '/').split('?')[0];
-    const finish = (status: number) =>
-      metrics.httpDuration.observe({ route: ['/graphql', '/healthz', '/readyz', '/metrics'].includes(route) ? route : 'other', status }, Number(process.hrtime.bigint() - started) / 1e9);
+    const finish = (status: number) => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      metrics.httpDuration.observe({ route: KNOWN_ROUTES.has(route) ? route : 'other', status }, seconds);
+      logger.info({ requestId, method: req.method, route, status, ms: Math.round(seconds * 1000) }, 'request');
+    };
     const handle = async (): Promise<number> => {
       if (route === '/healthz') {
         sendJson(res, 200, { status: 'ok' });

@@ -1,7 +1,7 @@
 import { createApp, type App } from '../../src/app';
 import { parseConfig } from '../../src/config/config';
 import { statementCounter } from '../../src/kernel/db/data-source';
-import { createLogger } from '../../src/kernel/logger';
+import { createLogger, type Logger } from '../../src/kernel/logger';
 import { createTestDatabase, type TestDatabase } from './databases';
 
 export interface GraphQLResult<T = Record<string, any>> {
@@ -26,7 +26,7 @@ export class TestApp {
     readonly url: string,
   ) {}
 
-  static async start(label: string, env: Record<string, string> = {}): Promise<TestApp> {
+  static async start(label: string, env: Record<string, string> = {}, logger: Logger = createLogger('silent')): Promise<TestApp> {
     const database = await createTestDatabase(label);
     const config = parseConfig({
       NODE_ENV: 'test',
@@ -37,7 +37,7 @@ export class TestApp {
       JWT_SECRET: 'test-secret-0123456789abcdef0123456789abcdef',
       ...env,
     });
-    const app = await createApp(config, createLogger('silent'));
+    const app = await createApp(config, logger);
     const port = await app.server.listen(0, '127.0.0.1');
     return new TestApp(app, database, `http://127.0.0.1:${port}`);
   }
