@@ -2,6 +2,7 @@ import type { Job, JobSchedulerTemplateOptions } from 'bullmq';
 import type { AppRuntime } from '../src/kernel/context';
 import type { JobName, JobPayload, QueueName } from '../src/kernel/queue';
 import { purgeRefreshTokens } from './purge-refresh-tokens';
+import { dispatchRecordEvent } from './record-events';
 
 /** Runs one job; `runtime.logger` already names the queue, the job and its id. Must be safe to run twice. */
 export type JobHandler<Q extends QueueName, N extends JobName<Q>> = (job: Job<JobPayload<Q, N>>, runtime: AppRuntime) => Promise<unknown>;
@@ -12,6 +13,9 @@ export type QueueHandlers<Q extends QueueName> = { [N in JobName<Q>]: JobHandler
 export const HANDLERS: { [Q in QueueName]: QueueHandlers<Q> } = {
   maintenance: {
     'purge-refresh-tokens': purgeRefreshTokens,
+  },
+  'record-events': {
+    'record-event': dispatchRecordEvent,
   },
 };
 

@@ -4,12 +4,15 @@ import type { AppRuntime } from '../src/kernel/context';
 import { createDataSource } from '../src/kernel/db/data-source';
 import { connectPostgres } from '../src/kernel/db/provision';
 import type { Logger } from '../src/kernel/logger';
-import { producerConnection, QUEUE_PREFIX, workerConnection, type QueueName } from '../src/kernel/queue';
+import { producerConnection, QUEUE_PREFIX, workerConnection, type QueueName, type RecordEventPayload } from '../src/kernel/queue';
 import { connectRedis, createRedis } from '../src/kernel/redis';
+import { EventRelay } from './event-relay';
 import { HANDLERS, SCHEDULED_JOB_OPTIONS, SCHEDULES, type QueueHandlers } from './jobs';
 
 export interface WorkerProcess {
   workers: Worker[];
+  /** Moves committed record events to the `record-events` queue. */
+  relay: EventRelay;
   /** Takes no new jobs, lets the jobs in hand finish, then closes the database pool. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -17,6 +20,8 @@ export interface WorkerProcess {
 export interface WorkerProcessOptions {
   /** Redis key prefix of the queues; tests use their own so they never meet other jobs. */
   prefix?: string;
+  /** false: no event relay loop (tests that drive the relay themselves). */
+  relay?: boolean;
 }
 
 /** Finished jobs kept in Redis for inspection; older ones are removed as new ones finish. */
@@ -84,21 +89,28 @@ export async function startWorkers(config: Config, logger: Logger, options: Work
   await dataSource.initialize();
   const runtime: AppRuntime = { config, dataSource, logger };
   let workers: Worker[] = [];
+  const eventQueue = new Queue<RecordEventPayload>('record-events', { connection: producerConnection(config.REDIS_URL), prefix });
+  eventQueue.on('error', (error) => logger.error({ queue: 'record-events', err: error }, 'queue error'));
+  const relay = new EventRelay(dataSource, eventQueue, logger.child({ component: 'event-relay' }), config.EVENT_RELAY_INTERVAL_MS);
   try {
     await registerSchedules(config, logger, prefix);
     workers = (Object.keys(HANDLERS) as QueueName[]).map((queue) => startWorker(queue, runtime, prefix));
     await Promise.all(workers.map((worker) => worker.waitUntilReady()));
   } catch (error) {
     await Promise.all(workers.map((worker) => worker.close(true)));
+    await eventQueue.close();
     await dataSource.destroy();
     throw error;
   }
+  if (options.relay !== false) relay.start();
   logger.info({ queues: workers.map((worker) => worker.name), concurrency: config.WORKER_CONCURRENCY }, 'workers started');
 
   let closing: Promise<void> | null = null;
   const close = async () => {
+    await relay.close();
+    await eventQueue.close();
     await Promise.all(workers.map((worker) => worker.close()));
     await dataSource.destroy();
   };
-  return { workers, close: () => (closing ??= close()) };
+  return { workers, relay, close: () => (closing ??= close()) };
 }

@@ -18,6 +18,7 @@ const schema = z.object({
   JWT_REFRESH_TTL_SECONDS: z.coerce.number().int().min(60).default(30 * 24 * 3600),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10000),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
+  EVENT_RELAY_INTERVAL_MS: z.coerce.number().int().min(10).default(200),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -35,11 +35,22 @@ export class RequestContext {
     readonly requestId: string = randomUUID(),
     /** Why a credential that was sent is not accepted; reported when a protected field is asked for. */
     readonly authProblem: string | null = null,
+    /** A system context (see `system`): the workspace it acts in without an actor. */
+    private readonly systemWorkspaceId: string | null = null,
   ) {
     this.db = new DbSession(runtime.dataSource, {
-      workspaceId: actor?.workspaceId ?? null,
+      workspaceId: actor?.workspaceId ?? systemWorkspaceId,
       userId: actor?.userId ?? null,
     });
+  }
+
+  /**
+   * The CRM itself acting in one workspace, for jobs with no actor to act as (an event without
+   * an actor, or whose actor has left the workspace): row-level security scopes it to the
+   * workspace; it has no member, so `require` refuses it and only code that writes directly runs.
+   */
+  static system(runtime: AppRuntime, workspaceId: string, requestId?: string): RequestContext {
+    return new RequestContext(runtime, null, requestId, 'A system context has no member', workspaceId);
   }
 
   /** The actor, or UNAUTHENTICATED. */
@@ -49,6 +60,7 @@ export class RequestContext {
   }
 
   get workspaceId(): string {
+    if (!this.actor && this.systemWorkspaceId) return this.systemWorkspaceId;
     return this.member.workspaceId;
   }
 

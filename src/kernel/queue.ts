@@ -9,6 +9,26 @@ export interface JobPayloads {
     /** Deletes refresh tokens dead for over a day, in all workspaces; needs no input. */
     'purge-refresh-tokens': Record<string, never>;
   };
+  /** Filled by the event relay from the outbox; the job id is the event id. */
+  'record-events': {
+    'record-event': RecordEventPayload;
+  };
+}
+
+/**
+ * One committed record event as a job: ids, the tenant and the actor, never the record's
+ * contents (a handler that needs them reads the event or the record). `seq` is a decimal
+ * string (a bigint).
+ */
+export interface RecordEventPayload {
+  eventId: string;
+  workspaceId: string;
+  type: string;
+  recordType: string;
+  recordId: string;
+  actorUserId: string | null;
+  seq: string;
+  occurredAt: string;
 }
 
 export type QueueName = keyof JobPayloads;

@@ -66,6 +66,9 @@ export async function ensureRolesAndDatabase(adminUrl: string, ownerUrl: string,
 /** History the application may add to but never rewrite; only owner functions (sequencing, retention) change it. */
 const APPEND_ONLY_TABLES = ['record_events'];
 
+/** Tables the application role may not touch at all: the migration log and the relay's positions (changed only through owner functions). */
+const OWNER_ONLY_TABLES = ['migrations', 'event_relay_positions'];
+
 /** Runs pending migrations as the owner, then grants the application role what it may do. */
 export async function migrate(ownerUrl: string, appUrl: string, log: (line: string) => void = () => {}): Promise<number> {
   await connect(ownerUrl).then((c) => c.end());
@@ -78,9 +81,11 @@ export async function migrate(ownerUrl: string, appUrl: string, log: (line: stri
     await dataSource.query(`
       GRANT USAGE ON SCHEMA public TO ${app};
       GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${app};
-      REVOKE ALL ON migrations FROM ${app};
       GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${app};
       GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO ${app};`);
+    for (const table of OWNER_ONLY_TABLES) {
+      await dataSource.query(`REVOKE ALL ON ${table} FROM ${app}`);
+    }
     for (const table of APPEND_ONLY_TABLES) {
       await dataSource.query(`REVOKE UPDATE, DELETE, TRUNCATE ON ${table} FROM ${app}`);
     }

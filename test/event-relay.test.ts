@@ -1,0 +1,239 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { Queue } from 'bullmq';
+import { Client } from 'pg';
+import { parseId } from '../src/kernel/ids';
+import { createLogger } from '../src/kernel/logger';
+import { producerConnection, type RecordEventPayload } from '../src/kernel/queue';
+import { EventRelay, RELAY_NAME } from '../workers/event-relay';
+import { startWorkers, type WorkerProcess } from '../workers/start-workers';
+import { ADMIN_URL } from './support/databases';
+import { TestApp, type Session } from './support/test-app';
+
+/**
+ * The relay from the outbox to BullMQ, against real PostgreSQL and Redis: delivery end to end,
+ * a Redis outage at commit time, and a relay that dies between enqueueing and advancing.
+ */
+
+const PREFIX = `crm-test-${randomBytes(4).toString('hex')}`;
+const SILENT = createLogger('silent');
+
+let t: TestApp;
+let superuser: Client;
+let queue: Queue<RecordEventPayload>;
+let admin: Session;
+let other: Session;
+
+beforeAll(async () => {
+  t = await TestApp.start('event_relay');
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${t.database.name}`;
+  superuser = new Client({ connectionString: url.toString() });
+  await superuser.connect();
+  queue = new Queue('record-events', { connection: producerConnection(t.app.runtime.config.REDIS_URL), prefix: PREFIX });
+  admin = await t.signUp('Relay A');
+  other = await t.signUp('Relay B');
+});
+
+afterAll(async () => {
+  await queue?.obliterate({ force: true });
+  await queue?.close();
+  await superuser?.end();
+  await t.stop();
+});
+
+const start = (overrides: Record<string, unknown> = {}, relay = true): Promise<WorkerProcess> =>
+  startWorkers({ ...t.app.runtime.config, ...overrides }, SILENT, { prefix: PREFIX, relay });
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const createAccount = async (name: string, who: Session = admin): Promise<string> =>
+  (await t.ok(`mutation($n: String!) { createAccount(input: { name: $n }) { id } }`, { n: name }, who)).createAccount.id;
+
+/** The outbox events of a record (public id), oldest first. */
+async function eventIds(recordId: string): Promise<string[]> {
+  const { rows } = await superuser.query(`SELECT id FROM record_events WHERE record_id = $1 ORDER BY occurred_at, id`, [parseId(recordId)!.uuid]);
+  return rows.map((row) => row.id);
+}
+
+async function ledger(eventId: string): Promise<number> {
+  const { rows } = await superuser.query(`SELECT count(*)::int AS n FROM processed_events WHERE event_id = $1`, [eventId]);
+  return rows[0].n;
+}
+
+async function position(): Promise<string> {
+  const { rows } = await superuser.query(`SELECT last_seq FROM event_relay_positions WHERE relay = $1`, [RELAY_NAME]);
+  return rows[0]?.last_seq ?? '0';
+}
+
+const completed = (q: Queue, id: string) =>
+  waitFor(`job ${id} to complete`, async () => {
+    const job = await q.getJob(id);
+    return job && (await job.getState()) === 'completed' ? job : undefined;
+  });
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+const redisServer = (port: number) => execFileSync('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--daemonize', 'yes']);
+const redisShutdown = (port: number) => {
+  try {
+    execFileSync('redis-cli', ['-p', String(port), 'shutdown', 'nosave'], { stdio: 'ignore' });
+  } catch {
+    // already down
+  }
+};
+const redisUp = (port: number) =>
+  waitFor(`redis on ${port}`, async () => {
+    try {
+      return execFileSync('redis-cli', ['-p', String(port), 'ping']).toString().trim() === 'PONG' ? true : undefined;
+    } catch {
+      return undefined;
+    }
+  });
+
+describe('event relay', () => {
+  test('a mutation through the API reaches the worker, and its handler runs exactly once', async () => {
+    const worker = await start();
+    try {
+      const account = await createAccount('Delivered');
+      const [eventId] = await eventIds(account);
+      const job = await completed(queue, eventId);
+      expect(job.data).toMatchObject({ eventId, workspaceId: parseId(admin.workspaceId)!.uuid, type: 'account.created', recordType: 'Account', actorUserId: parseId(admin.userId)!.uuid });
+      expect(job.data).not.toHaveProperty('after');
+      expect(job.returnvalue).toEqual({ ran: ['processed-log'], skipped: [] });
+      expect(await ledger(eventId)).toBe(1);
+      const { rows } = await superuser.query(`SELECT workspace_id FROM processed_events WHERE event_id = $1`, [eventId]);
+      expect(rows[0].workspace_id).toBe(parseId(admin.workspaceId)!.uuid);
+    } finally {
+      await worker.close();
+    }
+  });
+
+  test('Redis down at commit: the write succeeds, nothing moves, and the event is delivered once Redis is back', async () => {
+    const port = await freePort();
+    redisServer(port);
+    await redisUp(port);
+    const redisUrl = `redis://127.0.0.1:${port}`;
+    const deadQueue = new Queue<RecordEventPayload>('record-events', { connection: producerConnection(redisUrl), prefix: PREFIX });
+    deadQueue.on('error', () => undefined);
+    const relay = new EventRelay(t.app.runtime.dataSource, deadQueue, SILENT, 50);
+    try {
+      await deadQueue.waitUntilReady();
+      while ((await relay.tick()) > 0); // everything older is relayed
+      const before = await position();
+
+      redisShutdown(port);
+      const account = await createAccount('Written while Redis is down', other);
+      const [eventId] = await eventIds(account);
+      await expect(relay.tick()).rejects.toThrow();
+      await expect(relay.tick()).rejects.toThrow();
+      expect(await position()).toBe(before);
+
+      redisServer(port);
+      await redisUp(port);
+      const moved = await waitFor('the relay to reach Redis again', () => relay.tick().then((n) => n, () => undefined));
+      expect(moved).toBe(1);
+      expect(await relay.tick()).toBe(0);
+      expect(BigInt(await position())).toBeGreaterThan(BigInt(before));
+
+      const worker = await start({ REDIS_URL: redisUrl }, false);
+      try {
+        const job = await completed(deadQueue, eventId);
+        expect(job.returnvalue).toEqual({ ran: ['processed-log'], skipped: [] });
+      } finally {
+        await worker.close();
+      }
+      expect(await deadQueue.getJobCountByTypes('completed', 'waiting', 'active', 'delayed', 'failed')).toBe(1);
+      expect(await ledger(eventId)).toBe(1);
+    } finally {
+      await relay.close();
+      await deadQueue.close();
+      redisShutdown(port);
+    }
+  });
+
+  test('a relay dying between enqueue and advance: a fresh relay re-adds the same job ids without duplicates; a job run twice has one effect', async () => {
+    const ids = [...(await eventIds(await createAccount('Crash one'))), ...(await eventIds(await createAccount('Crash two', other)))];
+    const dying = new EventRelay(t.app.runtime.dataSource, queue, SILENT, 50);
+    const batch = await dying.nextBatch();
+    expect(batch.map((event) => event.eventId)).toEqual(ids);
+    const before = await position();
+    await dying.enqueue(batch); // …and dies before advancing
+    expect(await position()).toBe(before);
+
+    const worker = await start();
+    try {
+      await waitFor('the fresh relay to advance', async () => ((await position()) === batch[1].seq ? true : undefined));
+      for (const id of ids) {
+        const job = await completed(queue, id);
+        expect(job.returnvalue).toEqual({ ran: ['processed-log'], skipped: [] });
+        expect(await ledger(id)).toBe(1);
+      }
+      const all = await queue.getJobs(['completed', 'waiting', 'active', 'delayed', 'failed']);
+      expect(all.filter((job) => ids.includes(job.id!))).toHaveLength(2);
+
+      // Once the job is gone (removeOnComplete), the same event can be added and run again: its effect is not repeated.
+      await (await queue.getJob(ids[0]))!.remove();
+      await dying.enqueue([batch[0]]);
+      await waitFor('the re-run', async () => {
+        const job = await queue.getJob(ids[0]);
+        return job && (await job.getState()) === 'completed' ? job : undefined;
+      }).then((job) => expect(job.returnvalue).toEqual({ ran: [], skipped: ['processed-log'] }));
+      expect(await ledger(ids[0])).toBe(1);
+    } finally {
+      await worker.close();
+    }
+  });
+});
+
+describe('database rights', () => {
+  test('the relay position only moves forward', async () => {
+    const current = await position();
+    const [row] = (await t.app.runtime.dataSource.query(`SELECT crm_relay_advance($1, 1) AS position`, [RELAY_NAME])) as Array<{ position: string }>;
+    expect(row.position).toBe(current);
+  });
+
+  test('the application role cannot touch the positions table; only it may call the relay functions; the owner sees no history beyond the relay', async () => {
+    const app = new Client({ connectionString: t.database.appUrl });
+    await app.connect();
+    try {
+      await expect(app.query('SELECT * FROM event_relay_positions')).rejects.toThrow(/permission denied/);
+      await expect(app.query(`UPDATE event_relay_positions SET last_seq = 0`)).rejects.toThrow(/permission denied/);
+      // Without a workspace in scope the application role sees no events and no ledger rows.
+      expect((await app.query('SELECT count(*)::int AS n FROM record_events')).rows[0].n).toBe(0);
+      expect((await app.query('SELECT count(*)::int AS n FROM processed_events')).rows[0].n).toBe(0);
+    } finally {
+      await app.end();
+    }
+    const owner = new Client({ connectionString: t.database.ownerUrl });
+    await owner.connect();
+    try {
+      expect((await owner.query('SELECT count(*)::int AS n FROM record_events WHERE seq IS NOT NULL')).rows[0].n).toBe(0);
+    } finally {
+      await owner.end();
+    }
+    const appRole = new URL(t.database.appUrl).username;
+    for (const fn of ['crm_relay_batch(text, integer)', 'crm_relay_advance(text, bigint)']) {
+      const { rows } = await superuser.query(
+        `SELECT has_function_privilege('public', $2, 'EXECUTE') AS public, has_function_privilege($1, $2, 'EXECUTE') AS app`,
+        [appRole, fn],
+      );
+      expect(rows[0]).toEqual({ public: false, app: true });
+    }
+  });
+});

@@ -1,0 +1,78 @@
+import type { EntityManager } from 'typeorm';
+import { RequestContext, type AppRuntime } from '../src/kernel/context';
+import { DbSession } from '../src/kernel/db/session';
+import type { Role } from '../src/kernel/auth/roles';
+import type { RecordEventPayload } from '../src/kernel/queue';
+import type { JobHandler } from './jobs';
+
+/**
+ * A reaction to record events. `run` gets the rebuilt context and the transaction in which its
+ * ledger row is written: effects made through `em` happen exactly once per event, however often
+ * the job runs. Effects outside the database (mail, webhooks) would need their own key.
+ */
+export interface EventHandler {
+  /** Its idempotency key together with the event id; never rename one that has run. */
+  name: string;
+  /** Event types it reacts to (`deal.updated`), or '*' for all. */
+  types: readonly string[] | '*';
+  run(ctx: RequestContext, em: EntityManager, event: RecordEventPayload): Promise<void>;
+}
+
+/**
+ * The one handler so far: the ledger row itself is its effect, a per-workspace record of which
+ * events the reactions have consumed. It proves the path end to end (outbox → relay → queue →
+ * handler) and the exactly-once effect, without inventing a product feature.
+ */
+export const recordProcessedEvent: EventHandler = { name: 'processed-log', types: '*', run: async () => undefined };
+
+export const EVENT_HANDLERS: readonly EventHandler[] = [recordProcessedEvent];
+
+/**
+ * The event's actor as they are now: their live seat in the workspace gives the role. An event
+ * without an actor, or whose actor is no longer a member, runs as the system in that workspace:
+ * the change happened and its reactions are owed, whoever made it.
+ */
+export async function eventContext(runtime: AppRuntime, event: RecordEventPayload): Promise<RequestContext> {
+  const requestId = `event:${event.eventId}`;
+  if (event.actorUserId) {
+    const probe = new DbSession(runtime.dataSource, { workspaceId: event.workspaceId, userId: event.actorUserId });
+    try {
+      const role = (await probe.seatRole()) as Role | null;
+      if (role) return new RequestContext(runtime, { userId: event.actorUserId, workspaceId: event.workspaceId, role }, requestId);
+    } finally {
+      await probe.close();
+    }
+  }
+  return RequestContext.system(runtime, event.workspaceId, requestId);
+}
+
+/**
+ * Runs every handler subscribed to the event's type, each in a transaction of its own that
+ * first claims (handler, event id) in processed_events: a claim that already exists means the
+ * effect happened, so the handler is skipped. A failing handler fails the job (and is retried)
+ * without undoing the others. Returns the handlers that ran and those skipped.
+ */
+export const dispatchRecordEvent: JobHandler<'record-events', 'record-event'> = async (job, runtime) => {
+  const event = job.data;
+  const ctx = await eventContext(runtime, event);
+  const ran: string[] = [];
+  const skipped: string[] = [];
+  try {
+    for (const handler of EVENT_HANDLERS) {
+      if (handler.types !== '*' && !handler.types.includes(event.type)) continue;
+      const claimed = await ctx.db.write(async (em) => {
+        const rows = (await em.query(
+          `INSERT INTO processed_events (handler, event_id, workspace_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1`,
+          [handler.name, event.eventId, event.workspaceId],
+        )) as unknown[];
+        if (rows.length === 0) return false;
+        await handler.run(ctx, em, event);
+        return true;
+      });
+      (claimed ? ran : skipped).push(handler.name);
+    }
+  } finally {
+    await ctx.close();
+  }
+  return { ran, skipped };
+};
