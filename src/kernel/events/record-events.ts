@@ -96,7 +96,7 @@ const json = (snapshot: RecordSnapshot | null): string | null => (snapshot ? JSO
 /**
  * Numbers up to `max` events whose transactions have all finished, in a commit-safe order
  * (crm_sequence_events in the record-events migration says why); returns how many it numbered.
- * Runs in a transaction of its own. The relay calls it in a loop; until then, tests do.
+ * Runs in a transaction of its own. The event relay (workers/event-relay.ts) calls it before each batch.
  */
 export async function sequenceEvents(dataSource: DataSource, max = 1000): Promise<number> {
   const [row] = (await dataSource.query(`SELECT crm_sequence_events($1) AS "numbered"`, [max])) as Array<{ numbered: number }>;
