@@ -10,6 +10,7 @@ import { EventRelay, RELAY_NAME } from '../workers/event-relay';
 import { startWorkers, type WorkerProcess } from '../workers/start-workers';
 import { ADMIN_URL } from './support/databases';
 import { TestApp, type Session } from './support/test-app';
+import { waitFor } from './support/wait';
 
 /**
  * The relay from the outbox to BullMQ, against real PostgreSQL and Redis: delivery end to end,
@@ -45,16 +46,6 @@ afterAll(async () => {
 
 const start = (overrides: Record<string, unknown> = {}, relay = true): Promise<WorkerProcess> =>
   startWorkers({ ...t.app.runtime.config, ...overrides }, SILENT, { prefix: PREFIX, relay });
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 const createAccount = async (name: string, who: Session = admin): Promise<string> =>
   (await t.ok(`mutation($n: String!) { createAccount(input: { name: $n }) { id } }`, { n: name }, who)).createAccount.id;

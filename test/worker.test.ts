@@ -7,6 +7,7 @@ import { producerConnection } from '../src/kernel/queue';
 import { startWorkers, type WorkerProcess } from '../workers/start-workers';
 import { ADMIN_URL } from './support/databases';
 import { TestApp, type Session } from './support/test-app';
+import { waitFor } from './support/wait';
 
 // Its own key prefix keeps this file's jobs apart from every other process using the Redis.
 const PREFIX = `crm-test-${randomBytes(4).toString('hex')}`;
@@ -55,16 +56,6 @@ async function insertToken(session: Session, times: { expires: string; used?: st
 async function tokenIds(): Promise<string[]> {
   const { rows } = await superuser.query('SELECT id FROM refresh_tokens ORDER BY id');
   return rows.map((row) => row.id);
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 async function finished(job: Job): Promise<string> {
