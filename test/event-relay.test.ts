@@ -3,10 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Queue } from 'bullmq';
 import { Client } from 'pg';
-import { parseId } from '../src/kernel/ids';
+import { encodeId, parseId } from '../src/kernel/ids';
 import { createLogger } from '../src/kernel/logger';
 import { producerConnection, type RecordEventPayload } from '../src/kernel/queue';
 import { EventRelay, RELAY_NAME } from '../workers/event-relay';
+import { eventContext } from '../workers/record-events';
 import { startWorkers, type WorkerProcess } from '../workers/start-workers';
 import { ADMIN_URL } from './support/databases';
 import { TestApp, type Session } from './support/test-app';
@@ -186,6 +187,48 @@ describe('event relay', () => {
         return job && (await job.getState()) === 'completed' ? job : undefined;
       }).then((job) => expect(job.returnvalue).toEqual({ ran: [], skipped: ['processed-log'] }));
       expect(await ledger(ids[0])).toBe(1);
+    } finally {
+      await worker.close();
+    }
+  });
+});
+
+describe('the context a handler runs in', () => {
+  test('the actor with their live role; the system in that workspace once the actor has left', async () => {
+    const seller = await t.member(admin, 'SALES');
+    const account = await createAccount('Left behind', seller);
+    const [eventId] = await eventIds(account);
+    const { rows } = await superuser.query(`SELECT id FROM memberships WHERE user_id = $1`, [parseId(seller.userId)!.uuid]);
+    const event: RecordEventPayload = {
+      eventId,
+      workspaceId: parseId(admin.workspaceId)!.uuid,
+      type: 'account.created',
+      recordType: 'Account',
+      recordId: parseId(account)!.uuid,
+      actorUserId: parseId(seller.userId)!.uuid,
+      seq: '0',
+      occurredAt: new Date().toISOString(),
+    };
+    const runtime = t.app.runtime;
+    const asSeller = await eventContext(runtime, event);
+    expect(asSeller.actor).toEqual({ userId: event.actorUserId, workspaceId: event.workspaceId, role: 'SALES' });
+    await asSeller.close();
+
+    await t.ok(`mutation($id: ID!) { removeMember(id: $id) { id } }`, { id: encodeId('Member', rows[0].id) }, admin);
+    for (const actorUserId of [event.actorUserId, null]) {
+      const system = await eventContext(runtime, { ...event, actorUserId });
+      expect(system.actor).toBeNull();
+      expect(system.workspaceId).toBe(event.workspaceId);
+      // Row-level security scopes it to the event's workspace.
+      expect(await system.db.read((em) => em.query(`SELECT count(*)::int AS n FROM record_events WHERE id = $1`, [eventId]))).toEqual([{ n: 1 }]);
+      await system.close();
+    }
+
+    // The job of an event whose actor has left still runs its handlers, as the system.
+    const worker = await start();
+    try {
+      const job = await completed(queue, eventId);
+      expect(job.returnvalue).toEqual({ ran: ['processed-log'], skipped: [] });
     } finally {
       await worker.close();
     }
