@@ -3,6 +3,7 @@ import type { AppRuntime } from '../src/kernel/context';
 import type { JobName, JobPayload, QueueName } from '../src/kernel/queue';
 import { purgeRefreshTokens } from './purge-refresh-tokens';
 import { dispatchRecordEvent } from './record-events';
+import { sendTaskReminder } from './task-reminders';
 
 /** Runs one job; `runtime.logger` already names the queue, the job and its id. Must be safe to run twice. */
 export type JobHandler<Q extends QueueName, N extends JobName<Q>> = (job: Job<JobPayload<Q, N>>, runtime: AppRuntime) => Promise<unknown>;
@@ -16,6 +17,9 @@ export const HANDLERS: { [Q in QueueName]: QueueHandlers<Q> } = {
   },
   'record-events': {
     'record-event': dispatchRecordEvent,
+  },
+  reminders: {
+    'task-reminder': sendTaskReminder,
   },
 };
 

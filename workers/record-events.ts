@@ -4,6 +4,7 @@ import { DbSession } from '../src/kernel/db/session';
 import type { Role } from '../src/kernel/auth/roles';
 import type { RecordEventPayload } from '../src/kernel/queue';
 import type { JobHandler } from './jobs';
+import { scheduleTaskReminders } from './task-reminders';
 
 /**
  * A reaction to record events. `run` gets the rebuilt context and the transaction in which its
@@ -19,13 +20,12 @@ export interface EventHandler {
 }
 
 /**
- * The one handler so far: the ledger row itself is its effect, a per-workspace record of which
- * events the reactions have consumed. It proves the path end to end (outbox → relay → queue →
- * handler) and the exactly-once effect, without inventing a product feature.
+ * The ledger row itself is this handler's effect, a per-workspace record of which events the
+ * reactions have consumed: it proves the path end to end (outbox → relay → queue → handler).
  */
 export const recordProcessedEvent: EventHandler = { name: 'processed-log', types: '*', run: async () => undefined };
 
-export const EVENT_HANDLERS: readonly EventHandler[] = [recordProcessedEvent];
+export const EVENT_HANDLERS: readonly EventHandler[] = [recordProcessedEvent, scheduleTaskReminders];
 
 /**
  * The event's actor as they are now: their live seat in the workspace gives the role. An event

@@ -4,7 +4,14 @@ import type { AppRuntime } from '../src/kernel/context';
 import { createDataSource } from '../src/kernel/db/data-source';
 import { connectPostgres } from '../src/kernel/db/provision';
 import type { Logger } from '../src/kernel/logger';
-import { producerConnection, QUEUE_PREFIX, workerConnection, type QueueName, type RecordEventPayload } from '../src/kernel/queue';
+import {
+  producerConnection,
+  QUEUE_PREFIX,
+  workerConnection,
+  type QueueName,
+  type RecordEventPayload,
+  type TaskReminderPayload,
+} from '../src/kernel/queue';
 import { connectRedis, createRedis } from '../src/kernel/redis';
 import { EventRelay } from './event-relay';
 import { HANDLERS, SCHEDULED_JOB_OPTIONS, SCHEDULES, type QueueHandlers } from './jobs';
@@ -87,7 +94,9 @@ export async function startWorkers(config: Config, logger: Logger, options: Work
 
   const dataSource = createDataSource({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: 'crm-worker' });
   await dataSource.initialize();
-  const runtime: AppRuntime = { config, dataSource, logger };
+  const reminders = new Queue<TaskReminderPayload>('reminders', { connection: producerConnection(config.REDIS_URL), prefix });
+  reminders.on('error', (error) => logger.error({ queue: 'reminders', err: error }, 'queue error'));
+  const runtime: AppRuntime = { config, dataSource, logger, producers: { reminders } };
   let workers: Worker[] = [];
   const eventQueue = new Queue<RecordEventPayload>('record-events', { connection: producerConnection(config.REDIS_URL), prefix });
   eventQueue.on('error', (error) => logger.error({ queue: 'record-events', err: error }, 'queue error'));
@@ -99,6 +108,7 @@ export async function startWorkers(config: Config, logger: Logger, options: Work
   } catch (error) {
     await Promise.all(workers.map((worker) => worker.close(true)));
     await eventQueue.close();
+    await reminders.close();
     await dataSource.destroy();
     throw error;
   }
@@ -110,6 +120,7 @@ export async function startWorkers(config: Config, logger: Logger, options: Work
     await relay.close();
     await eventQueue.close();
     await Promise.all(workers.map((worker) => worker.close()));
+    await reminders.close();
     await dataSource.destroy();
   };
   return { workers, relay, close: () => (closing ??= close()) };

@@ -19,6 +19,8 @@ const schema = z.object({
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10000),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
   EVENT_RELAY_INTERVAL_MS: z.coerce.number().int().min(10).default(200),
+  // How long before a task's due time its owner gets the "due soon" reminder; fractions allowed, 0 turns it off.
+  TASK_REMINDER_LEAD_MINUTES: z.coerce.number().min(0).default(60),
 });
 
 export type Config = z.infer<typeof schema>;

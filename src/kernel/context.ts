@@ -3,6 +3,7 @@ import DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../config/config';
 import type { Logger } from './logger';
+import type { Producers } from './queue';
 import { DbSession } from './db/session';
 import { Permission, Role, roleAllows } from './auth/roles';
 import { forbidden, unauthenticated } from './errors';
@@ -19,6 +20,8 @@ export interface AppRuntime {
   config: Config;
   dataSource: DataSource;
   logger: Logger;
+  /** Set in the worker process only: the queues its handlers schedule jobs on. */
+  producers?: Producers;
 }
 
 /**

@@ -16,6 +16,7 @@ export const ID_PREFIXES = {
   Ticket: 'tkt',
   Activity: 'act',
   RecordEvent: 'evt',
+  Notification: 'ntf',
 } as const;
 
 export type NodeType = keyof typeof ID_PREFIXES;

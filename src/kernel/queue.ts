@@ -1,4 +1,4 @@
-import type { RedisOptions } from 'bullmq';
+import type { Queue, RedisOptions } from 'bullmq';
 
 /**
  * Every queue, every job it carries and that job's payload, in one place: producers and the
@@ -13,6 +13,20 @@ export interface JobPayloads {
   'record-events': {
     'record-event': RecordEventPayload;
   };
+  /** Delayed jobs, one per task, due time and kind; added and removed by the `task-reminders` event handler. */
+  reminders: {
+    'task-reminder': TaskReminderPayload;
+  };
+}
+
+export type ReminderKind = 'TASK_DUE' | 'TASK_DUE_SOON';
+
+/** A reminder owed for a task at the due time it had when the job was scheduled (ISO string). */
+export interface TaskReminderPayload {
+  workspaceId: string;
+  taskId: string;
+  dueAt: string;
+  kind: ReminderKind;
 }
 
 /**
@@ -32,6 +46,11 @@ export interface RecordEventPayload {
 }
 
 export type QueueName = keyof JobPayloads;
+
+/** Queues the worker process adds jobs to from inside its handlers (the API adds none). */
+export interface Producers {
+  reminders: Queue<TaskReminderPayload>;
+}
 export type JobName<Q extends QueueName> = keyof JobPayloads[Q] & string;
 export type JobPayload<Q extends QueueName, N extends JobName<Q>> = JobPayloads[Q][N];
 
