@@ -16,7 +16,7 @@ export class RowMapper<E extends object> {
   constructor(
     dataSource: DataSource,
     private readonly entity: ClassType<E>,
-    alias: string,
+    readonly alias: string,
   ) {
     const metadata = dataSource.getMetadata(entity);
     const columns = metadata.columns.filter((c) => c.isSelect);
