@@ -41,12 +41,12 @@ function membershipByUser(ctx: RequestContext): DataLoader<string, Membership | 
 }
 
 /**
- * Member management trusts the database over the access token: a demoted or removed admin's
- * token stays valid until it expires and must not let them promote or re-add themselves.
+ * Member management re-checks the caller inside its own write: the role `crm_enter` read when
+ * that transaction began, so a demotion committed since the request's permission check counts.
  */
-async function requireCurrentManager(ctx: RequestContext, em: EntityManager): Promise<void> {
-  const seat = await em.getRepository(Membership).findOneBy({ workspaceId: ctx.workspaceId, userId: ctx.member.userId, deletedAt: IsNull() });
-  if (!seat || !roleAllows(seat.role, Permission.MANAGE_MEMBERS)) throw forbidden('Your role no longer allows managing members');
+async function requireCurrentManager(session: DbSession): Promise<void> {
+  const role = (await session.seatRole()) as Role | null;
+  if (!role || !roleAllows(role, Permission.MANAGE_MEMBERS)) throw forbidden('Your role no longer allows managing members');
 }
 
 /** Refuses a change that would leave the workspace without an active admin. */
@@ -110,7 +110,7 @@ export const membersService = {
     const lookup = new DbSession(ctx.runtime.dataSource, { ...ctx.db.scope, lookupEmail: input.email });
     try {
       const membershipId = await lookup.write(async (em) => {
-        await requireCurrentManager(ctx, em);
+        await requireCurrentManager(lookup);
         let user = await em.getRepository(User).createQueryBuilder('u').where('lower(u.email) = lower(:email)', { email: input.email }).getOne();
         if (!user) {
           if (!input.name) throw badField('name', 'is required for a new user');
@@ -139,7 +139,7 @@ export const membersService = {
 
   changeRole(ctx: RequestContext, id: string, role: Role, expectedVersion?: number | null): Promise<Membership> {
     return ctx.db.write(async (em) => {
-      await requireCurrentManager(ctx, em);
+      await requireCurrentManager(ctx.db);
       if (role !== Role.ADMIN) await keepAnAdmin(ctx, em, id);
       return members.update(ctx, em, id, { role }, expectedVersion);
     });
@@ -148,7 +148,7 @@ export const membersService = {
   /** Removes a member: their seat goes to the trash and their refresh tokens stop working. */
   remove(ctx: RequestContext, id: string): Promise<Membership> {
     return ctx.db.write(async (em) => {
-      await requireCurrentManager(ctx, em);
+      await requireCurrentManager(ctx.db);
       await keepAnAdmin(ctx, em, id);
       const removed = await members.softDelete(ctx, em, id);
       await em.getRepository(RefreshToken).update({ userId: removed.userId, revokedAt: IsNull() }, { revokedAt: new Date() });
