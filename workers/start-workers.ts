@@ -8,9 +8,9 @@ import {
   producerConnection,
   QUEUE_PREFIX,
   workerConnection,
+  QUEUE_NAMES,
+  type Producers,
   type QueueName,
-  type RecordEventPayload,
-  type TaskReminderPayload,
 } from '../src/kernel/queue';
 import { connectRedis, createRedis } from '../src/kernel/redis';
 import { EventRelay } from './event-relay';
@@ -63,6 +63,16 @@ function startWorker<Q extends QueueName>(queue: Q, runtime: AppRuntime, prefix:
   return worker;
 }
 
+/** One fail-fast producer per queue, for the relay and for handlers that schedule follow-up jobs. */
+function createProducers(config: Config, logger: Logger, prefix: string): Producers {
+  const entries = QUEUE_NAMES.map((name) => {
+    const queue = new Queue(name, { connection: producerConnection(config.REDIS_URL), prefix });
+    queue.on('error', (error) => logger.error({ queue: name, err: error }, 'queue error'));
+    return [name, queue] as const;
+  });
+  return Object.fromEntries(entries) as unknown as Producers;
+}
+
 /** Upserts every recurring job: safe on every start and from several processes at once. */
 async function registerSchedules(config: Config, logger: Logger, prefix: string): Promise<void> {
   for (const schedule of SCHEDULES) {
@@ -94,21 +104,18 @@ export async function startWorkers(config: Config, logger: Logger, options: Work
 
   const dataSource = createDataSource({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: 'crm-worker' });
   await dataSource.initialize();
-  const reminders = new Queue<TaskReminderPayload>('reminders', { connection: producerConnection(config.REDIS_URL), prefix });
-  reminders.on('error', (error) => logger.error({ queue: 'reminders', err: error }, 'queue error'));
-  const runtime: AppRuntime = { config, dataSource, logger, producers: { reminders } };
+  const producers = createProducers(config, logger, prefix);
+  const closeProducers = () => Promise.all(Object.values(producers).map((queue) => queue.close()));
+  const runtime: AppRuntime = { config, dataSource, logger, producers };
   let workers: Worker[] = [];
-  const eventQueue = new Queue<RecordEventPayload>('record-events', { connection: producerConnection(config.REDIS_URL), prefix });
-  eventQueue.on('error', (error) => logger.error({ queue: 'record-events', err: error }, 'queue error'));
-  const relay = new EventRelay(dataSource, eventQueue, logger.child({ component: 'event-relay' }), config.EVENT_RELAY_INTERVAL_MS);
+  const relay = new EventRelay(dataSource, producers['record-events'], logger.child({ component: 'event-relay' }), config.EVENT_RELAY_INTERVAL_MS);
   try {
     await registerSchedules(config, logger, prefix);
-    workers = (Object.keys(HANDLERS) as QueueName[]).map((queue) => startWorker(queue, runtime, prefix));
+    workers = QUEUE_NAMES.map((queue) => startWorker(queue, runtime, prefix));
     await Promise.all(workers.map((worker) => worker.waitUntilReady()));
   } catch (error) {
     await Promise.all(workers.map((worker) => worker.close(true)));
-    await eventQueue.close();
-    await reminders.close();
+    await closeProducers();
     await dataSource.destroy();
     throw error;
   }
@@ -118,9 +125,8 @@ export async function startWorkers(config: Config, logger: Logger, options: Work
   let closing: Promise<void> | null = null;
   const close = async () => {
     await relay.close();
-    await eventQueue.close();
     await Promise.all(workers.map((worker) => worker.close()));
-    await reminders.close();
+    await closeProducers();
     await dataSource.destroy();
   };
   return { workers, relay, close: () => (closing ??= close()) };

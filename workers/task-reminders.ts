@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { EntityManager } from 'typeorm';
 import { RequestContext } from '../src/kernel/context';
+import { notificationService } from '../src/modules/notifications/notification.service';
 import type { ReminderKind, TaskReminderPayload } from '../src/kernel/queue';
 import type { JobHandler } from './jobs';
 import type { EventHandler } from './record-events';
@@ -113,12 +114,15 @@ export const sendTaskReminder: JobHandler<'reminders', 'task-reminder'> = async 
       const task = await loadTask(em, workspaceId, taskId, true);
       const current = remindable(task);
       if (!task || !current || current.getTime() !== dueAt.getTime()) return { notified: false, stale: true };
-      const rows = (await em.query(
-        `INSERT INTO notifications (workspace_id, user_id, kind, subject, record_type, record_id, dedupe_key)
-         VALUES ($1, $2, $3, $4, 'Activity', $5, $6) ON CONFLICT (workspace_id, dedupe_key) DO NOTHING RETURNING id`,
-        [workspaceId, task.owner_id, kind, task.subject, taskId, dedupeKey(taskId, dueAt, kind)],
-      )) as unknown[];
-      return { notified: rows.length > 0, stale: false };
+      const id = await notificationService.notify(ctx, em, {
+        userId: task.owner_id!,
+        kind,
+        subject: task.subject,
+        recordType: 'Activity',
+        recordId: taskId,
+        dedupeKey: dedupeKey(taskId, dueAt, kind),
+      });
+      return { notified: id !== null, stale: false };
     });
   } finally {
     await ctx.close();

@@ -47,10 +47,11 @@ export interface RecordEventPayload {
 
 export type QueueName = keyof JobPayloads;
 
-/** Queues the worker process adds jobs to from inside its handlers (the API adds none). */
-export interface Producers {
-  reminders: Queue<TaskReminderPayload>;
-}
+/** Every queue by name: the worker process consumes each one and may add jobs to any of them. */
+export const QUEUE_NAMES = Object.keys({ maintenance: true, 'record-events': true, reminders: true } satisfies Record<QueueName, true>) as QueueName[];
+
+/** A producer per queue, typed by its payloads; handlers add jobs through `runtime.producers`. */
+export type Producers = { [Q in QueueName]: Queue<JobPayloads[Q][JobName<Q>]> };
 export type JobName<Q extends QueueName> = keyof JobPayloads[Q] & string;
 export type JobPayload<Q extends QueueName, N extends JobName<Q>> = JobPayloads[Q][N];
 

@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import type { RequestContext } from '../../kernel/context';
 import { notFound } from '../../kernel/errors';
 import type { Connection } from '../../kernel/pagination/connection';
@@ -23,6 +24,16 @@ function mapper(ctx: RequestContext): RowMapper<Notification> {
   return mapperOf;
 }
 
+/** What a member is told, about which record; `dedupeKey` names the occasion, so telling twice tells once. */
+export interface NotificationInput {
+  userId: string;
+  kind: string;
+  subject: string;
+  recordType: string | null;
+  recordId: string | null;
+  dedupeKey: string;
+}
+
 /** Every query is the signed-in member's own: row-level security gives the workspace, `user_id` the member. */
 export const notificationService = {
   list(ctx: RequestContext, args: NotificationListArgs): Promise<Connection<Notification>> {
@@ -32,6 +43,19 @@ export const notificationService = {
       `${column(ALIAS, 'user_id')} = ${params.add(userId)}`,
       ...(args.unreadOnly ? [`${column(ALIAS, 'read_at')} IS NULL`] : []),
     ]);
+  },
+
+  /**
+   * Writes a notification inside the caller's transaction (a worker's, usually); returns its id,
+   * or null when one for the same occasion exists already.
+   */
+  async notify(ctx: RequestContext, em: EntityManager, input: NotificationInput): Promise<string | null> {
+    const rows = (await em.query(
+      `INSERT INTO notifications (workspace_id, user_id, kind, subject, record_type, record_id, dedupe_key)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (workspace_id, dedupe_key) DO NOTHING RETURNING id`,
+      [ctx.workspaceId, input.userId, input.kind, input.subject, input.recordType, input.recordId, input.dedupeKey],
+    )) as Array<{ id: string }>;
+    return rows[0]?.id ?? null;
   },
 
   /** Marks one of the member's notifications read (again keeps the first time); anyone else's is NOT_FOUND. */
