@@ -88,6 +88,16 @@ const REPRESENTATIVES: Record<Permission, Representative> = {
       t.gql(`mutation($input: AddMemberInput!) { addMember(input: $input) { id } }`, { input: { email: newEmail(), role: 'READ_ONLY', name: 'New', password: PASSWORD } }, who),
     state: total('members', ''),
   },
+  [Permission.MANAGE_SLA]: {
+    name: 'createBusinessCalendar',
+    run: (who) =>
+      t.gql(
+        `mutation { createBusinessCalendar(input: { name: "By role", timeZone: "UTC", openingHours: [{ weekday: MONDAY, start: "09:00", end: "17:00" }] }) { id } }`,
+        {},
+        who,
+      ),
+    state: total('businessCalendars'),
+  },
 };
 
 const ROLES = Object.values(Role);

@@ -21,6 +21,8 @@ const UNIQUE_FIELDS: Record<string, string> = {
   accounts_domain_key: 'domain',
   contacts_email_key: 'email',
   pipelines_default_key: 'isDefault',
+  business_calendars_default_key: 'isDefault',
+  sla_policies_priority_key: 'priority',
 };
 
 function validationProblems(errors: ValidationError[], prefix = ''): FieldProblem[] {

@@ -17,6 +17,8 @@ export const ID_PREFIXES = {
   Activity: 'act',
   RecordEvent: 'evt',
   Notification: 'ntf',
+  BusinessCalendar: 'cal',
+  SlaPolicy: 'slap',
 } as const;
 
 export type NodeType = keyof typeof ID_PREFIXES;

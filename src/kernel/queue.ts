@@ -17,6 +17,18 @@ export interface JobPayloads {
   reminders: {
     'task-reminder': TaskReminderPayload;
   };
+  /** Ticket SLA escalations: delayed checks at a ticket's warn and due times (added by the `ticket-sla` event handler) and the per-minute sweep. */
+  sla: {
+    'sla-check': SlaCheckPayload;
+    /** Finds, across workspaces, tickets with an escalation owed that no check handled; needs no input. */
+    'sla-sweep': Record<string, never>;
+  };
+}
+
+/** Re-check a ticket's SLA targets; the job id names the moment it was scheduled for. */
+export interface SlaCheckPayload {
+  workspaceId: string;
+  ticketId: string;
 }
 
 export type ReminderKind = 'TASK_DUE' | 'TASK_DUE_SOON';
@@ -48,7 +60,7 @@ export interface RecordEventPayload {
 export type QueueName = keyof JobPayloads;
 
 /** Every queue by name: the worker process consumes each one and may add jobs to any of them. */
-export const QUEUE_NAMES = Object.keys({ maintenance: true, 'record-events': true, reminders: true } satisfies Record<QueueName, true>) as QueueName[];
+export const QUEUE_NAMES = Object.keys({ maintenance: true, 'record-events': true, reminders: true, sla: true } satisfies Record<QueueName, true>) as QueueName[];
 
 /** A producer per queue, typed by its payloads; handlers add jobs through `runtime.producers`. */
 export type Producers = { [Q in QueueName]: Queue<JobPayloads[Q][JobName<Q>]> };

@@ -99,6 +99,22 @@ export class MemberResolver {
   }
 
   @Authorized(Permission.MANAGE_MEMBERS)
+  @Mutation(() => Membership, { description: 'Sets the member’s manager (a user who is another member), or clears it with null.' })
+  setMemberManager(
+    @Ctx() ctx: RequestContext,
+    @Arg('memberId', () => ID) memberId: string,
+    @Arg('managerId', () => ID, { nullable: true, description: 'A user id; required, null clears.' }) managerId: string | null | undefined,
+    @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion?: number,
+  ): Promise<Membership> {
+    return membersService.setManager(ctx, decodeId('Member', memberId, 'memberId'), managerId, expectedVersion);
+  }
+
+  @FieldResolver(() => User, { nullable: true, description: 'Hears of SLA escalations of this member’s tickets.' })
+  manager(@Ctx() ctx: RequestContext, @Root() member: Membership): Promise<User | null> {
+    return membersService.loadUser(ctx, member.managerId);
+  }
+
+  @Authorized(Permission.MANAGE_MEMBERS)
   @Mutation(() => Membership, { description: 'Removes a member; records they own keep them as owner.' })
   removeMember(@Ctx() ctx: RequestContext, @Arg('id', () => ID) id: string): Promise<Membership> {
     return membersService.remove(ctx, decodeId('Member', id, 'id'));

@@ -30,5 +30,5 @@ export const memberModel: RecordModel<Membership, MemberFilter, MemberOrderField
   order: { CREATED_AT: { column: 'created_at' }, ROLE: { column: 'role' } },
   defaultOrder: { field: MemberOrderField.CREATED_AT, direction: 'ASC' },
   search: [],
-  references: { userId: 'User' },
+  references: { userId: 'User', managerId: 'User' },
 };

@@ -145,6 +145,21 @@ export const membersService = {
     });
   },
 
+  /**
+   * Sets (or with null clears) the member's manager, a user who is another member; the manager
+   * hears of SLA escalations of the member's tickets.
+   */
+  async setManager(ctx: RequestContext, id: string, managerId: string | null | undefined, expectedVersion?: number | null): Promise<Membership> {
+    if (managerId === undefined) throw badField('managerId', 'is required; pass null to clear');
+    const userId = await this.memberRef(ctx, managerId, 'managerId');
+    return ctx.db.write(async (em) => {
+      await requireCurrentManager(ctx.db);
+      const seat = await members.require(ctx, id);
+      if (userId === seat.userId) throw badField('managerId', 'cannot be the member themselves');
+      return members.update(ctx, em, id, { managerId: userId }, expectedVersion);
+    });
+  },
+
   /** Removes a member: their seat goes to the trash and their refresh tokens stop working. */
   remove(ctx: RequestContext, id: string): Promise<Membership> {
     return ctx.db.write(async (em) => {

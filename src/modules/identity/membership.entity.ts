@@ -12,4 +12,7 @@ export class Membership extends TenantRecord {
   @Column('uuid', { name: 'user_id' }) userId: string;
 
   @Field(() => Role) @Column({ type: 'varchar' }) role: Role;
+
+  /** The member's manager (a user id): told when the member's tickets near or pass an SLA; set with setMemberManager. */
+  @Column('uuid', { name: 'manager_id', nullable: true }) managerId: string | null;
 }

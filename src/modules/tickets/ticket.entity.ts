@@ -52,5 +52,24 @@ export class Ticket extends TenantRecord {
   firstResponseAt: Date | null;
 
   @Field(() => Date, { nullable: true }) @Column({ name: 'resolved_at', type: 'timestamptz', nullable: true }) resolvedAt: Date | null;
+
+  // SLA (module sla): due times from the policy of the ticket's priority, moved by time spent
+  // paused; warn times at 80 % of the way; the warned/breached markers make each escalation once.
+  @Field(() => Date, { nullable: true, description: 'When the first response is due under the SLA policy of the priority; null without a policy.' })
+  @Column({ name: 'first_response_due_at', type: 'timestamptz', nullable: true })
+  firstResponseDueAt: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'When resolution is due under the SLA policy of the priority; null without a policy.' })
+  @Column({ name: 'resolution_due_at', type: 'timestamptz', nullable: true })
+  resolutionDueAt: Date | null;
+
+  @Column({ name: 'first_response_warn_at', type: 'timestamptz', nullable: true }) firstResponseWarnAt: Date | null;
+  @Column({ name: 'first_response_warned_at', type: 'timestamptz', nullable: true }) firstResponseWarnedAt: Date | null;
+  @Column({ name: 'first_response_breached_at', type: 'timestamptz', nullable: true }) firstResponseBreachedAt: Date | null;
+  @Column({ name: 'resolution_warn_at', type: 'timestamptz', nullable: true }) resolutionWarnAt: Date | null;
+  @Column({ name: 'resolution_warned_at', type: 'timestamptz', nullable: true }) resolutionWarnedAt: Date | null;
+  @Column({ name: 'resolution_breached_at', type: 'timestamptz', nullable: true }) resolutionBreachedAt: Date | null;
+  @Column({ name: 'sla_paused_at', type: 'timestamptz', nullable: true }) slaPausedAt: Date | null;
+  @Column({ name: 'sla_paused_minutes', type: 'double precision', default: 0 }) slaPausedMinutes: number;
   @Field(() => Date, { nullable: true }) @Column({ name: 'closed_at', type: 'timestamptz', nullable: true }) closedAt: Date | null;
 }

@@ -9,6 +9,7 @@ import type { ListArgs } from '../../kernel/records/list-args';
 import { accounts } from '../accounts/account.service';
 import { contacts } from '../contacts/contact.service';
 import { membersService } from '../identity/members.service';
+import { ticketClock } from '../sla/ticket-clock';
 import { Ticket, TicketStatus } from './ticket.entity';
 import type { CreateTicketInput, TicketFilter, TicketInput, TicketOrderField } from './ticket.inputs';
 import { ticketModel } from './ticket.model';
@@ -91,7 +92,9 @@ function move(
 ): Promise<Ticket> {
   return ctx.db.write(async (em) => {
     const ticket = await lockForChange(ctx, em, id, expectedVersion);
-    return tickets.update(ctx, em, id, patchFor(ticket.status), expectedVersion);
+    const patch = patchFor(ticket.status);
+    const clock = await ticketClock.onStatusChange(ctx, em, ticket, patch.status as TicketStatus, new Date());
+    return tickets.update(ctx, em, id, { ...patch, ...clock }, expectedVersion);
   });
 }
 
@@ -114,12 +117,22 @@ export const ticketService = {
       assigneeId: await membersService.memberRef(ctx, assigneeId, 'assigneeId'),
       status: NEW,
     };
-    return ctx.db.write((em) => tickets.insert(ctx, em, values));
+    // Created now, not at the database's now(): the SLA due times count from exactly this instant.
+    const createdAt = new Date();
+    return ctx.db.write(async (em) =>
+      tickets.insert(ctx, em, { ...values, createdAt, ...(await ticketClock.forNewTicket(ctx, em, input.priority, createdAt)) }),
+    );
   },
 
+  /** A priority change recomputes the SLA due times under the new priority's policy. */
   async update(ctx: RequestContext, id: string, input: TicketInput, expectedVersion?: number | null): Promise<Ticket> {
     const patch = await toColumns(ctx, input);
-    return ctx.db.write((em) => tickets.update(ctx, em, id, patch, expectedVersion));
+    return ctx.db.write(async (em) => {
+      const clock = input.priority
+        ? await ticketClock.onPriorityChange(ctx, em, await lockForChange(ctx, em, id, expectedVersion), input.priority, new Date())
+        : {};
+      return tickets.update(ctx, em, id, { ...patch, ...clock }, expectedVersion);
+    });
   },
 
   delete: (ctx: RequestContext, id: string, expectedVersion?: number | null) =>

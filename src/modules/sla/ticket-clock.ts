@@ -1,0 +1,93 @@
+import { IsNull, type EntityManager } from 'typeorm';
+import type { RequestContext } from '../../kernel/context';
+import type { Ticket, TicketPriority, TicketStatus } from '../tickets/ticket.entity';
+import { BusinessCalendar } from './business-calendar.entity';
+import { addBusinessMinutes, businessMinutesBetween, type BusinessHours } from './business-time';
+import { businessHoursOf, ROUND_THE_CLOCK } from './calendar-rules';
+import { CLOCK_RUNS, WARNING_SHARE } from './sla-targets';
+import type { SlaPolicy } from './sla-policy.entity';
+import { policyOfPriority } from './sla-policy.service';
+
+/**
+ * How the ticket service keeps SLA due times: set on creation, recomputed when a person changes
+ * the priority, moved on by the business time the clock stood still (PENDING, RESOLVED,
+ * CLOSED). The patches merge into the ticket's own write, so they are in its record event.
+ */
+
+type DueColumns = Pick<Ticket, 'firstResponseDueAt' | 'firstResponseWarnAt' | 'resolutionDueAt' | 'resolutionWarnAt'>;
+
+const NO_SLA: DueColumns = { firstResponseDueAt: null, firstResponseWarnAt: null, resolutionDueAt: null, resolutionWarnAt: null };
+
+interface Clock {
+  policy: SlaPolicy;
+  hours: BusinessHours;
+}
+
+/** The policy of a priority with the hours it counts in, or null without a policy. */
+async function clockOf(ctx: RequestContext, em: EntityManager, priority: TicketPriority): Promise<Clock | null> {
+  const policy = await policyOfPriority(ctx, em, priority);
+  if (!policy) return null;
+  const repository = em.getRepository(BusinessCalendar);
+  const calendar = policy.calendarId
+    ? await repository.findOneBy({ workspaceId: ctx.workspaceId, id: policy.calendarId })
+    : await repository.findOneBy({ workspaceId: ctx.workspaceId, isDefault: true, deletedAt: IsNull() });
+  return { policy, hours: calendar ? businessHoursOf(calendar) : ROUND_THE_CLOCK };
+}
+
+/** Due and warn times counted from `start`, `pausedMinutes` later for the time the clock stood still. */
+function dueTimes({ policy, hours }: Clock, start: Date, pausedMinutes: number): DueColumns {
+  const at = (minutes: number) => addBusinessMinutes(hours, start, minutes + pausedMinutes);
+  return {
+    firstResponseDueAt: at(policy.firstResponseMinutes),
+    firstResponseWarnAt: at(policy.firstResponseMinutes * WARNING_SHARE),
+    resolutionDueAt: at(policy.resolutionMinutes),
+    resolutionWarnAt: at(policy.resolutionMinutes * WARNING_SHARE),
+  };
+}
+
+/** A marker stays only while its moment is still past: a target moved ahead can warn and breach again. */
+const keepIfPassed = (marker: Date | null, at: Date | null, now: Date) => (at && at <= now ? marker : null);
+
+export const ticketClock = {
+  async forNewTicket(ctx: RequestContext, em: EntityManager, priority: TicketPriority, createdAt: Date): Promise<DueColumns> {
+    const clock = await clockOf(ctx, em, priority);
+    return clock ? dueTimes(clock, createdAt, 0) : NO_SLA;
+  },
+
+  /** A person changed the priority: due times as if the ticket had been created with it. */
+  async onPriorityChange(ctx: RequestContext, em: EntityManager, ticket: Ticket, priority: TicketPriority, now: Date): Promise<Partial<Ticket>> {
+    if (priority === ticket.priority) return {};
+    const clock = await clockOf(ctx, em, priority);
+    const due = clock ? dueTimes(clock, ticket.createdAt, ticket.slaPausedMinutes) : NO_SLA;
+    return {
+      ...due,
+      firstResponseWarnedAt: keepIfPassed(ticket.firstResponseWarnedAt, due.firstResponseWarnAt, now),
+      firstResponseBreachedAt: keepIfPassed(ticket.firstResponseBreachedAt, due.firstResponseDueAt, now),
+      resolutionWarnedAt: keepIfPassed(ticket.resolutionWarnedAt, due.resolutionWarnAt, now),
+      resolutionBreachedAt: keepIfPassed(ticket.resolutionBreachedAt, due.resolutionDueAt, now),
+    };
+  },
+
+  /**
+   * Stopping the clock remembers when; starting it again moves every due and warn time on by
+   * the business minutes it stood still, in the calendar of the current priority.
+   */
+  async onStatusChange(ctx: RequestContext, em: EntityManager, ticket: Ticket, to: TicketStatus, now: Date): Promise<Partial<Ticket>> {
+    const ran = CLOCK_RUNS.includes(ticket.status);
+    const runs = CLOCK_RUNS.includes(to);
+    if (ran && !runs) return { slaPausedAt: now };
+    if (ran || !runs || !ticket.slaPausedAt) return {};
+    const clock = await clockOf(ctx, em, ticket.priority);
+    if (!clock) return { slaPausedAt: null };
+    const paused = businessMinutesBetween(clock.hours, ticket.slaPausedAt, now);
+    const later = (at: Date | null) => (at && paused > 0 ? addBusinessMinutes(clock.hours, at, paused) : at);
+    return {
+      slaPausedAt: null,
+      slaPausedMinutes: ticket.slaPausedMinutes + paused,
+      firstResponseDueAt: later(ticket.firstResponseDueAt),
+      firstResponseWarnAt: later(ticket.firstResponseWarnAt),
+      resolutionDueAt: later(ticket.resolutionDueAt),
+      resolutionWarnAt: later(ticket.resolutionWarnAt),
+    };
+  },
+};
