@@ -248,6 +248,8 @@ describe('warnings and breaches', () => {
     expect(afterWarning.sla.firstResponse.status).toBe('WARNING');
     const told = [agent.userId, lead.userId].map(uuid).sort();
     expect(await notificationsOf(created.id)).toEqual(told.map((user_id) => ({ kind: 'SLA_FIRST_RESPONSE_WARNING', user_id })));
+    const inbox = (await t.ok(`{ notifications { edges { node { kind ticket { id } } } } }`, {}, lead)).notifications.edges.map((e: any) => e.node);
+    expect(inbox).toContainEqual({ kind: 'SLA_FIRST_RESPONSE_WARNING', ticket: { id: created.id } });
 
     expect((await check(created.id, admin, plus(created.createdAt, 101))).map((e) => e.level)).toEqual([SlaLevel.BREACH]);
     expect(await check(created.id, admin, plus(created.createdAt, 101))).toEqual([]);

@@ -3,7 +3,9 @@ import { Permission } from '../../kernel/auth/roles';
 import type { RequestContext } from '../../kernel/context';
 import { decodeId } from '../../kernel/ids';
 import { connectionType } from '../../kernel/pagination/connection';
+import { Notification } from '../notifications/notification.entity';
 import { Ticket } from '../tickets/ticket.entity';
+import { ticketService } from '../tickets/ticket.service';
 import { BusinessCalendar } from './business-calendar.entity';
 import { businessCalendarService } from './business-calendar.service';
 import { BusinessCalendarInput, BusinessCalendarListArgs, CreateBusinessCalendarInput, CreateSlaPolicyInput, SlaPolicyInput } from './sla.inputs';
@@ -116,5 +118,13 @@ export class TicketSlaResolver {
   @FieldResolver(() => TicketSla, { nullable: true, description: 'Standing against the SLA policy of its priority, as of now; null without a policy.' })
   sla(@Root() ticket: Ticket): TicketSla | null {
     return slaOf(ticket, new Date());
+  }
+}
+
+@Resolver(() => Notification)
+export class NotificationTicketResolver {
+  @FieldResolver(() => Ticket, { nullable: true, description: 'The ticket an SLA notification is about (`record` covers tasks only).' })
+  ticket(@Ctx() ctx: RequestContext, @Root() notification: Notification): Promise<Ticket | null> {
+    return notification.recordType === 'Ticket' ? ticketService.load(ctx, notification.recordUuid) : Promise.resolve(null);
   }
 }
