@@ -75,6 +75,8 @@ export class TicketSla1763800000008 implements MigrationInterface {
         ADD COLUMN resolution_breached_at timestamptz,
         ADD COLUMN sla_paused_at timestamptz,
         ADD COLUMN sla_paused_minutes double precision NOT NULL DEFAULT 0;
+      CREATE INDEX tickets_first_response_due_idx ON tickets (workspace_id, first_response_due_at);
+      CREATE INDEX tickets_resolution_due_idx ON tickets (workspace_id, resolution_due_at);
       CREATE INDEX tickets_sla_first_response_idx ON tickets (first_response_warn_at)
         WHERE first_response_at IS NULL AND first_response_breached_at IS NULL AND ${RUNNING};
       CREATE INDEX tickets_sla_resolution_idx ON tickets (resolution_warn_at)

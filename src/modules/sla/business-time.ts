@@ -47,15 +47,16 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return format;
 }
 
-/** True for a time zone name Intl knows (IANA names such as `Europe/Berlin`, and `UTC`). */
-export function isValidTimeZone(timeZone: string): boolean {
+/** The canonical spelling of a time zone Intl knows (IANA names such as `Europe/Berlin`, and `UTC`), or null. */
+export function canonicalTimeZone(timeZone: string): string | null {
   try {
-    formatter(timeZone);
-    return true;
+    return timeZone ? formatter(timeZone).resolvedOptions().timeZone : null;
   } catch {
-    return false;
+    return null;
   }
 }
+
+export const isValidTimeZone = (timeZone: string): boolean => canonicalTimeZone(timeZone) !== null;
 
 /** The wall clock at `ms` in the zone, as if it were a UTC time (ms since epoch). */
 function wallClock(timeZone: string, ms: number): number {

@@ -1,15 +1,16 @@
 import { badField } from '../../kernel/errors';
 import { WEEKDAY_NUMBER, type BusinessCalendar, type OpeningInterval } from './business-calendar.entity';
-import { isValidTimeZone, type BusinessHours } from './business-time';
+import { canonicalTimeZone, type BusinessHours } from './business-time';
 
 const START = /^([01]\d|2[0-3]):[0-5]\d$/;
 const END = /^(([01]\d|2[0-3]):[0-5]\d|24:00)$/;
 
 const minutesOf = (time: string) => Number(time.slice(0, 2)) * 60 + Number(time.slice(3, 5));
 
+/** The zone in its canonical spelling (`europe/berlin` → `Europe/Berlin`), or bad input on `timeZone`. */
 export function checkTimeZone(timeZone: string): string {
-  const zone = timeZone.trim();
-  if (!isValidTimeZone(zone) || !zone) throw badField('timeZone', `"${timeZone}" is not an IANA time zone such as Europe/Berlin`);
+  const zone = canonicalTimeZone(timeZone.trim());
+  if (!zone) throw badField('timeZone', `"${timeZone}" is not an IANA time zone such as Europe/Berlin`);
   return zone;
 }
 

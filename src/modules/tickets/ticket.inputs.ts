@@ -52,6 +52,8 @@ export class TicketFilter {
   @Field(() => IDFilter, { nullable: true }) assigneeId?: IDFilter;
   @Field(() => DateTimeFilter, { nullable: true }) firstResponseAt?: DateTimeFilter;
   @Field(() => DateTimeFilter, { nullable: true }) resolvedAt?: DateTimeFilter;
+  @Field(() => DateTimeFilter, { nullable: true }) firstResponseDueAt?: DateTimeFilter;
+  @Field(() => DateTimeFilter, { nullable: true }) resolutionDueAt?: DateTimeFilter;
   @Field(() => DateTimeFilter, { nullable: true }) createdAt?: DateTimeFilter;
   @Field(() => DateTimeFilter, { nullable: true }) updatedAt?: DateTimeFilter;
   @Field(() => [TicketFilter], { nullable: true }) and?: TicketFilter[];
