@@ -17,6 +17,10 @@ import { pipelineService } from '../modules/pipelines/pipeline.service';
 import { StageKind } from '../modules/pipelines/stage.entity';
 import { TicketCategory, TicketPriority, TicketStatus } from '../modules/tickets/ticket.entity';
 import { ticketService } from '../modules/tickets/ticket.service';
+import type { Membership } from '../modules/identity/membership.entity';
+import { Weekday } from '../modules/sla/business-calendar.entity';
+import { businessCalendarService } from '../modules/sla/business-calendar.service';
+import { slaPolicyService } from '../modules/sla/sla-policy.service';
 
 export const DEMO_LOGIN = { email: 'demo@example.com', password: 'demo-password-123' };
 
@@ -52,6 +56,28 @@ const TICKET_SUBJECTS: Array<[string, TicketCategory]> = [
 ];
 const COUNTS = { accounts: 300, contactsPerAccount: 2, deals: 240, tickets: 120, activities: 400 };
 
+/** Office hours Mon–Fri 9–17 in Berlin with the German national holidays of 2026, and one policy per priority. */
+async function seedSla(ctx: RequestContext, agent: Membership, manager: Membership): Promise<void> {
+  const weekdays = [Weekday.MONDAY, Weekday.TUESDAY, Weekday.WEDNESDAY, Weekday.THURSDAY, Weekday.FRIDAY];
+  const calendar = await businessCalendarService.create(ctx, {
+    name: 'Büro Berlin',
+    timeZone: 'Europe/Berlin',
+    openingHours: weekdays.map((weekday) => ({ weekday, start: '09:00', end: '17:00' })),
+    holidays: ['2026-01-01', '2026-04-03', '2026-04-06', '2026-05-01', '2026-05-14', '2026-05-25', '2026-10-03', '2026-12-25', '2026-12-26'],
+    isDefault: true,
+  });
+  const targets: Array<[TicketPriority, number, number]> = [
+    [TicketPriority.URGENT, 30, 4 * 60],
+    [TicketPriority.HIGH, 2 * 60, 8 * 60],
+    [TicketPriority.NORMAL, 4 * 60, 3 * 8 * 60],
+    [TicketPriority.LOW, 8 * 60, 5 * 8 * 60],
+  ];
+  for (const [priority, firstResponseMinutes, resolutionMinutes] of targets) {
+    await slaPolicyService.create(ctx, { priority, firstResponseMinutes, resolutionMinutes, calendarId: calendar.globalId });
+  }
+  await membersService.setManager(ctx, agent.id, encodeId('User', manager.userId));
+}
+
 /** A realistic, deterministic workspace: team, accounts, contacts, deals in every stage, tickets, diary. */
 async function seedRecords(ctx: RequestContext, adminId: string, log: (line: string) => void): Promise<void> {
   const random = seededRandom(42);
@@ -61,12 +87,16 @@ async function seedRecords(ctx: RequestContext, adminId: string, log: (line: str
   };
 
   const team = [encodeId('User', adminId)];
+  const seats: Membership[] = [];
   for (const [name, role] of [['Sam Sales', Role.SALES], ['Sina Support', Role.SUPPORT], ['Max Manager', Role.MANAGER]] as const) {
     const email = `${name.split(' ')[0].toLowerCase()}@example.com`;
     const member = await membersService.add(ctx, { email, name, role, password: DEMO_LOGIN.password });
     team.push(encodeId('User', member.userId));
+    seats.push(member);
   }
   log(`team: ${team.length} members (all with password ${DEMO_LOGIN.password})`);
+  await seedSla(ctx, seats[1], seats[2]);
+  log('SLA: office hours in Berlin, a policy per priority; Max manages Sina');
 
   const accountIds: string[] = [];
   for (let i = 0; i < COUNTS.accounts; i++) {
