@@ -27,6 +27,12 @@ describe('addBusinessMinutes', () => {
     expect(add(berlin, '2024-03-04T15:00:00Z', 2 * HOUR)).toBe('2024-03-05T09:00:00.000Z'); // Mon 16:00 → Tue 10:00
   });
 
+  it('counts straight through midnight across a night shift split at 24:00', () => {
+    const nights = { ...berlin, intervals: [...week([1], ['22:00', '24:00']), ...week([2], ['00:00', '06:00'])] };
+    expect(add(nights, '2024-03-04T22:00:00Z', 2 * HOUR)).toBe('2024-03-05T00:00:00.000Z'); // Mon 23:00 CET → Tue 01:00
+    expect(businessMinutesBetween(nights, at('2024-03-04T20:00:00Z'), at('2024-03-05T06:00:00Z'))).toBe(8 * HOUR); // the whole shift
+  });
+
   it('skips the weekend', () => {
     expect(add(berlin, '2024-03-08T15:30:00Z', HOUR)).toBe('2024-03-11T08:30:00.000Z'); // Fri 16:30 → Mon 09:30
   });
