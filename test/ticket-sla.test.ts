@@ -313,6 +313,15 @@ describe('warnings and breaches', () => {
     expect(await notificationsOf(created.id)).toHaveLength(2);
   });
 
+  test('checks racing each other escalate once (the row lock serialises them)', async () => {
+    const created = await createTicket('NORMAL');
+    const at = plus(created.createdAt, 85);
+    const results = await Promise.all([check(created.id, admin, at), check(created.id, admin, at), check(created.id, admin, at)]);
+    expect(results.flat()).toHaveLength(1);
+    expect((await ticket(created.id)).priority).toBe('HIGH');
+    expect(await notificationsOf(created.id)).toHaveLength(2);
+  });
+
   test('a missed warning and breach found together raise two steps; without a manager the admins hear', async () => {
     const created = await createTicket('NORMAL', admin, loneAgent);
     const handled = await check(created.id, admin, plus(created.createdAt, 150));
