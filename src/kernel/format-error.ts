@@ -21,6 +21,7 @@ const UNIQUE_FIELDS: Record<string, string> = {
   accounts_domain_key: 'domain',
   contacts_email_key: 'email',
   pipelines_default_key: 'isDefault',
+  teams_name_key: 'name',
 };
 
 function validationProblems(errors: ValidationError[], prefix = ''): FieldProblem[] {

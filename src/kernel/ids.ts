@@ -17,6 +17,9 @@ export const ID_PREFIXES = {
   Activity: 'act',
   RecordEvent: 'evt',
   Notification: 'ntf',
+  RoutingRule: 'rr',
+  Team: 'team',
+  RoutingDecision: 'rd',
 } as const;
 
 export type NodeType = keyof typeof ID_PREFIXES;
