@@ -15,20 +15,30 @@ export interface CandidateFacts {
   contacts: number;
 }
 
-/** Membership, out-of-office and current load of each user, in one statement. */
-export async function candidateFacts(ctx: RequestContext, em: EntityManager, userIds: string[]): Promise<Map<string, CandidateFacts>> {
+/**
+ * Membership, out-of-office and load of each user, in one statement. Owned records are counted
+ * only where a capacity needs them (or `countDeals`, for LEAST_LOADED): counting is the costly part.
+ */
+export async function candidateFacts(
+  ctx: RequestContext,
+  em: EntityManager,
+  userIds: string[],
+  countDeals = false,
+): Promise<Map<string, CandidateFacts>> {
   if (userIds.length === 0) return new Map();
   const rows = (await em.query(
     `SELECT u.user_id AS "userId",
             (m.user_id IS NOT NULL AND m.deleted_at IS NULL) AS "member",
             COALESCE(av.unavailable AND (av.unavailable_until IS NULL OR av.unavailable_until > now()), false) AS "away",
             av.unavailable_until AS "until", av.max_open_deals AS "maxOpenDeals", av.max_contacts AS "maxContacts",
-            (SELECT count(*) FROM deals d WHERE d.workspace_id = $1 AND d.owner_id = u.user_id AND d.status = 'OPEN' AND d.deleted_at IS NULL)::int AS "openDeals",
-            (SELECT count(*) FROM contacts c WHERE c.workspace_id = $1 AND c.owner_id = u.user_id AND c.deleted_at IS NULL)::int AS "contacts"
+            CASE WHEN $3 OR av.max_open_deals IS NOT NULL THEN (SELECT count(*) FROM deals d
+              WHERE d.workspace_id = $1 AND d.owner_id = u.user_id AND d.status = 'OPEN' AND d.deleted_at IS NULL) ELSE 0 END::int AS "openDeals",
+            CASE WHEN av.max_contacts IS NOT NULL THEN (SELECT count(*) FROM contacts c
+              WHERE c.workspace_id = $1 AND c.owner_id = u.user_id AND c.deleted_at IS NULL) ELSE 0 END::int AS "contacts"
        FROM unnest($2::uuid[]) AS u(user_id)
        LEFT JOIN memberships m ON m.workspace_id = $1 AND m.user_id = u.user_id
        LEFT JOIN member_availability av ON av.workspace_id = $1 AND av.user_id = u.user_id`,
-    [ctx.workspaceId, [...new Set(userIds)]],
+    [ctx.workspaceId, [...new Set(userIds)], countDeals],
   )) as CandidateFacts[];
   return new Map(rows.map((row) => [row.userId, row]));
 }

@@ -47,6 +47,8 @@ async function lockRule(ctx: RequestContext, em: EntityManager, rule: RoutingRul
 
 async function roundRobin(ctx: RequestContext, em: EntityManager, rule: RoutingRule, dry: boolean): Promise<Ranking> {
   const members = await teamMemberIds(ctx, em, rule.teamId);
+  // Facts first: the rule's lock is held from here to commit, so take it as late as possible.
+  const facts = await candidateFacts(ctx, em, members);
   const cursor = await lockRule(ctx, em, rule, dry);
   const start = members.length ? Number(cursor % BigInt(members.length)) : 0;
   const ranked = [...members.slice(start), ...members.slice(0, start)];
@@ -54,13 +56,13 @@ async function roundRobin(ctx: RequestContext, em: EntityManager, rule: RoutingR
     if (dry) return;
     await em.query(`UPDATE routing_rules SET rr_cursor = rr_cursor + $3 WHERE workspace_id = $1 AND id = $2`, [ctx.workspaceId, rule.id, index + 1]);
   };
-  return { ranked, facts: await candidateFacts(ctx, em, members), outside: [], lowerDetail: () => 'later in turn', taken };
+  return { ranked, facts, outside: [], lowerDetail: () => 'later in turn', taken };
 }
 
 async function leastLoaded(ctx: RequestContext, em: EntityManager, rule: RoutingRule, dry: boolean): Promise<Ranking> {
   await lockRule(ctx, em, rule, dry);
   const members = await teamMemberIds(ctx, em, rule.teamId);
-  const facts = await candidateFacts(ctx, em, members);
+  const facts = await candidateFacts(ctx, em, members, true);
   const load = (userId: string) => facts.get(userId)?.openDeals ?? 0;
   const ranked = [...members].sort((a, b) => load(a) - load(b) || (a < b ? -1 : a > b ? 1 : 0));
   return { ranked, facts, outside: [], lowerDetail: (userId) => `owns ${load(userId)} open deals` };
