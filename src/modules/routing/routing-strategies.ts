@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { RequestContext } from '../../kernel/context';
-import { candidateFacts, type CandidateFacts } from './routing-candidates';
+import { candidateFacts, ineligibility, type CandidateFacts } from './routing-candidates';
 import { RoutingSkipReason, type RoutingCandidate } from './routing-decision.entity';
 import { RoutingStrategy, type RoutingRule, type Territory } from './routing-rule.entity';
 
@@ -19,8 +19,6 @@ export interface Ranking {
   outside: RoutingCandidate[];
   /** Why an eligible member ranked after the chosen one lost. */
   lowerDetail: (userId: string) => string;
-  /** Records the pick inside the routing transaction (round-robin moves its cursor past it). */
-  taken?: (rankedIndex: number) => Promise<void>;
 }
 
 /** Team members in the order they joined: the round-robin order. */
@@ -34,33 +32,45 @@ export async function teamMemberIds(ctx: RequestContext, em: EntityManager, team
 }
 
 /**
- * The rule's cursor, locked until the routing transaction ends unless `dry`: concurrent routings
- * of the same rule queue here, so each sees the turns (and loads) the earlier ones took.
+ * The rule's round-robin cursor; with `lock`, the rule row stays locked until the routing
+ * transaction ends, so concurrent routings of the rule queue there and each sees what the
+ * earlier ones assigned.
  */
-async function lockRule(ctx: RequestContext, em: EntityManager, rule: RoutingRule, dry: boolean): Promise<bigint> {
-  const rows = (await em.query(`SELECT rr_cursor FROM routing_rules WHERE workspace_id = $1 AND id = $2${dry ? '' : ' FOR UPDATE'}`, [
+async function readCursor(ctx: RequestContext, em: EntityManager, rule: RoutingRule, lock: boolean): Promise<bigint> {
+  const rows = (await em.query(`SELECT rr_cursor FROM routing_rules WHERE workspace_id = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`, [
     ctx.workspaceId,
     rule.id,
   ])) as Array<{ rr_cursor: string }>;
   return BigInt(rows[0]?.rr_cursor ?? 0);
 }
 
+/**
+ * The team in turn order, starting with the member whose turn it is. Routing moves the cursor
+ * past the next eligible member in one UPDATE (which holds the rule row until commit), so two
+ * concurrent routings can never take the same turn. `dry` reads the cursor without moving it.
+ */
 async function roundRobin(ctx: RequestContext, em: EntityManager, rule: RoutingRule, dry: boolean): Promise<Ranking> {
   const members = await teamMemberIds(ctx, em, rule.teamId);
-  // Facts first: the rule's lock is held from here to commit, so take it as late as possible.
   const facts = await candidateFacts(ctx, em, members);
-  const cursor = await lockRule(ctx, em, rule, dry);
-  const start = members.length ? Number(cursor % BigInt(members.length)) : 0;
+  const eligible = members.flatMap((userId, i) => (ineligibility(facts.get(userId), rule.objectType) ? [] : [i]));
+  const n = members.length;
+  let start = 0;
+  if (n > 0 && (dry || eligible.length === 0)) {
+    start = Number((await readCursor(ctx, em, rule, false)) % BigInt(n));
+  } else if (n > 0) {
+    const [rows] = (await em.query(
+      `UPDATE routing_rules r SET rr_cursor = r.rr_cursor + 1 + (SELECT min(((e - r.rr_cursor % $3) % $3 + $3) % $3) FROM unnest($4::int[]) AS e)
+        WHERE r.workspace_id = $1 AND r.id = $2 RETURNING r.rr_cursor`,
+      [ctx.workspaceId, rule.id, n, eligible],
+    )) as [Array<{ rr_cursor: string }>, number];
+    start = Number((BigInt(rows[0].rr_cursor) - 1n) % BigInt(n));
+  }
   const ranked = [...members.slice(start), ...members.slice(0, start)];
-  const taken = async (index: number) => {
-    if (dry) return;
-    await em.query(`UPDATE routing_rules SET rr_cursor = rr_cursor + $3 WHERE workspace_id = $1 AND id = $2`, [ctx.workspaceId, rule.id, index + 1]);
-  };
-  return { ranked, facts, outside: [], lowerDetail: () => 'later in turn', taken };
+  return { ranked, facts, outside: [], lowerDetail: () => 'later in turn' };
 }
 
 async function leastLoaded(ctx: RequestContext, em: EntityManager, rule: RoutingRule, dry: boolean): Promise<Ranking> {
-  await lockRule(ctx, em, rule, dry);
+  await readCursor(ctx, em, rule, !dry);
   const members = await teamMemberIds(ctx, em, rule.teamId);
   const facts = await candidateFacts(ctx, em, members, true);
   const load = (userId: string) => facts.get(userId)?.openDeals ?? 0;

@@ -91,7 +91,6 @@ async function decide(ctx: RequestContext, em: EntityManager, objectType: Routin
   const { chosenIndex, candidates } = pickFirstEligible(ranking.ranked, ranking.facts, objectType, ranking.lowerDetail);
   decision.candidates = [...candidates, ...ranking.outside];
   if (chosenIndex < 0) return Object.assign(decision, { outcome: RoutingOutcome.NO_ELIGIBLE_CANDIDATE, reason: noCandidateReason(rule, decision.candidates) });
-  await ranking.taken?.(chosenIndex);
   return Object.assign(decision, {
     ownerId: ranking.ranked[chosenIndex],
     outcome: RoutingOutcome.ASSIGNED,

@@ -2,10 +2,12 @@ import DataLoader from 'dataloader';
 import { In, type EntityManager } from 'typeorm';
 import { Permission, roleAllows } from '../../kernel/auth/roles';
 import type { RequestContext } from '../../kernel/context';
-import { forbidden, notFound } from '../../kernel/errors';
+import { badField, forbidden, notFound } from '../../kernel/errors';
 import { membersService } from '../identity/members.service';
 import type { CreateTeamInput, MemberAvailabilityInput } from './routing.inputs';
 import { MemberAvailability, Team, TeamMember } from './team.entity';
+
+const MAX_TEAMS = 200;
 
 /** Teams with their members (in round-robin order), two statements for any number of teams. */
 async function withMembers(em: EntityManager, teams: Team[]): Promise<Team[]> {
@@ -47,6 +49,10 @@ export const teamsService = {
 
   async create(ctx: RequestContext, input: CreateTeamInput): Promise<Team> {
     const id = await ctx.db.write(async (em) => {
+      // `teams` is an unpaged list; the cap keeps it small (a race may pass it by one).
+      if ((await em.getRepository(Team).countBy({ workspaceId: ctx.workspaceId })) >= MAX_TEAMS) {
+        throw badField('input', `a workspace holds at most ${MAX_TEAMS} teams`);
+      }
       const result = await em.getRepository(Team).insert({ workspaceId: ctx.workspaceId, name: input.name.trim() });
       return result.identifiers[0].id as string;
     });
