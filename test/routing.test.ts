@@ -160,7 +160,9 @@ describe('rules and conditions', () => {
     const webinar = await createRule(ws.admin, { name: 'Webinar', objectType: 'CONTACT', condition: { source: { eq: 'webinar' } }, strategy: 'FIXED_USER', userId: b.userId });
     expect([germany.position, webinar.position]).toEqual([0, 1]);
     expect(await routeContact(ws.admin, { country: 'DE', source: 'webinar' })).toBe(a.userId);
-    expect(await routeContact(ws.admin, { country: 'FR', source: 'webinar' })).toBe(b.userId);
+    const french = await createContact(ws.admin, { country: 'FR', source: 'webinar' });
+    await route(ws.admin, french);
+    expect(await ownerOf(ws.admin, french)).toBe(b.userId);
 
     const unmatched = await createContact(ws.admin, { country: 'US', source: 'fair' });
     expect(await route(ws.admin, unmatched)).toMatchObject({ outcome: 'NO_RULE_MATCHED', ownerId: null });
@@ -176,6 +178,8 @@ describe('rules and conditions', () => {
     await t.ok(`mutation($id: ID!) { deleteRoutingRule(id: $id) { id } }`, { id: webinar.id }, ws.admin);
     const rules = (await t.ok(`{ routingRules { id position } }`, {}, ws.admin)).routingRules;
     expect(rules).toEqual([{ id: germany.id, position: 0 }]);
+    // The decision outlives its rule, by name.
+    expect(await decisionOf(ws.admin, french)).toMatchObject({ rule: null, ruleName: 'Webinar', owner: { id: b.userId } });
   });
 
   test('deal conditions reach the account’s industry, the amount and the lead source', async () => {
