@@ -82,6 +82,11 @@ const REPRESENTATIVES: Record<Permission, Representative> = {
       ),
     state: total('pipelines'),
   },
+  [Permission.MANAGE_ROUTING]: {
+    name: 'createTeam',
+    run: (who) => t.gql(`mutation($name: String!) { createTeam(input: { name: $name }) { id } }`, { name: `Team ${newEmail()}` }, who),
+    state: async () => (await t.ok(`{ teams { id } }`, {}, admin)).teams.length,
+  },
   [Permission.MANAGE_MEMBERS]: {
     name: 'addMember',
     run: (who) =>

@@ -4,6 +4,7 @@ import { DbSession } from '../src/kernel/db/session';
 import type { Role } from '../src/kernel/auth/roles';
 import type { RecordEventPayload } from '../src/kernel/queue';
 import type { JobHandler } from './jobs';
+import { routeNewLeads } from './lead-routing';
 import { scheduleTaskReminders } from './task-reminders';
 import { scheduleSlaChecks } from './ticket-sla';
 
@@ -26,7 +27,7 @@ export interface EventHandler {
  */
 export const recordProcessedEvent: EventHandler = { name: 'processed-log', types: '*', run: async () => undefined };
 
-export const EVENT_HANDLERS: readonly EventHandler[] = [recordProcessedEvent, scheduleTaskReminders, scheduleSlaChecks];
+export const EVENT_HANDLERS: readonly EventHandler[] = [recordProcessedEvent, scheduleTaskReminders, routeNewLeads, scheduleSlaChecks];
 
 /**
  * The event's actor as they are now: their live seat in the workspace gives the role. An event

@@ -23,6 +23,7 @@ const UNIQUE_FIELDS: Record<string, string> = {
   pipelines_default_key: 'isDefault',
   business_calendars_default_key: 'isDefault',
   sla_policies_priority_key: 'priority',
+  teams_name_key: 'name',
 };
 
 function validationProblems(errors: ValidationError[], prefix = ''): FieldProblem[] {

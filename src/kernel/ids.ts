@@ -19,6 +19,9 @@ export const ID_PREFIXES = {
   Notification: 'ntf',
   BusinessCalendar: 'cal',
   SlaPolicy: 'slap',
+  RoutingRule: 'rr',
+  Team: 'team',
+  RoutingDecision: 'rd',
 } as const;
 
 export type NodeType = keyof typeof ID_PREFIXES;

@@ -21,6 +21,7 @@ export enum Permission {
   MANAGE_PIPELINES = 'pipelines:manage',
   MANAGE_MEMBERS = 'members:manage',
   MANAGE_SLA = 'sla:manage',
+  MANAGE_ROUTING = 'routing:manage',
 }
 
 const ALL = Object.values(Permission);

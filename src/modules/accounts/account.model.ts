@@ -1,3 +1,4 @@
+import type { FieldSpec } from '../../kernel/filtering/compile-filter';
 import type { RecordModel } from '../../kernel/records/record-store';
 import { Account } from './account.entity';
 import { AccountOrderField, type AccountFilter } from './account.inputs';
@@ -26,3 +27,10 @@ export const accountModel: RecordModel<Account, AccountFilter, AccountOrderField
   defaultOrder: { field: AccountOrderField.CREATED_AT, direction: 'DESC' },
   search: ['name', 'domain'],
 };
+
+/** A text property of the record's account (through its `account_id`), for filters on contacts and deals. */
+export const accountField = (accountColumn: 'industry' | 'country'): FieldSpec => ({
+  column: 'account_id',
+  kind: 'string',
+  expression: (accountIdSql) => `SELECT a.${accountColumn} FROM accounts a WHERE a.id = ${accountIdSql}`,
+});

@@ -23,6 +23,18 @@ export class Contact extends TenantRecord {
   @Column({ type: 'char', length: 2, nullable: true })
   country: string | null;
 
+  @Field(() => String, { nullable: true, description: 'Region or state, e.g. "Bavaria"; used by territory routing.' })
+  @Column({ type: 'varchar', nullable: true })
+  region: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Postal code; territory routing matches its prefixes.' })
+  @Column({ name: 'postal_code', type: 'varchar', nullable: true })
+  postalCode: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Where the lead came from, e.g. "webinar" or "referral".' })
+  @Column({ type: 'varchar', nullable: true })
+  source: string | null;
+
   @Column('uuid', { name: 'account_id', nullable: true }) accountId: string | null;
   @Column('uuid', { name: 'owner_id', nullable: true }) ownerId: string | null;
 

@@ -27,6 +27,9 @@ export class ContactInput implements Partial<Omit<Contact, 'accountId' | 'ownerI
   @Field(() => String, { nullable: true }) @IfSet() @MaxLength(150) jobTitle?: string | null;
   @Field(() => String, { nullable: true }) @IfSet() @MaxLength(100) city?: string | null;
   @Field(() => String, { nullable: true }) @IfSet() @IsISO31661Alpha2({ message: 'country must be an ISO 3166-1 alpha-2 code such as DE' }) country?: string | null;
+  @Field(() => String, { nullable: true }) @IfSet() @MaxLength(100) region?: string | null;
+  @Field(() => String, { nullable: true }) @IfSet() @MaxLength(20) postalCode?: string | null;
+  @Field(() => String, { nullable: true, description: 'Where the lead came from, e.g. "webinar".' }) @IfSet() @MaxLength(100) source?: string | null;
   @Field(() => ID, { nullable: true, description: 'A live account of this workspace the contact works for.' }) accountId?: string | null;
   @Field(() => ID, { nullable: true, description: 'A user who is a member of this workspace.' }) ownerId?: string | null;
 }
@@ -44,6 +47,10 @@ export class ContactFilter {
   @Field(() => StringFilter, { nullable: true }) jobTitle?: StringFilter;
   @Field(() => StringFilter, { nullable: true }) city?: StringFilter;
   @Field(() => StringFilter, { nullable: true }) country?: StringFilter;
+  @Field(() => StringFilter, { nullable: true }) region?: StringFilter;
+  @Field(() => StringFilter, { nullable: true }) postalCode?: StringFilter;
+  @Field(() => StringFilter, { nullable: true }) source?: StringFilter;
+  @Field(() => StringFilter, { nullable: true, description: 'The industry of the contact’s account.' }) accountIndustry?: StringFilter;
   @Field(() => IDFilter, { nullable: true }) accountId?: IDFilter;
   @Field(() => IDFilter, { nullable: true }) ownerId?: IDFilter;
   @Field(() => DateTimeFilter, { nullable: true }) createdAt?: DateTimeFilter;

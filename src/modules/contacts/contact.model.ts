@@ -1,3 +1,4 @@
+import { accountField } from '../accounts/account.model';
 import type { RecordModel } from '../../kernel/records/record-store';
 import { Contact } from './contact.entity';
 import { ContactOrderField, type ContactFilter } from './contact.inputs';
@@ -12,6 +13,10 @@ export const contactModel: RecordModel<Contact, ContactFilter, ContactOrderField
     jobTitle: { column: 'job_title', kind: 'string' },
     city: { column: 'city', kind: 'string' },
     country: { column: 'country', kind: 'string' },
+    region: { column: 'region', kind: 'string' },
+    postalCode: { column: 'postal_code', kind: 'string' },
+    source: { column: 'source', kind: 'string' },
+    accountIndustry: accountField('industry'),
     accountId: { column: 'account_id', kind: 'id', idType: 'Account' },
     ownerId: { column: 'owner_id', kind: 'id', idType: 'User' },
     createdAt: { column: 'created_at', kind: 'datetime' },

@@ -11,8 +11,8 @@ import { contactModel } from './contact.model';
 
 export const contacts = new RecordStore(contactModel);
 
-/** Input → columns: references decoded and checked, text trimmed, countries upper-cased. */
-async function toColumns(ctx: RequestContext, input: ContactInput): Promise<Partial<Contact>> {
+/** Input → columns: references decoded and checked, text trimmed, countries upper-cased. Routing simulates with it. */
+export async function contactColumns(ctx: RequestContext, input: ContactInput): Promise<Partial<Contact>> {
   const { accountId, ownerId, ...fields } = input;
   return {
     ...fields,
@@ -34,12 +34,12 @@ export const contactService = {
     contacts.list(ctx, args),
 
   async create(ctx: RequestContext, input: CreateContactInput): Promise<Contact> {
-    const values = await toColumns(ctx, input);
+    const values = await contactColumns(ctx, input);
     return ctx.db.write((em) => contacts.insert(ctx, em, values));
   },
 
   async update(ctx: RequestContext, id: string, input: ContactInput, expectedVersion?: number | null): Promise<Contact> {
-    const patch = await toColumns(ctx, input);
+    const patch = await contactColumns(ctx, input);
     return ctx.db.write((em) => contacts.update(ctx, em, id, patch, expectedVersion));
   },
 

@@ -39,6 +39,10 @@ export class Deal extends TenantRecord {
 
   @Field(() => String, { nullable: true }) @Column({ name: 'lost_reason', type: 'varchar', nullable: true }) lostReason: string | null;
 
+  @Field(() => String, { nullable: true, description: 'Where the lead came from, e.g. "webinar" or "referral".' })
+  @Column({ type: 'varchar', nullable: true })
+  source: string | null;
+
   @Column('uuid', { name: 'account_id', nullable: true }) accountId: string | null;
   @Column('uuid', { name: 'primary_contact_id', nullable: true }) primaryContactId: string | null;
   @Column('uuid', { name: 'owner_id', nullable: true }) ownerId: string | null;

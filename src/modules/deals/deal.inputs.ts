@@ -1,5 +1,5 @@
 import { ArgsType, Field, ID, InputType, registerEnumType } from 'type-graphql';
-import { ArrayMaxSize, Length, Matches } from 'class-validator';
+import { ArrayMaxSize, Length, Matches, MaxLength } from 'class-validator';
 import {
   DateFilter,
   DateTimeFilter,
@@ -33,6 +33,8 @@ export class DealInput implements Partial<Omit<Deal, DealReferences>> {
   @Field(() => CurrencyScalar, { nullable: true }) @IfPresent() @NotBlank() currency?: string;
 
   @Field(() => LocalDateScalar, { nullable: true }) expectedCloseDate?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Where the lead came from, e.g. "webinar".' }) @IfSet() @MaxLength(100) source?: string | null;
 
   @Field(() => ID, { nullable: true }) accountId?: string | null;
 
@@ -71,6 +73,9 @@ export class DealFilter {
   @Field(() => StringFilter, { nullable: true }) currency?: StringFilter;
   @Field(() => DecimalFilter, { nullable: true }) amount?: DecimalFilter;
   @Field(() => DealStatusFilter, { nullable: true }) status?: EnumFilterOf<DealStatus>;
+  @Field(() => StringFilter, { nullable: true }) source?: StringFilter;
+  @Field(() => StringFilter, { nullable: true, description: 'The industry of the deal’s account.' }) accountIndustry?: StringFilter;
+  @Field(() => StringFilter, { nullable: true, description: 'The country of the deal’s account.' }) accountCountry?: StringFilter;
   @Field(() => IDFilter, { nullable: true }) pipelineId?: IDFilter;
   @Field(() => IDFilter, { nullable: true }) stageId?: IDFilter;
   @Field(() => IDFilter, { nullable: true }) accountId?: IDFilter;

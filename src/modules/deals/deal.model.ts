@@ -1,3 +1,4 @@
+import { accountField } from '../accounts/account.model';
 import { RecordStore, type RecordModel } from '../../kernel/records/record-store';
 import { Deal } from './deal.entity';
 import { DealOrderField, type DealFilter } from './deal.inputs';
@@ -10,6 +11,9 @@ export const dealModel: RecordModel<Deal, DealFilter, DealOrderField> = {
     currency: { column: 'currency', kind: 'string' },
     amount: { column: 'amount', kind: 'decimal' },
     status: { column: 'status', kind: 'enum' },
+    source: { column: 'source', kind: 'string' },
+    accountIndustry: accountField('industry'),
+    accountCountry: accountField('country'),
     pipelineId: { column: 'pipeline_id', kind: 'id', idType: 'Pipeline' },
     stageId: { column: 'stage_id', kind: 'id', idType: 'Stage' },
     accountId: { column: 'account_id', kind: 'id', idType: 'Account' },

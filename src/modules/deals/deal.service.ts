@@ -15,8 +15,8 @@ import { deals } from './deal.model';
 
 export { deals };
 
-/** Input → columns: references decoded and checked, the name trimmed. */
-async function toColumns(ctx: RequestContext, input: DealInput): Promise<QueryDeepPartialEntity<Deal>> {
+/** Input → columns: references decoded and checked, the name trimmed. Routing simulates with it. */
+export async function dealColumns(ctx: RequestContext, input: DealInput): Promise<QueryDeepPartialEntity<Deal>> {
   const { accountId, primaryContactId, ownerId, ...fields } = input;
   const [account, primaryContact, owner] = await Promise.all([
     accounts.reference(ctx, accountId, 'accountId'),
@@ -42,7 +42,7 @@ export const dealService = {
     const { pipelineId, stageId, contacts: contactList, ...fields } = input;
     const pipeline = decodeOptionalId('Pipeline', pipelineId, 'pipelineId');
     const stage = decodeOptionalId('Stage', stageId, 'stageId');
-    const values = await toColumns(ctx, fields);
+    const values = await dealColumns(ctx, fields);
     const links = await dealContactService.checkLinks(ctx, contactList);
     const currency = fields.currency ?? (await membersService.workspace(ctx)).defaultCurrency;
     return ctx.db.write(async (em) => {
@@ -54,7 +54,7 @@ export const dealService = {
   },
 
   async update(ctx: RequestContext, id: string, input: DealInput, expectedVersion?: number | null): Promise<Deal> {
-    const patch = await toColumns(ctx, input);
+    const patch = await dealColumns(ctx, input);
     return ctx.db.write((em) => deals.update(ctx, em, id, patch, expectedVersion));
   },
 
