@@ -88,6 +88,11 @@ const REPRESENTATIVES: Record<Permission, Representative> = {
       t.gql(`mutation($input: AddMemberInput!) { addMember(input: $input) { id } }`, { input: { email: newEmail(), role: 'READ_ONLY', name: 'New', password: PASSWORD } }, who),
     state: total('members', ''),
   },
+  [Permission.MANAGE_WORKSPACE]: {
+    name: 'updateWorkspaceSettings',
+    run: (who) => t.gql(`mutation { updateWorkspaceSettings(input: { renewalTaskDaysBefore: ${++mailbox} }) { id } }`, {}, who),
+    state: async () => (await t.ok(`{ workspace { version } }`, {}, admin)).workspace.version,
+  },
 };
 
 const ROLES = Object.values(Role);

@@ -78,13 +78,14 @@ async function registerSchedules(config: Config, logger: Logger, prefix: string)
   for (const schedule of SCHEDULES) {
     const queue = new Queue(schedule.queue, { connection: producerConnection(config.REDIS_URL), prefix });
     queue.on('error', (error) => logger.error({ queue: schedule.queue, err: error }, 'queue error'));
+    const everyMs = typeof schedule.everyMs === 'function' ? schedule.everyMs(config) : schedule.everyMs;
     try {
       await queue.upsertJobScheduler(
         schedule.job,
-        { every: schedule.everyMs },
+        { every: everyMs },
         { name: schedule.job, data: schedule.data, opts: SCHEDULED_JOB_OPTIONS },
       );
-      logger.info({ queue: schedule.queue, job: schedule.job, everyMs: schedule.everyMs }, 'job scheduler registered');
+      logger.info({ queue: schedule.queue, job: schedule.job, everyMs }, 'job scheduler registered');
     } finally {
       await queue.close();
     }

@@ -21,6 +21,8 @@ const UNIQUE_FIELDS: Record<string, string> = {
   accounts_domain_key: 'domain',
   contacts_email_key: 'email',
   pipelines_default_key: 'isDefault',
+  // Reopening or restoring a follow-up task while a newer one for the same occasion is open.
+  activities_follow_up_open_key: 'id',
 };
 
 function validationProblems(errors: ValidationError[], prefix = ''): FieldProblem[] {

@@ -8,6 +8,8 @@ export interface JobPayloads {
   maintenance: {
     /** Deletes refresh tokens dead for over a day, in all workspaces; needs no input. */
     'purge-refresh-tokens': Record<string, never>;
+    /** Creates follow-up tasks (stale deals, birthdays, renewals) in every workspace; needs no input. */
+    'follow-up-sweep': Record<string, never>;
   };
   /** Filled by the event relay from the outbox; the job id is the event id. */
   'record-events': {
