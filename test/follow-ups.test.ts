@@ -1,8 +1,14 @@
+import { randomBytes } from 'node:crypto';
+import { Queue } from 'bullmq';
 import { Client } from 'pg';
 import { parseId } from '../src/kernel/ids';
+import { createLogger } from '../src/kernel/logger';
+import { producerConnection } from '../src/kernel/queue';
 import { sweepAllWorkspaces } from '../workers/follow-up-sweep';
+import { startWorkers } from '../workers/start-workers';
 import { superuserClient } from './support/databases';
 import { errorCode, errorFields, TestApp, type Session } from './support/test-app';
+import { waitFor } from './support/wait';
 
 /**
  * Follow-up tasks against real PostgreSQL: the sweep is called with an injected "now" (the
@@ -281,5 +287,24 @@ test('the application role lists workspace ids through crm_workspace_ids only', 
     expect((await app.query(`SELECT count(*)::int AS n FROM workspaces`)).rows[0].n).toBe(0);
   } finally {
     await app.end();
+  }
+});
+
+test('the worker schedules the sweep every FOLLOW_UP_SWEEP_MINUTES; its first run sweeps every workspace at once', async () => {
+  const prefix = `crm-test-${randomBytes(4).toString('hex')}`;
+  const queue = new Queue('follow-ups', { connection: producerConnection(t.app.runtime.config.REDIS_URL), prefix });
+  const workers = await startWorkers({ ...t.app.runtime.config, FOLLOW_UP_SWEEP_MINUTES: 5 }, createLogger('silent'), { prefix, relay: false });
+  try {
+    expect(await queue.getJobScheduler('follow-up-sweep')).toMatchObject({ name: 'follow-up-sweep', every: 300_000 });
+    const [run] = await waitFor('the first sweep', async () => {
+      const done = await queue.getJobs(['completed']);
+      return done.length > 0 ? done : undefined;
+    });
+    const { rows } = await superuser.query(`SELECT count(*)::int AS n FROM workspaces`);
+    expect(run.returnvalue).toMatchObject({ workspaces: rows[0].n, failedWorkspaces: 0 });
+  } finally {
+    await workers.close();
+    await queue.obliterate({ force: true });
+    await queue.close();
   }
 });

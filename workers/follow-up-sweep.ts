@@ -37,4 +37,4 @@ export async function sweepAllWorkspaces(runtime: AppRuntime, now: Date = new Da
   return result;
 }
 
-export const sweepFollowUps: JobHandler<'maintenance', 'follow-up-sweep'> = (_job, runtime) => sweepAllWorkspaces(runtime);
+export const sweepFollowUps: JobHandler<'follow-ups', 'follow-up-sweep'> = (_job, runtime) => sweepAllWorkspaces(runtime);

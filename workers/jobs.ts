@@ -16,6 +16,8 @@ export type QueueHandlers<Q extends QueueName> = { [N in JobName<Q>]: JobHandler
 export const HANDLERS: { [Q in QueueName]: QueueHandlers<Q> } = {
   maintenance: {
     'purge-refresh-tokens': purgeRefreshTokens,
+  },
+  'follow-ups': {
     'follow-up-sweep': sweepFollowUps,
   },
   'record-events': {
@@ -38,7 +40,7 @@ const HOUR_MS = 60 * 60 * 1000;
 
 export const SCHEDULES: readonly Schedule[] = [
   { queue: 'maintenance', job: 'purge-refresh-tokens', everyMs: HOUR_MS, data: {} },
-  { queue: 'maintenance', job: 'follow-up-sweep', everyMs: (config) => config.FOLLOW_UP_SWEEP_MINUTES * 60_000, data: {} },
+  { queue: 'follow-ups', job: 'follow-up-sweep', everyMs: (config) => config.FOLLOW_UP_SWEEP_MINUTES * 60_000, data: {} },
 ];
 
 /** A failed run is retried a few times; the next scheduled run comes anyway. */

@@ -8,7 +8,9 @@ export interface JobPayloads {
   maintenance: {
     /** Deletes refresh tokens dead for over a day, in all workspaces; needs no input. */
     'purge-refresh-tokens': Record<string, never>;
-    /** Creates follow-up tasks (stale deals, birthdays, renewals) in every workspace; needs no input. */
+  };
+  /** A recurring sweep that creates follow-up tasks (stale deals, birthdays, renewals) in every workspace. */
+  'follow-ups': {
     'follow-up-sweep': Record<string, never>;
   };
   /** Filled by the event relay from the outbox; the job id is the event id. */
@@ -50,7 +52,7 @@ export interface RecordEventPayload {
 export type QueueName = keyof JobPayloads;
 
 /** Every queue by name: the worker process consumes each one and may add jobs to any of them. */
-export const QUEUE_NAMES = Object.keys({ maintenance: true, 'record-events': true, reminders: true } satisfies Record<QueueName, true>) as QueueName[];
+export const QUEUE_NAMES = Object.keys({ maintenance: true, 'record-events': true, reminders: true, 'follow-ups': true } satisfies Record<QueueName, true>) as QueueName[];
 
 /** A producer per queue, typed by its payloads; handlers add jobs through `runtime.producers`. */
 export type Producers = { [Q in QueueName]: Queue<JobPayloads[Q][JobName<Q>]> };
