@@ -146,6 +146,17 @@ describe('stale deals', () => {
     expect((await followUpsOf(deal)).filter((task) => !task.completed_at)).toHaveLength(1);
   });
 
+  test('a deleted follow-up frees the deal for a new one; restoring the old one beside it is a CONFLICT', async () => {
+    const deal = await createDeal('Dropped deal', seller, stageId);
+    await sweep(daysFromNow(4));
+    const firstId = `act_${(await followUpsOf(deal))[0].id.replace(/-/g, '')}`;
+    await t.ok(`mutation($id: ID!) { deleteActivity(id: $id) { id } }`, { id: firstId }, admin);
+    await sweep(daysFromNow(4));
+    expect(await followUpsOf(deal)).toHaveLength(2);
+    const restored = await t.gql(`mutation($id: ID!) { restoreActivity(id: $id) { id } }`, { id: firstId }, admin);
+    expect(errorCode(restored)).toBe('CONFLICT');
+  });
+
   test('activity on the deal or a stage change restarts the clock', async () => {
     const withNote = await createDeal('Talked deal', seller, stageId);
     const moved = await createDeal('Moved deal', seller, openStage().id);

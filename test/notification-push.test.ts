@@ -170,6 +170,16 @@ test('a member receives their own new notifications once; another member’s or 
   expect(carolSub.received.map((n) => n.subject)).toEqual(['Visit Carol Corp', 'last for carol']);
 });
 
+test('a member removed from the workspace stops receiving: their subscription ends at the next notification', async () => {
+  const eve = await t.member(alice, 'SUPPORT');
+  const sub = await subscribed(t, eve);
+  const { rows } = await superuser.query(`SELECT id FROM memberships WHERE user_id = $1`, [uuid(eve.userId)]);
+  await t.ok(`mutation($id: ID!) { removeMember(id: $id) { id } }`, { id: `mem_${rows[0].id.replace(/-/g, '')}` }, alice);
+  await notifyDirectly(eve, 'after removal');
+  expect(await sub.ended).toEqual([expect.objectContaining({ extensions: { code: 'UNAUTHENTICATED' } })]);
+  expect(sub.received).toEqual([]);
+});
+
 test('a rolled-back write publishes nothing', async () => {
   const sub = await subscribed(t, alice);
   await notifyDirectly(alice, 'never committed', true);

@@ -24,9 +24,20 @@ export function publishAfterCommit(ctx: RequestContext, message: NotificationMes
   });
 }
 
-/** Whether a subscriber in `ctx` may see the message: their own, in their workspace. */
-export function isFor(ctx: RequestContext, message: NotificationMessage): boolean {
-  return message.workspaceId === ctx.workspaceId && message.userId === ctx.member.userId;
+/**
+ * Whether a subscriber in `ctx` gets the message: their own, in their workspace, while they are
+ * still a member (checked against their live seat, so a removed member's subscription ends
+ * with UNAUTHENTICATED at their next notification).
+ */
+export async function isFor(ctx: RequestContext, message: NotificationMessage): Promise<boolean> {
+  if (message.workspaceId !== ctx.workspaceId || message.userId !== ctx.member.userId) return false;
+  try {
+    await ctx.require();
+  } catch (error) {
+    await ctx.db.close(); // the subscription ends here; give its connection back
+    throw error;
+  }
+  return true;
 }
 
 export function fromMessage(message: NotificationMessage): Notification {
