@@ -43,6 +43,7 @@ export class FollowUps1763800000009 implements MigrationInterface {
         WHERE follow_up_origin IS NOT NULL AND completed_at IS NULL AND deleted_at IS NULL;
       CREATE UNIQUE INDEX activities_follow_up_occasion_key ON activities (workspace_id, follow_up_origin, follow_up_key)
         WHERE follow_up_origin IN ('BIRTHDAY', 'CONTRACT_RENEWAL');
+      CREATE INDEX activities_follow_up_idx ON activities (workspace_id, follow_up_origin, created_at) WHERE follow_up_origin IS NOT NULL;
 
       CREATE POLICY sweep_list ON workspaces FOR SELECT TO CURRENT_USER USING (true);
       -- The id of every workspace, oldest first; no other column leaves the function.
@@ -56,6 +57,7 @@ export class FollowUps1763800000009 implements MigrationInterface {
     await db.query(`
       DROP FUNCTION crm_workspace_ids();
       DROP POLICY sweep_list ON workspaces;
+      DROP INDEX activities_follow_up_idx;
       DROP INDEX activities_follow_up_occasion_key;
       DROP INDEX activities_follow_up_open_key;
       ALTER TABLE activities DROP CONSTRAINT activities_follow_up_shape, DROP COLUMN follow_up_key, DROP COLUMN follow_up_origin;

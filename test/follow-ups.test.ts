@@ -125,6 +125,12 @@ describe('stale deals', () => {
     expect(listed.deal.activities.edges.map((edge: any) => edge.node)).toEqual([
       { type: 'TASK', followUpOrigin: 'STALE_DEAL', done: false, owner: { id: seller.userId } },
     ]);
+    const filtered = await t.ok(
+      `query($d: ID!) { activities(filter: { dealId: { eq: $d }, followUpOrigin: { eq: STALE_DEAL } }) { totalCount } }`,
+      { d: deal },
+      seller,
+    );
+    expect(filtered.activities.totalCount).toBe(1);
   });
 
   test('once the follow-up is completed and the deal is stale again, a new one; the old one cannot be reopened beside it', async () => {
