@@ -168,6 +168,9 @@ test('a member receives their own new notifications once; another member’s or 
   await waitFor('bob’s reminder', async () => (bobSub.received.some((n) => n.subject === 'Email Ada') ? true : undefined));
   expect(bobSub.received.every((n) => !['Call Ada', 'last for alice', 'Visit Carol Corp'].includes(n.subject))).toBe(true);
   expect(carolSub.received.map((n) => n.subject)).toEqual(['Visit Carol Corp', 'last for carol']);
+  // Three subscriptions are open and have delivered; none holds a pooled connection.
+  const pool = (t.app.runtime.dataSource.driver as unknown as { master: { totalCount: number; idleCount: number } }).master;
+  expect(pool.totalCount - pool.idleCount).toBe(0);
 });
 
 test('a member removed from the workspace stops receiving: their subscription ends at the next notification', async () => {
