@@ -176,7 +176,11 @@ describe('stale deals', () => {
     expect(await followUpsOf(idle)).toHaveLength(1);
   });
 
-  test('won, lost, unowned deals and stages without the setting get none', async () => {
+  test('won, lost, unowned deals, deals of a removed member and stages without the setting get none', async () => {
+    const leaver = await t.member(admin, 'SALES');
+    const leftBehind = await createDeal('Deal of a leaver', leaver, stageId);
+    const { rows } = await superuser.query(`SELECT id FROM memberships WHERE user_id = $1`, [uuid(leaver.userId)]);
+    await t.ok(`mutation($id: ID!) { removeMember(id: $id) { id } }`, { id: `mem_${rows[0].id.replace(/-/g, '')}` }, admin);
     const won = await createDeal('Won deal', seller, stageId);
     const lost = await createDeal('Lost deal', seller, stageId);
     const unowned = await createDeal('Nobody’s deal', null, stageId);
@@ -185,7 +189,7 @@ describe('stale deals', () => {
     await t.ok(`mutation($d: ID!) { loseDeal(id: $d, reason: "Budget") { status } }`, { d: lost }, seller);
     for (const stage of stages.filter((s) => s.kind !== 'OPEN')) await t.ok(UPDATE_STAGE, { id: stage.id, days: 1 }, admin);
     await sweep(daysFromNow(400));
-    for (const deal of [won, lost, unowned, unset]) expect(await followUpsOf(deal)).toEqual([]);
+    for (const deal of [won, lost, unowned, unset, leftBehind]) expect(await followUpsOf(deal)).toEqual([]);
   });
 });
 
