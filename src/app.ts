@@ -5,12 +5,13 @@ import type { AppRuntime } from './kernel/context';
 import { createDataSource } from './kernel/db/data-source';
 import { connectPostgres } from './kernel/db/provision';
 import { createLogger, type Logger } from './kernel/logger';
+import { RedisPubSub } from './kernel/pubsub';
 import { connectRedis, createRedis } from './kernel/redis';
 import { buildCrmSchema } from './schema';
 import { createCrmServer, type CrmServer } from './server/http-app';
 
 export interface App {
-  runtime: AppRuntime & { redis: Redis };
+  runtime: AppRuntime & { redis: Redis; pubSub: RedisPubSub };
   server: CrmServer;
   /** Graceful stop: no new requests, in-flight ones finish, then pools close. */
   stop(): Promise<void>;
@@ -24,8 +25,9 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
   redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
   const dataSource = createDataSource({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: 'crm-api' });
   await dataSource.initialize();
-  const runtime = { config, dataSource, logger, redis };
-  const server = await createCrmServer(runtime, await buildCrmSchema());
+  const pubSub = new RedisPubSub(redis, logger);
+  const runtime = { config, dataSource, logger, redis, pubSub };
+  const server = await createCrmServer(runtime, await buildCrmSchema(pubSub));
   return {
     runtime,
     server,

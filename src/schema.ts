@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
-import { buildSchema, type NonEmptyArray } from 'type-graphql';
+import { buildSchema, type NonEmptyArray, type PubSub } from 'type-graphql';
 import { authChecker } from './kernel/auth/auth-checker';
 
 const RESOLVER_FILE = /\.resolver\.(ts|js)$/;
@@ -21,11 +21,23 @@ function moduleResolvers(): NonEmptyArray<Function> {
   return classes as NonEmptyArray<Function>;
 }
 
-/** The executable schema: one auth checker for every `@Authorized`, class-validator rules on. */
-export function buildCrmSchema(): Promise<GraphQLSchema> {
+/** For a schema that is only printed (`npm run schema`, the schema test): subscribing is refused. */
+const PRINT_ONLY: PubSub = {
+  publish: () => undefined,
+  subscribe: () => {
+    throw new Error('This schema was built without pub/sub; subscriptions need the API process');
+  },
+};
+
+/**
+ * The executable schema: one auth checker for every `@Authorized`, class-validator rules on,
+ * subscriptions fed by `pubSub` (the API passes its Redis pub/sub).
+ */
+export function buildCrmSchema(pubSub: PubSub = PRINT_ONLY): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: moduleResolvers(),
     authChecker,
+    pubSub,
     authMode: 'error',
     validate: { forbidUnknownValues: false },
   });

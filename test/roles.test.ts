@@ -103,6 +103,11 @@ const REPRESENTATIVES: Record<Permission, Representative> = {
       ),
     state: total('businessCalendars'),
   },
+  [Permission.MANAGE_WORKSPACE]: {
+    name: 'updateWorkspaceSettings',
+    run: (who) => t.gql(`mutation { updateWorkspaceSettings(input: { renewalTaskDaysBefore: ${++mailbox} }) { id } }`, {}, who),
+    state: async () => (await t.ok(`{ workspace { version } }`, {}, admin)).workspace.version,
+  },
 };
 
 const ROLES = Object.values(Role);

@@ -1,6 +1,8 @@
 import type { Job, JobSchedulerTemplateOptions } from 'bullmq';
+import type { Config } from '../src/config/config';
 import type { AppRuntime } from '../src/kernel/context';
 import type { JobName, JobPayload, QueueName } from '../src/kernel/queue';
+import { sweepFollowUps } from './follow-up-sweep';
 import { purgeRefreshTokens } from './purge-refresh-tokens';
 import { dispatchRecordEvent } from './record-events';
 import { sendTaskReminder } from './task-reminders';
@@ -16,6 +18,9 @@ export const HANDLERS: { [Q in QueueName]: QueueHandlers<Q> } = {
   maintenance: {
     'purge-refresh-tokens': purgeRefreshTokens,
   },
+  'follow-ups': {
+    'follow-up-sweep': sweepFollowUps,
+  },
   'record-events': {
     'record-event': dispatchRecordEvent,
   },
@@ -29,7 +34,8 @@ export const HANDLERS: { [Q in QueueName]: QueueHandlers<Q> } = {
 };
 
 type ScheduleOf<Q extends QueueName> = {
-  [N in JobName<Q>]: { queue: Q; job: N; everyMs: number; data: JobPayload<Q, N> };
+  /** `everyMs` may depend on the configuration, read when the schedules are registered. */
+  [N in JobName<Q>]: { queue: Q; job: N; everyMs: number | ((config: Config) => number); data: JobPayload<Q, N> };
 }[JobName<Q>];
 
 /** Recurring work; each job name is also its scheduler id, so registering again replaces, never adds. */
@@ -40,6 +46,7 @@ const HOUR_MS = 60 * 60 * 1000;
 export const SCHEDULES: readonly Schedule[] = [
   { queue: 'maintenance', job: 'purge-refresh-tokens', everyMs: HOUR_MS, data: {} },
   { queue: 'sla', job: 'sla-sweep', everyMs: 60_000, data: {} },
+  { queue: 'follow-ups', job: 'follow-up-sweep', everyMs: (config) => config.FOLLOW_UP_SWEEP_MINUTES * 60_000, data: {} },
 ];
 
 /** A failed run is retried a few times; the next scheduled run comes anyway. */

@@ -12,6 +12,7 @@ import {
   type Producers,
   type QueueName,
 } from '../src/kernel/queue';
+import { RedisPubSub } from '../src/kernel/pubsub';
 import { connectRedis, createRedis } from '../src/kernel/redis';
 import { EventRelay } from './event-relay';
 import { HANDLERS, SCHEDULED_JOB_OPTIONS, SCHEDULES, type QueueHandlers } from './jobs';
@@ -78,13 +79,14 @@ async function registerSchedules(config: Config, logger: Logger, prefix: string)
   for (const schedule of SCHEDULES) {
     const queue = new Queue(schedule.queue, { connection: producerConnection(config.REDIS_URL), prefix });
     queue.on('error', (error) => logger.error({ queue: schedule.queue, err: error }, 'queue error'));
+    const everyMs = typeof schedule.everyMs === 'function' ? schedule.everyMs(config) : schedule.everyMs;
     try {
       await queue.upsertJobScheduler(
         schedule.job,
-        { every: schedule.everyMs },
+        { every: everyMs },
         { name: schedule.job, data: schedule.data, opts: SCHEDULED_JOB_OPTIONS },
       );
-      logger.info({ queue: schedule.queue, job: schedule.job, everyMs: schedule.everyMs }, 'job scheduler registered');
+      logger.info({ queue: schedule.queue, job: schedule.job, everyMs }, 'job scheduler registered');
     } finally {
       await queue.close();
     }
@@ -98,15 +100,17 @@ async function registerSchedules(config: Config, logger: Logger, prefix: string)
 export async function startWorkers(config: Config, logger: Logger, options: WorkerProcessOptions = {}): Promise<WorkerProcess> {
   const prefix = options.prefix ?? QUEUE_PREFIX;
   await connectPostgres(config.DATABASE_URL).then((client) => client.end());
-  const probe = createRedis(config.REDIS_URL);
-  await connectRedis(probe, config.REDIS_URL);
-  probe.disconnect();
+  // Connected once to check Redis, then kept to publish subscription messages (fail-fast).
+  const publisher = createRedis(config.REDIS_URL);
+  await connectRedis(publisher, config.REDIS_URL);
+  publisher.on('error', (error) => logger.warn({ err: error }, 'redis error'));
+  const pubSub = new RedisPubSub(publisher, logger);
 
   const dataSource = createDataSource({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: 'crm-worker' });
   await dataSource.initialize();
   const producers = createProducers(config, logger, prefix);
   const closeProducers = () => Promise.all(Object.values(producers).map((queue) => queue.close()));
-  const runtime: AppRuntime = { config, dataSource, logger, producers };
+  const runtime: AppRuntime = { config, dataSource, logger, producers, pubSub };
   let workers: Worker[] = [];
   const relay = new EventRelay(dataSource, producers['record-events'], logger.child({ component: 'event-relay' }), config.EVENT_RELAY_INTERVAL_MS);
   try {
@@ -117,6 +121,7 @@ export async function startWorkers(config: Config, logger: Logger, options: Work
     await Promise.all(workers.map((worker) => worker.close(true)));
     await closeProducers();
     await dataSource.destroy();
+    publisher.disconnect();
     throw error;
   }
   if (options.relay !== false) relay.start();
@@ -128,6 +133,7 @@ export async function startWorkers(config: Config, logger: Logger, options: Work
     await Promise.all(workers.map((worker) => worker.close()));
     await closeProducers();
     await dataSource.destroy();
+    publisher.disconnect();
   };
   return { workers, relay, close: () => (closing ??= close()) };
 }

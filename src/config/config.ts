@@ -21,6 +21,8 @@ const schema = z.object({
   EVENT_RELAY_INTERVAL_MS: z.coerce.number().int().min(10).default(200),
   // How long before a task's due time its owner gets the "due soon" reminder; fractions allowed, 0 turns it off.
   TASK_REMINDER_LEAD_MINUTES: z.coerce.number().min(0).default(60),
+  // How often the worker creates follow-up tasks (stale deals, birthdays, contract renewals).
+  FOLLOW_UP_SWEEP_MINUTES: z.coerce.number().min(1).max(1440).default(15),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import type { Config } from '../config/config';
 import type { Logger } from './logger';
 import type { Producers } from './queue';
+import type { RedisPubSub } from './pubsub';
 import { DbSession } from './db/session';
 import { Permission, Role, roleAllows } from './auth/roles';
 import { forbidden, unauthenticated } from './errors';
@@ -22,6 +23,8 @@ export interface AppRuntime {
   logger: Logger;
   /** Set in the worker process only: the queues its handlers schedule jobs on. */
   producers?: Producers;
+  /** Redis pub/sub for GraphQL subscriptions: API processes subscribe, any process publishes. */
+  pubSub?: RedisPubSub;
 }
 
 /**

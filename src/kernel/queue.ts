@@ -9,6 +9,10 @@ export interface JobPayloads {
     /** Deletes refresh tokens dead for over a day, in all workspaces; needs no input. */
     'purge-refresh-tokens': Record<string, never>;
   };
+  /** A recurring sweep that creates follow-up tasks (stale deals, birthdays, renewals) in every workspace. */
+  'follow-ups': {
+    'follow-up-sweep': Record<string, never>;
+  };
   /** Filled by the event relay from the outbox; the job id is the event id. */
   'record-events': {
     'record-event': RecordEventPayload;
@@ -60,7 +64,13 @@ export interface RecordEventPayload {
 export type QueueName = keyof JobPayloads;
 
 /** Every queue by name: the worker process consumes each one and may add jobs to any of them. */
-export const QUEUE_NAMES = Object.keys({ maintenance: true, 'record-events': true, reminders: true, sla: true } satisfies Record<QueueName, true>) as QueueName[];
+export const QUEUE_NAMES = Object.keys({
+  maintenance: true,
+  'record-events': true,
+  reminders: true,
+  sla: true,
+  'follow-ups': true,
+} satisfies Record<QueueName, true>) as QueueName[];
 
 /** A producer per queue, typed by its payloads; handlers add jobs through `runtime.producers`. */
 export type Producers = { [Q in QueueName]: Queue<JobPayloads[Q][JobName<Q>]> };

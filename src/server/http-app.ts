@@ -152,8 +152,14 @@ export async function createCrmServer(runtime: AppRuntime & { redis: Redis }, sc
   });
 
   // Subscriptions: graphql-ws on the same path, authenticated by `authorization` in connection_init.
+  // Each subscription has its own context; its database session is released after the subscribe
+  // step and after every event, so an open subscription holds no pooled connection.
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
-  const socketContexts = new Map<string, RequestContext>();
+  const socketContexts = new WeakMap<object, Map<string, RequestContext>>();
+  const contextsOf = (socket: object) => socketContexts.get(socket) ?? socketContexts.set(socket, new Map()).get(socket)!;
+  const release = async (socket: object, id: string) => {
+    await contextsOf(socket).get(id)?.db.close();
+  };
   const wsCleanup = useServer<{ authorization?: string }>(
     {
       schema,
@@ -163,12 +169,14 @@ export async function createCrmServer(runtime: AppRuntime & { redis: Redis }, sc
       },
       context: (ctx, id) => {
         const requestContext = contextFromAuthorization(runtime, ctx.connectionParams?.authorization, randomUUID());
-        socketContexts.set(id, requestContext);
+        contextsOf(ctx).set(id, requestContext);
         return requestContext;
       },
-      onComplete: async (_ctx, id) => {
-        await socketContexts.get(id)?.close();
-        socketContexts.delete(id);
+      onOperation: (ctx, id) => release(ctx, id),
+      onNext: (ctx, id) => release(ctx, id),
+      onComplete: async (ctx, id) => {
+        await contextsOf(ctx).get(id)?.close();
+        contextsOf(ctx).delete(id);
       },
     },
     wsServer,
@@ -186,6 +194,7 @@ export async function createCrmServer(runtime: AppRuntime & { redis: Redis }, sc
       }),
     async close() {
       await wsCleanup.dispose();
+      await runtime.pubSub?.close();
       await apollo.stop();
       if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
     },

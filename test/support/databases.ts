@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
 import { dropDatabase, ensureRolesAndDatabase, migrate } from '../../src/kernel/db/provision';
 
 export const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -27,4 +28,13 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
   await ensureRolesAndDatabase(ADMIN_URL, ownerUrl, appUrl);
   await migrate(ownerUrl, appUrl);
   return { name, ownerUrl, appUrl, drop: () => dropDatabase(ADMIN_URL, name) };
+}
+
+/** A superuser connection to a test database: reads and writes past row-level security, for setup and checks. */
+export async function superuserClient(database: string): Promise<Client> {
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${database}`;
+  const client = new Client({ connectionString: url.toString() });
+  await client.connect();
+  return client;
 }

@@ -24,6 +24,8 @@ export class TestApp {
     readonly app: App,
     readonly database: TestDatabase,
     readonly url: string,
+    /** False for a second server over another's database (`alongside`): stopping it keeps the database. */
+    private readonly ownsDatabase = true,
   ) {}
 
   static async start(label: string, env: Record<string, string> = {}, logger: Logger = createLogger('silent')): Promise<TestApp> {
@@ -42,9 +44,16 @@ export class TestApp {
     return new TestApp(app, database, `http://127.0.0.1:${port}`);
   }
 
+  /** A second API process (its own pools, Redis connections and port) over the same database. */
+  static async alongside(other: TestApp, logger: Logger = createLogger('silent')): Promise<TestApp> {
+    const app = await createApp(other.app.runtime.config, logger);
+    const port = await app.server.listen(0, '127.0.0.1');
+    return new TestApp(app, other.database, `http://127.0.0.1:${port}`, false);
+  }
+
   async stop(): Promise<void> {
     await this.app.stop();
-    await this.database.drop();
+    if (this.ownsDatabase) await this.database.drop();
   }
 
   /** SQL statements the API has sent so far (for N+1 checks). */

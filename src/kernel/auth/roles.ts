@@ -22,13 +22,17 @@ export enum Permission {
   MANAGE_MEMBERS = 'members:manage',
   MANAGE_SLA = 'sla:manage',
   MANAGE_ROUTING = 'routing:manage',
+  MANAGE_WORKSPACE = 'workspace:manage',
 }
 
 const ALL = Object.values(Permission);
 
+/** Only admins hold these. */
+const ADMIN_ONLY: ReadonlySet<Permission> = new Set([Permission.MANAGE_MEMBERS, Permission.MANAGE_WORKSPACE]);
+
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   [Role.ADMIN]: new Set(ALL),
-  [Role.MANAGER]: new Set(ALL.filter((p) => p !== Permission.MANAGE_MEMBERS)),
+  [Role.MANAGER]: new Set(ALL.filter((p) => !ADMIN_ONLY.has(p))),
   [Role.SALES]: new Set([
     Permission.READ,
     Permission.WRITE_ACCOUNTS,

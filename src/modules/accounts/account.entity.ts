@@ -1,7 +1,7 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { Column, Entity } from 'typeorm';
 import { Node, TenantRecord } from '../../kernel/record';
-import { DecimalScalar } from '../../kernel/scalars';
+import { DecimalScalar, LocalDateScalar } from '../../kernel/scalars';
 
 /** A company the workspace does business with. */
 @Entity('accounts')
@@ -37,6 +37,10 @@ export class Account extends TenantRecord {
   @Field(() => DecimalScalar, { nullable: true, description: 'In the workspace’s default currency.' })
   @Column({ name: 'annual_revenue', type: 'numeric', nullable: true })
   annualRevenue: string | null;
+
+  @Field(() => LocalDateScalar, { nullable: true, description: 'When the contract is up for renewal; the owner gets a task ahead of it (see the workspace settings).' })
+  @Column({ name: 'contract_renewal_date', type: 'date', nullable: true })
+  contractRenewalDate: string | null;
 
   @Column('uuid', { name: 'owner_id', nullable: true }) ownerId: string | null;
 }

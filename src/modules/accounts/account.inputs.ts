@@ -1,9 +1,9 @@
 import { ArgsType, Field, ID, InputType, Int, registerEnumType } from 'type-graphql';
 import { IsFQDN, IsISO31661Alpha2, IsUrl, Length, Matches, Max, MaxLength, Min } from 'class-validator';
-import { DateTimeFilter, DecimalFilter, IDFilter, IntFilter, StringFilter } from '../../kernel/filtering/filter-inputs';
+import { DateFilter, DateTimeFilter, DecimalFilter, IDFilter, IntFilter, StringFilter } from '../../kernel/filtering/filter-inputs';
 import { PageArgs } from '../../kernel/pagination/connection';
 import { orderInputType, type OrderInput } from '../../kernel/records/list-args';
-import { DecimalScalar } from '../../kernel/scalars';
+import { DecimalScalar, LocalDateScalar } from '../../kernel/scalars';
 import { IfPresent, IfSet, NotBlank } from '../../kernel/validation';
 import type { Account } from './account.entity';
 
@@ -22,6 +22,7 @@ export class AccountInput implements Partial<Omit<Account, 'ownerId'>> {
   @Field(() => String, { nullable: true }) @IfSet() @IsISO31661Alpha2({ message: 'country must be an ISO 3166-1 alpha-2 code such as DE' }) country?: string | null;
   @Field(() => Int, { nullable: true }) @IfSet() @Min(0) @Max(10_000_000) employeeCount?: number | null;
   @Field(() => DecimalScalar, { nullable: true }) @IfSet() @Matches(NON_NEGATIVE_DECIMAL, { message: 'annualRevenue must not be negative' }) annualRevenue?: string | null;
+  @Field(() => LocalDateScalar, { nullable: true, description: 'When the contract is up for renewal, `YYYY-MM-DD`.' }) contractRenewalDate?: string | null;
   @Field(() => ID, { nullable: true, description: 'A user who is a member of this workspace.' }) ownerId?: string | null;
 }
 
@@ -40,6 +41,7 @@ export class AccountFilter {
   @Field(() => IntFilter, { nullable: true }) employeeCount?: IntFilter;
   @Field(() => DecimalFilter, { nullable: true }) annualRevenue?: DecimalFilter;
   @Field(() => IDFilter, { nullable: true }) ownerId?: IDFilter;
+  @Field(() => DateFilter, { nullable: true }) contractRenewalDate?: DateFilter;
   @Field(() => DateTimeFilter, { nullable: true }) createdAt?: DateTimeFilter;
   @Field(() => DateTimeFilter, { nullable: true }) updatedAt?: DateTimeFilter;
   @Field(() => [AccountFilter], { nullable: true }) and?: AccountFilter[];

@@ -15,6 +15,7 @@ export const accountModel: RecordModel<Account, AccountFilter, AccountOrderField
     employeeCount: { column: 'employee_count', kind: 'number' },
     annualRevenue: { column: 'annual_revenue', kind: 'decimal' },
     ownerId: { column: 'owner_id', kind: 'id', idType: 'User' },
+    contractRenewalDate: { column: 'contract_renewal_date', kind: 'date' },
     createdAt: { column: 'created_at', kind: 'datetime' },
     updatedAt: { column: 'updated_at', kind: 'datetime' },
   },

@@ -1,6 +1,7 @@
 import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity } from 'typeorm';
 import { Node, TenantRecord } from '../../kernel/record';
+import { FollowUpOrigin } from '../follow-ups/follow-up-origin';
 
 export enum ActivityType {
   CALL = 'CALL',
@@ -40,6 +41,13 @@ export class Activity extends TenantRecord {
   @Column('uuid', { name: 'deal_id', nullable: true }) dealId: string | null;
   @Column('uuid', { name: 'ticket_id', nullable: true }) ticketId: string | null;
   @Column('uuid', { name: 'owner_id', nullable: true }) ownerId: string | null;
+
+  @Field(() => FollowUpOrigin, { nullable: true, description: 'Set on tasks the CRM created by itself: why it did.' })
+  @Column({ name: 'follow_up_origin', type: 'varchar', nullable: true })
+  followUpOrigin: FollowUpOrigin | null;
+
+  /** Names the occasion (a deal; a contact and year; an account and date); unique per origin, see the migration. */
+  @Column({ name: 'follow_up_key', type: 'varchar', nullable: true }) followUpKey: string | null;
 
   @Field({ description: 'Tasks only: whether it is completed.' })
   get done(): boolean {

@@ -11,6 +11,7 @@ import {
 import { PageArgs } from '../../kernel/pagination/connection';
 import { orderInputType, type OrderInput } from '../../kernel/records/list-args';
 import { IfPresent, IfSet, NotBlank } from '../../kernel/validation';
+import { FollowUpOrigin } from '../follow-ups/follow-up-origin';
 import { ActivityType, type Activity } from './activity.entity';
 
 /** Columns that hold references; inputs carry public ids for them instead of uuids. */
@@ -50,10 +51,13 @@ export class CreateActivityInput extends ActivityInput {
 }
 
 const ActivityTypeFilter = enumFilter(ActivityType, 'ActivityType');
+const FollowUpOriginFilter = enumFilter(FollowUpOrigin, 'FollowUpOrigin');
 
 @InputType()
 export class ActivityFilter {
   @Field(() => ActivityTypeFilter, { nullable: true }) type?: EnumFilterOf<ActivityType>;
+  @Field(() => FollowUpOriginFilter, { nullable: true, description: 'Tasks the CRM created by itself, by why; `isNull: true` for all others.' })
+  followUpOrigin?: EnumFilterOf<FollowUpOrigin>;
   @Field(() => StringFilter, { nullable: true }) subject?: StringFilter;
   @Field(() => IDFilter, { nullable: true }) accountId?: IDFilter;
   @Field(() => IDFilter, { nullable: true }) contactId?: IDFilter;

@@ -7,6 +7,7 @@ export const activityModel: RecordModel<Activity, ActivityFilter, ActivityOrderF
   entity: Activity,
   filter: {
     type: { column: 'type', kind: 'enum' },
+    followUpOrigin: { column: 'follow_up_origin', kind: 'enum' },
     subject: { column: 'subject', kind: 'string' },
     accountId: { column: 'account_id', kind: 'id', idType: 'Account' },
     contactId: { column: 'contact_id', kind: 'id', idType: 'Contact' },

@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import { QueryFailedError, type EntityManager } from 'typeorm';
 import type { RequestContext } from '../../kernel/context';
 import { badField, notFound } from '../../kernel/errors';
 import { registerNodeType } from '../../kernel/node-registry';
@@ -10,6 +10,7 @@ import { contacts } from '../contacts/contact.service';
 import { deals } from '../deals/deal.service';
 import { membersService } from '../identity/members.service';
 import { tickets, ticketService } from '../tickets/ticket.service';
+import type { FollowUpMark } from '../follow-ups/follow-up-origin';
 import { Activity, ActivityType } from './activity.entity';
 import type { ActivityFilter, ActivityInput, ActivityOrderField, CreateActivityInput } from './activity.inputs';
 import { activityModel } from './activity.model';
@@ -64,6 +65,37 @@ function setCompletion(ctx: RequestContext, id: string, done: boolean, expectedV
   });
 }
 
+/**
+ * Logs an activity, owned by the actor unless `ownerId` says otherwise. A call, email or
+ * meeting on a ticket stamps the ticket's first response in the same transaction.
+ */
+async function insertActivity(ctx: RequestContext, input: CreateActivityInput, extra: Partial<Activity>): Promise<Activity> {
+  const { type } = input;
+  const columns = await toColumns(ctx, input);
+  const values = {
+    ...columns,
+    ...extra,
+    occurredAt: columns.occurredAt ?? (STAMPED_NOW.includes(type) ? new Date() : null),
+    ownerId: columns.ownerId === undefined ? ctx.member.userId : columns.ownerId,
+  };
+  assertShape(type, values);
+  return ctx.db.write(async (em) => {
+    const activity = await activities.insert(ctx, em, values);
+    if (activity.ticketId && CUSTOMER_RESPONSES.includes(type)) {
+      await ticketService.recordFirstResponse(ctx, em, activity.ticketId, activity.occurredAt ?? new Date());
+    }
+    return activity;
+  });
+}
+
+/** The unique indexes that keep one follow-up per occasion (migration 1763800000009). */
+const FOLLOW_UP_KEYS = new Set(['activities_follow_up_open_key', 'activities_follow_up_occasion_key']);
+
+function isFollowUpTaken(error: unknown): boolean {
+  const driverError = error instanceof QueryFailedError ? (error.driverError as { code?: string; constraint?: string }) : null;
+  return driverError?.code === '23505' && FOLLOW_UP_KEYS.has(driverError.constraint ?? '');
+}
+
 export const activityService = {
   load: (ctx: RequestContext, id: string | null | undefined) => activities.load(ctx, id),
 
@@ -74,26 +106,20 @@ export const activityService = {
   listFor: (ctx: RequestContext, column: ActivityParentColumn, parentId: string, args: ActivityArgs) =>
     activities.listForParent(ctx, { column, parentId }, args),
 
+  create: (ctx: RequestContext, input: CreateActivityInput): Promise<Activity> => insertActivity(ctx, input, {}),
+
   /**
-   * Logs an activity, owned by the actor unless `ownerId` says otherwise. A call, email or
-   * meeting on a ticket stamps the ticket's first response in the same transaction.
+   * A task the CRM creates by itself (`mark` says why), with its created event like any other.
+   * Returns null when the database already holds the task for that occasion (an open one for a
+   * stale deal; any for a birthday or renewal): two sweeps at once create one task.
    */
-  async create(ctx: RequestContext, input: CreateActivityInput): Promise<Activity> {
-    const { type } = input;
-    const columns = await toColumns(ctx, input);
-    const values = {
-      ...columns,
-      occurredAt: columns.occurredAt ?? (STAMPED_NOW.includes(type) ? new Date() : null),
-      ownerId: columns.ownerId === undefined ? ctx.member.userId : columns.ownerId,
-    };
-    assertShape(type, values);
-    return ctx.db.write(async (em) => {
-      const activity = await activities.insert(ctx, em, values);
-      if (activity.ticketId && CUSTOMER_RESPONSES.includes(type)) {
-        await ticketService.recordFirstResponse(ctx, em, activity.ticketId, activity.occurredAt ?? new Date());
-      }
-      return activity;
-    });
+  async createFollowUp(ctx: RequestContext, input: CreateActivityInput, mark: FollowUpMark): Promise<Activity | null> {
+    try {
+      return await insertActivity(ctx, { ...input, type: ActivityType.TASK }, { followUpOrigin: mark.origin, followUpKey: mark.key });
+    } catch (error) {
+      if (isFollowUpTaken(error)) return null;
+      throw error;
+    }
   },
 
   async update(ctx: RequestContext, id: string, input: ActivityInput, expectedVersion?: number | null): Promise<Activity> {

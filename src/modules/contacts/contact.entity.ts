@@ -1,6 +1,7 @@
 import { Field, ObjectType } from 'type-graphql';
 import { Column, Entity } from 'typeorm';
 import { Node, TenantRecord } from '../../kernel/record';
+import { LocalDateScalar } from '../../kernel/scalars';
 
 /** A person, usually working for an account. */
 @Entity('contacts')
@@ -34,6 +35,9 @@ export class Contact extends TenantRecord {
   @Field(() => String, { nullable: true, description: 'Where the lead came from, e.g. "webinar" or "referral".' })
   @Column({ type: 'varchar', nullable: true })
   source: string | null;
+  @Field(() => LocalDateScalar, { nullable: true, description: 'Date of birth; its owner gets a task on the day (see the workspace settings).' })
+  @Column({ type: 'date', nullable: true })
+  birthday: string | null;
 
   @Column('uuid', { name: 'account_id', nullable: true }) accountId: string | null;
   @Column('uuid', { name: 'owner_id', nullable: true }) ownerId: string | null;

@@ -1,9 +1,10 @@
 import { ArgsType, Field, ID, InputType, registerEnumType } from 'type-graphql';
 import { IsISO31661Alpha2, Length, Matches, MaxLength, ValidateBy, isEmail } from 'class-validator';
-import { DateTimeFilter, IDFilter, StringFilter } from '../../kernel/filtering/filter-inputs';
+import { DateFilter, DateTimeFilter, IDFilter, StringFilter } from '../../kernel/filtering/filter-inputs';
 import { PageArgs } from '../../kernel/pagination/connection';
 import { orderInputType, type OrderInput } from '../../kernel/records/list-args';
 import { IfPresent, IfSet, NotBlank } from '../../kernel/validation';
+import { LocalDateScalar } from '../../kernel/scalars';
 import type { Contact } from './contact.entity';
 
 /** An email address; surrounding spaces (as pasted) are allowed here because the service trims them. */
@@ -30,6 +31,7 @@ export class ContactInput implements Partial<Omit<Contact, 'accountId' | 'ownerI
   @Field(() => String, { nullable: true }) @IfSet() @MaxLength(100) region?: string | null;
   @Field(() => String, { nullable: true }) @IfSet() @MaxLength(20) postalCode?: string | null;
   @Field(() => String, { nullable: true, description: 'Where the lead came from, e.g. "webinar".' }) @IfSet() @MaxLength(100) source?: string | null;
+  @Field(() => LocalDateScalar, { nullable: true, description: 'Date of birth, `YYYY-MM-DD`.' }) birthday?: string | null;
   @Field(() => ID, { nullable: true, description: 'A live account of this workspace the contact works for.' }) accountId?: string | null;
   @Field(() => ID, { nullable: true, description: 'A user who is a member of this workspace.' }) ownerId?: string | null;
 }
@@ -53,6 +55,7 @@ export class ContactFilter {
   @Field(() => StringFilter, { nullable: true, description: 'The industry of the contact’s account.' }) accountIndustry?: StringFilter;
   @Field(() => IDFilter, { nullable: true }) accountId?: IDFilter;
   @Field(() => IDFilter, { nullable: true }) ownerId?: IDFilter;
+  @Field(() => DateFilter, { nullable: true }) birthday?: DateFilter;
   @Field(() => DateTimeFilter, { nullable: true }) createdAt?: DateTimeFilter;
   @Field(() => DateTimeFilter, { nullable: true }) updatedAt?: DateTimeFilter;
   @Field(() => [ContactFilter], { nullable: true }) and?: ContactFilter[];

@@ -19,6 +19,7 @@ export const contactModel: RecordModel<Contact, ContactFilter, ContactOrderField
     accountIndustry: accountField('industry'),
     accountId: { column: 'account_id', kind: 'id', idType: 'Account' },
     ownerId: { column: 'owner_id', kind: 'id', idType: 'User' },
+    birthday: { column: 'birthday', kind: 'date' },
     createdAt: { column: 'created_at', kind: 'datetime' },
     updatedAt: { column: 'updated_at', kind: 'datetime' },
   },

@@ -20,6 +20,18 @@ export class Workspace implements Node {
   @Column({ name: 'default_currency', type: 'char', length: 3 })
   defaultCurrency: string;
 
+  @Field({ description: 'IANA time zone (e.g. `Europe/Berlin`) that decides which day it is for birthday and renewal tasks.' })
+  @Column({ name: 'time_zone' })
+  timeZone: string;
+
+  @Field(() => Int, { description: 'How many days before a contact’s birthday its owner gets the birthday task (0: on the day).' })
+  @Column({ name: 'birthday_task_days_before', type: 'int' })
+  birthdayTaskDaysBefore: number;
+
+  @Field(() => Int, { description: 'How many days before an account’s contract renewal date its owner gets the renewal task.' })
+  @Column({ name: 'renewal_task_days_before', type: 'int' })
+  renewalTaskDaysBefore: number;
+
   @Field() @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @Field() @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
   @Field(() => Int) @Column({ type: 'int' }) version: number;

@@ -1,4 +1,4 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { Permission } from '../../kernel/auth/roles';
 import type { RequestContext } from '../../kernel/context';
 import { decodeId } from '../../kernel/ids';
@@ -7,6 +7,7 @@ import { Activity } from '../activities/activity.entity';
 import { activityService } from '../activities/activity.service';
 import { Notification } from './notification.entity';
 import { NotificationListArgs } from './notification.inputs';
+import { NOTIFICATION_ADDED, fromMessage, isFor, type NotificationMessage } from './notification-push';
 import { notificationService } from './notification.service';
 
 export const NotificationConnection = connectionType(Notification, 'Notification');
@@ -29,6 +30,17 @@ export class NotificationResolver {
   @Mutation(() => Int, { description: 'Marks all your unread notifications read; returns how many.' })
   markAllNotificationsRead(@Ctx() ctx: RequestContext): Promise<number> {
     return notificationService.markAllRead(ctx);
+  }
+
+  @Authorized(Permission.READ)
+  @Subscription(() => Notification, {
+    description: 'Your new notifications as they are made (graphql-ws); only your own, in the workspace of your token.',
+    topics: NOTIFICATION_ADDED,
+    topicId: ({ context }) => (context as RequestContext).workspaceId,
+    filter: ({ payload, context }) => isFor(context as RequestContext, payload as NotificationMessage),
+  })
+  notificationAdded(@Root() message: NotificationMessage): Notification {
+    return fromMessage(message);
   }
 
   @FieldResolver(() => Activity, { nullable: true, description: 'The task it is about; null once the task is deleted.' })

@@ -8,6 +8,7 @@ import { tablePage } from '../../kernel/records/table-page';
 import { column } from '../../kernel/sql';
 import { Notification } from './notification.entity';
 import type { NotificationListArgs } from './notification.inputs';
+import { publishAfterCommit } from './notification-push';
 
 const ALIAS = 'n';
 
@@ -47,15 +48,19 @@ export const notificationService = {
 
   /**
    * Writes a notification inside the caller's transaction (a worker's, usually); returns its id,
-   * or null when one for the same occasion exists already.
+   * or null when one for the same occasion exists already. Once that transaction commits, the
+   * notification is pushed to its member's open `notificationAdded` subscriptions.
    */
   async notify(ctx: RequestContext, em: EntityManager, input: NotificationInput): Promise<string | null> {
     const rows = (await em.query(
       `INSERT INTO notifications (workspace_id, user_id, kind, subject, record_type, record_id, dedupe_key)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (workspace_id, dedupe_key) DO NOTHING RETURNING id`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (workspace_id, dedupe_key) DO NOTHING RETURNING id, created_at`,
       [ctx.workspaceId, input.userId, input.kind, input.subject, input.recordType, input.recordId, input.dedupeKey],
-    )) as Array<{ id: string }>;
-    return rows[0]?.id ?? null;
+    )) as Array<{ id: string; created_at: Date }>;
+    const row = rows[0];
+    if (!row) return null;
+    publishAfterCommit(ctx, { ...input, id: row.id, workspaceId: ctx.workspaceId, createdAt: row.created_at.toISOString() });
+    return row.id;
   },
 
   /** Marks one of the member's notifications read (again keeps the first time); anyone else's is NOT_FOUND. */

@@ -3,7 +3,7 @@ import { ArrayMaxSize, ArrayMinSize, IsBoolean, Length, Max, Min, ValidateNested
 import { BooleanFilter, DateTimeFilter, StringFilter } from '../../kernel/filtering/filter-inputs';
 import { PageArgs } from '../../kernel/pagination/connection';
 import { orderInputType, type OrderInput } from '../../kernel/records/list-args';
-import { IfPresent, NotBlank } from '../../kernel/validation';
+import { IfPresent, IfSet, NotBlank } from '../../kernel/validation';
 import type { Pipeline } from './pipeline.entity';
 import { StageKind, type Stage } from './stage.entity';
 
@@ -18,6 +18,12 @@ export class StageInput implements Partial<Stage> {
   @Min(0)
   @Max(100)
   probability?: number;
+
+  @Field(() => Int, { nullable: true, description: 'Days without activity before an open deal here gets a follow-up task (1 to 365); null turns it off.' })
+  @IfSet()
+  @Min(1, { message: 'followUpAfterDays must be between 1 and 365' })
+  @Max(365, { message: 'followUpAfterDays must be between 1 and 365' })
+  followUpAfterDays?: number | null;
 }
 
 @InputType()

@@ -108,6 +108,7 @@ export const pipelineService = {
           pipelineId: pipeline.id,
           name: stage.name.trim(),
           probability: stage.probability,
+          followUpAfterDays: stage.followUpAfterDays ?? null,
           kind: stage.kind,
           position,
         })),

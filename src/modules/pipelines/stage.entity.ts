@@ -27,4 +27,11 @@ export class Stage extends TenantRecord {
   probability: number;
 
   @Field(() => StageKind) @Column({ type: 'varchar' }) kind: StageKind;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Days without activity after which an open deal in this stage gets a follow-up task for its owner; null: never.',
+  })
+  @Column({ name: 'follow_up_after_days', type: 'int', nullable: true })
+  followUpAfterDays: number | null;
 }

@@ -48,6 +48,7 @@ export const stageService = {
         pipelineId,
         name: input.name.trim(),
         probability: input.probability,
+        followUpAfterDays: input.followUpAfterDays ?? null,
         kind: input.kind,
         position,
       });
@@ -56,7 +57,7 @@ export const stageService = {
 
   update(ctx: RequestContext, id: string, input: StageInput, expectedVersion?: number | null): Promise<Stage> {
     return ctx.db.write((em) =>
-      stages.update(ctx, em, id, { name: input.name?.trim(), probability: input.probability }, expectedVersion),
+      stages.update(ctx, em, id, { name: input.name?.trim(), probability: input.probability, followUpAfterDays: input.followUpAfterDays }, expectedVersion),
     );
   },
 

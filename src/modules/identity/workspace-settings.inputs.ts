@@ -1,0 +1,44 @@
+import { Field, InputType, Int } from 'type-graphql';
+import { Max, Min, ValidateBy } from 'class-validator';
+import { IfPresent } from '../../kernel/validation';
+import type { Workspace } from './workspace.entity';
+
+/** The canonical name of an IANA time zone, or null when the runtime does not know it. */
+export function canonicalTimeZone(name: string): string | null {
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+  } catch {
+    return null;
+  }
+}
+
+const IsTimeZone = (): PropertyDecorator =>
+  ValidateBy({
+    name: 'isTimeZone',
+    validator: {
+      validate: (value) => typeof value === 'string' && value.length <= 64 && canonicalTimeZone(value) !== null,
+      defaultMessage: () => 'timeZone must be an IANA time zone such as Europe/Berlin or UTC',
+    },
+  });
+
+const DAYS = { min: 0, max: 365 };
+
+@InputType({ description: 'Workspace settings; omitted fields stay as they are.' })
+export class WorkspaceSettingsInput implements Partial<Workspace> {
+  @Field({ nullable: true, description: 'IANA time zone, e.g. `Europe/Berlin`.' })
+  @IfPresent()
+  @IsTimeZone()
+  timeZone?: string;
+
+  @Field(() => Int, { nullable: true, description: `Days before a birthday that its task is created (${DAYS.min} to ${DAYS.max}).` })
+  @IfPresent()
+  @Min(DAYS.min, { message: `birthdayTaskDaysBefore must be between ${DAYS.min} and ${DAYS.max}` })
+  @Max(DAYS.max, { message: `birthdayTaskDaysBefore must be between ${DAYS.min} and ${DAYS.max}` })
+  birthdayTaskDaysBefore?: number;
+
+  @Field(() => Int, { nullable: true, description: `Days before a contract renewal date that its task is created (${DAYS.min} to ${DAYS.max}).` })
+  @IfPresent()
+  @Min(DAYS.min, { message: `renewalTaskDaysBefore must be between ${DAYS.min} and ${DAYS.max}` })
+  @Max(DAYS.max, { message: `renewalTaskDaysBefore must be between ${DAYS.min} and ${DAYS.max}` })
+  renewalTaskDaysBefore?: number;
+}
