@@ -88,6 +88,17 @@ const REPRESENTATIVES: Record<Permission, Representative> = {
       t.gql(`mutation($input: AddMemberInput!) { addMember(input: $input) { id } }`, { input: { email: newEmail(), role: 'READ_ONLY', name: 'New', password: PASSWORD } }, who),
     state: total('members', ''),
   },
+  [Permission.MANAGE_AUTOMATIONS]: {
+    name: 'createAutomation',
+    run: (who) =>
+      t.gql(
+        `mutation { createAutomation(input: { name: "By role", trigger: { type: RECORD_CREATED, objectType: DEAL },
+          actions: [{ type: ADD_TAG, tag: "new" }] }) { id } }`,
+        {},
+        who,
+      ),
+    state: total('automations', ''),
+  },
 };
 
 const ROLES = Object.values(Role);

@@ -4,6 +4,7 @@ import type { JobName, JobPayload, QueueName } from '../src/kernel/queue';
 import { purgeRefreshTokens } from './purge-refresh-tokens';
 import { dispatchRecordEvent } from './record-events';
 import { sendTaskReminder } from './task-reminders';
+import { fireSchedule, runAutomation, sweepAutomations } from './automation-jobs';
 
 /** Runs one job; `runtime.logger` already names the queue, the job and its id. Must be safe to run twice. */
 export type JobHandler<Q extends QueueName, N extends JobName<Q>> = (job: Job<JobPayload<Q, N>>, runtime: AppRuntime) => Promise<unknown>;
@@ -21,6 +22,11 @@ export const HANDLERS: { [Q in QueueName]: QueueHandlers<Q> } = {
   reminders: {
     'task-reminder': sendTaskReminder,
   },
+  automations: {
+    'automation-run': runAutomation,
+    'automation-schedule': fireSchedule,
+    'automation-sweep': sweepAutomations,
+  },
 };
 
 type ScheduleOf<Q extends QueueName> = {
@@ -32,7 +38,10 @@ export type Schedule = { [Q in QueueName]: ScheduleOf<Q> }[QueueName];
 
 const HOUR_MS = 60 * 60 * 1000;
 
-export const SCHEDULES: readonly Schedule[] = [{ queue: 'maintenance', job: 'purge-refresh-tokens', everyMs: HOUR_MS, data: {} }];
+export const SCHEDULES: readonly Schedule[] = [
+  { queue: 'maintenance', job: 'purge-refresh-tokens', everyMs: HOUR_MS, data: {} },
+  { queue: 'automations', job: 'automation-sweep', everyMs: 60_000, data: {} },
+];
 
 /** A failed run is retried a few times; the next scheduled run comes anyway. */
 export const SCHEDULED_JOB_OPTIONS: JobSchedulerTemplateOptions = {

@@ -5,6 +5,7 @@ import type { Role } from '../src/kernel/auth/roles';
 import type { RecordEventPayload } from '../src/kernel/queue';
 import type { JobHandler } from './jobs';
 import { scheduleTaskReminders } from './task-reminders';
+import { enqueueRetriedRuns, matchAutomations, syncAutomationSchedules } from './automation-triggers';
 
 /**
  * A reaction to record events. `run` gets the rebuilt context and the transaction in which its
@@ -25,7 +26,13 @@ export interface EventHandler {
  */
 export const recordProcessedEvent: EventHandler = { name: 'processed-log', types: '*', run: async () => undefined };
 
-export const EVENT_HANDLERS: readonly EventHandler[] = [recordProcessedEvent, scheduleTaskReminders];
+export const EVENT_HANDLERS: readonly EventHandler[] = [
+  recordProcessedEvent,
+  scheduleTaskReminders,
+  matchAutomations,
+  syncAutomationSchedules,
+  enqueueRetriedRuns,
+];
 
 /**
  * The event's actor as they are now: their live seat in the workspace gives the role. An event

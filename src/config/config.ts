@@ -21,6 +21,8 @@ const schema = z.object({
   EVENT_RELAY_INTERVAL_MS: z.coerce.number().int().min(10).default(200),
   // How long before a task's due time its owner gets the "due soon" reminder; fractions allowed, 0 turns it off.
   TASK_REMINDER_LEAD_MINUTES: z.coerce.number().min(0).default(60),
+  // A record event this many automation runs deep triggers no further run (recorded SKIPPED, "loop guard").
+  AUTOMATION_MAX_DEPTH: z.coerce.number().int().min(1).max(50).default(5),
 });
 
 export type Config = z.infer<typeof schema>;

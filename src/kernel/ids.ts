@@ -17,6 +17,8 @@ export const ID_PREFIXES = {
   Activity: 'act',
   RecordEvent: 'evt',
   Notification: 'ntf',
+  Automation: 'aut',
+  AutomationRun: 'arun',
 } as const;
 
 export type NodeType = keyof typeof ID_PREFIXES;

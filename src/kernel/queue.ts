@@ -17,6 +17,24 @@ export interface JobPayloads {
   reminders: {
     'task-reminder': TaskReminderPayload;
   };
+  /** Automation runs (one job per run and attempt), scheduled automations' occurrences, and the periodic sweep. */
+  automations: {
+    'automation-run': AutomationRunPayload;
+    'automation-schedule': AutomationSchedulePayload;
+    'automation-sweep': Record<string, never>;
+  };
+}
+
+/** A run recorded in `automation_runs`; the job id is derived from the run id and its retry count. */
+export interface AutomationRunPayload {
+  workspaceId: string;
+  runId: string;
+}
+
+/** One occurrence of a SCHEDULE automation, added by its BullMQ job scheduler. */
+export interface AutomationSchedulePayload {
+  workspaceId: string;
+  automationId: string;
 }
 
 export type ReminderKind = 'TASK_DUE' | 'TASK_DUE_SOON';
@@ -48,7 +66,7 @@ export interface RecordEventPayload {
 export type QueueName = keyof JobPayloads;
 
 /** Every queue by name: the worker process consumes each one and may add jobs to any of them. */
-export const QUEUE_NAMES = Object.keys({ maintenance: true, 'record-events': true, reminders: true } satisfies Record<QueueName, true>) as QueueName[];
+export const QUEUE_NAMES = Object.keys({ maintenance: true, 'record-events': true, reminders: true, automations: true } satisfies Record<QueueName, true>) as QueueName[];
 
 /** A producer per queue, typed by its payloads; handlers add jobs through `runtime.producers`. */
 export type Producers = { [Q in QueueName]: Queue<JobPayloads[Q][JobName<Q>]> };

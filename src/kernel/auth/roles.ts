@@ -20,6 +20,7 @@ export enum Permission {
   DELETE_RECORDS = 'records:delete',
   MANAGE_PIPELINES = 'pipelines:manage',
   MANAGE_MEMBERS = 'members:manage',
+  MANAGE_AUTOMATIONS = 'automations:manage',
 }
 
 const ALL = Object.values(Permission);

@@ -1,6 +1,7 @@
 import { ArgsType, Field, ID, InputType, Int, registerEnumType } from 'type-graphql';
+import { TagsInput } from '../../kernel/records/tags';
 import { IsFQDN, IsISO31661Alpha2, IsUrl, Length, Matches, Max, MaxLength, Min } from 'class-validator';
-import { DateTimeFilter, DecimalFilter, IDFilter, IntFilter, StringFilter } from '../../kernel/filtering/filter-inputs';
+import { DateTimeFilter, DecimalFilter, IDFilter, IntFilter, StringFilter, TagsFilter } from '../../kernel/filtering/filter-inputs';
 import { PageArgs } from '../../kernel/pagination/connection';
 import { orderInputType, type OrderInput } from '../../kernel/records/list-args';
 import { DecimalScalar } from '../../kernel/scalars';
@@ -23,6 +24,7 @@ export class AccountInput implements Partial<Omit<Account, 'ownerId'>> {
   @Field(() => Int, { nullable: true }) @IfSet() @Min(0) @Max(10_000_000) employeeCount?: number | null;
   @Field(() => DecimalScalar, { nullable: true }) @IfSet() @Matches(NON_NEGATIVE_DECIMAL, { message: 'annualRevenue must not be negative' }) annualRevenue?: string | null;
   @Field(() => ID, { nullable: true, description: 'A user who is a member of this workspace.' }) ownerId?: string | null;
+  @TagsInput() tags?: string[];
 }
 
 @InputType()
@@ -40,6 +42,7 @@ export class AccountFilter {
   @Field(() => IntFilter, { nullable: true }) employeeCount?: IntFilter;
   @Field(() => DecimalFilter, { nullable: true }) annualRevenue?: DecimalFilter;
   @Field(() => IDFilter, { nullable: true }) ownerId?: IDFilter;
+  @Field(() => TagsFilter, { nullable: true }) tags?: TagsFilter;
   @Field(() => DateTimeFilter, { nullable: true }) createdAt?: DateTimeFilter;
   @Field(() => DateTimeFilter, { nullable: true }) updatedAt?: DateTimeFilter;
   @Field(() => [AccountFilter], { nullable: true }) and?: AccountFilter[];

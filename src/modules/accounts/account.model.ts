@@ -14,6 +14,7 @@ export const accountModel: RecordModel<Account, AccountFilter, AccountOrderField
     employeeCount: { column: 'employee_count', kind: 'number' },
     annualRevenue: { column: 'annual_revenue', kind: 'decimal' },
     ownerId: { column: 'owner_id', kind: 'id', idType: 'User' },
+    tags: { column: 'tags', kind: 'tags' },
     createdAt: { column: 'created_at', kind: 'datetime' },
     updatedAt: { column: 'updated_at', kind: 'datetime' },
   },

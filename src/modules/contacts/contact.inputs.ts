@@ -1,6 +1,7 @@
 import { ArgsType, Field, ID, InputType, registerEnumType } from 'type-graphql';
+import { TagsInput } from '../../kernel/records/tags';
 import { IsISO31661Alpha2, Length, Matches, MaxLength, ValidateBy, isEmail } from 'class-validator';
-import { DateTimeFilter, IDFilter, StringFilter } from '../../kernel/filtering/filter-inputs';
+import { DateTimeFilter, IDFilter, StringFilter, TagsFilter } from '../../kernel/filtering/filter-inputs';
 import { PageArgs } from '../../kernel/pagination/connection';
 import { orderInputType, type OrderInput } from '../../kernel/records/list-args';
 import { IfPresent, IfSet, NotBlank } from '../../kernel/validation';
@@ -29,6 +30,7 @@ export class ContactInput implements Partial<Omit<Contact, 'accountId' | 'ownerI
   @Field(() => String, { nullable: true }) @IfSet() @IsISO31661Alpha2({ message: 'country must be an ISO 3166-1 alpha-2 code such as DE' }) country?: string | null;
   @Field(() => ID, { nullable: true, description: 'A live account of this workspace the contact works for.' }) accountId?: string | null;
   @Field(() => ID, { nullable: true, description: 'A user who is a member of this workspace.' }) ownerId?: string | null;
+  @TagsInput() tags?: string[];
 }
 
 @InputType()
@@ -46,6 +48,7 @@ export class ContactFilter {
   @Field(() => StringFilter, { nullable: true }) country?: StringFilter;
   @Field(() => IDFilter, { nullable: true }) accountId?: IDFilter;
   @Field(() => IDFilter, { nullable: true }) ownerId?: IDFilter;
+  @Field(() => TagsFilter, { nullable: true }) tags?: TagsFilter;
   @Field(() => DateTimeFilter, { nullable: true }) createdAt?: DateTimeFilter;
   @Field(() => DateTimeFilter, { nullable: true }) updatedAt?: DateTimeFilter;
   @Field(() => [ContactFilter], { nullable: true }) and?: ContactFilter[];

@@ -14,6 +14,7 @@ export const contactModel: RecordModel<Contact, ContactFilter, ContactOrderField
     country: { column: 'country', kind: 'string' },
     accountId: { column: 'account_id', kind: 'id', idType: 'Account' },
     ownerId: { column: 'owner_id', kind: 'id', idType: 'User' },
+    tags: { column: 'tags', kind: 'tags' },
     createdAt: { column: 'created_at', kind: 'datetime' },
     updatedAt: { column: 'updated_at', kind: 'datetime' },
   },

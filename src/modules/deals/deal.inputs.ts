@@ -1,4 +1,5 @@
 import { ArgsType, Field, ID, InputType, registerEnumType } from 'type-graphql';
+import { TagsInput } from '../../kernel/records/tags';
 import { ArrayMaxSize, Length, Matches } from 'class-validator';
 import {
   DateFilter,
@@ -8,6 +9,7 @@ import {
   IDFilter,
   StringFilter,
   type EnumFilterOf,
+  TagsFilter,
 } from '../../kernel/filtering/filter-inputs';
 import { PageArgs } from '../../kernel/pagination/connection';
 import { orderInputType, type OrderInput } from '../../kernel/records/list-args';
@@ -40,6 +42,7 @@ export class DealInput implements Partial<Omit<Deal, DealReferences>> {
   primaryContactId?: string | null;
 
   @Field(() => ID, { nullable: true, description: 'A user who is a member of this workspace.' }) ownerId?: string | null;
+  @TagsInput() tags?: string[];
 }
 
 @InputType()
@@ -76,6 +79,7 @@ export class DealFilter {
   @Field(() => IDFilter, { nullable: true }) accountId?: IDFilter;
   @Field(() => IDFilter, { nullable: true }) primaryContactId?: IDFilter;
   @Field(() => IDFilter, { nullable: true }) ownerId?: IDFilter;
+  @Field(() => TagsFilter, { nullable: true }) tags?: TagsFilter;
   @Field(() => DateFilter, { nullable: true }) expectedCloseDate?: DateFilter;
   @Field(() => DateTimeFilter, { nullable: true }) closedAt?: DateTimeFilter;
   @Field(() => DateTimeFilter, { nullable: true }) createdAt?: DateTimeFilter;

@@ -15,6 +15,7 @@ export const ticketModel: RecordModel<Ticket, TicketFilter, TicketOrderField> = 
     assigneeId: { column: 'assignee_id', kind: 'id', idType: 'User' },
     firstResponseAt: { column: 'first_response_at', kind: 'datetime' },
     resolvedAt: { column: 'resolved_at', kind: 'datetime' },
+    tags: { column: 'tags', kind: 'tags' },
     createdAt: { column: 'created_at', kind: 'datetime' },
     updatedAt: { column: 'updated_at', kind: 'datetime' },
   },
