@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq';
+import { CronExpressionParser } from 'cron-parser';
 import type { EntityManager } from 'typeorm';
 import type { RequestContext } from '../src/kernel/context';
 import type { AutomationSchedulePayload } from '../src/kernel/queue';
@@ -69,11 +70,20 @@ export async function syncSchedule(ctx: RequestContext, em: EntityManager, autom
     await queue.removeJobScheduler(schedulerId(automationId));
     return 'removed';
   }
-  await queue.upsertJobScheduler(
-    schedulerId(automationId),
-    { pattern: trigger.cron!, tz: trigger.timeZone ?? 'UTC' },
-    { name: 'automation-schedule', data: { workspaceId: ctx.workspaceId, automationId }, opts: { attempts: RUN_ATTEMPTS, backoff: { type: 'exponential', delay: 1_000 } } },
-  );
+  const id = schedulerId(automationId);
+  const repeat = { pattern: trigger.cron!, tz: trigger.timeZone ?? 'UTC' };
+  const template = { name: 'automation-schedule', data: { workspaceId: ctx.workspaceId, automationId }, opts: { attempts: RUN_ATTEMPTS, backoff: { type: 'exponential', delay: 1_000 } } };
+  try {
+    await queue.upsertJobScheduler(id, repeat, template);
+  } catch (error) {
+    // BullMQ refuses when the next occurrence's job id is still kept from an earlier registration
+    // (e.g. disabled and enabled again after that occurrence ran early). Its runs are recorded by
+    // occurrence, so the old job can go without anything running twice.
+    if (!String(error).includes('job ID already exists')) throw error;
+    const next = CronExpressionParser.parse(repeat.pattern, { tz: repeat.tz, currentDate: new Date() }).next().getTime();
+    await queue.remove(`repeat:${id}:${next}`);
+    await queue.upsertJobScheduler(id, repeat, template);
+  }
   return 'registered';
 }
 

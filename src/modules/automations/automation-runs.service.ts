@@ -94,7 +94,7 @@ export const automationRunService = {
   async record(ctx: RequestContext, em: EntityManager, run: NewRun): Promise<string | null> {
     const rows = (await em.query(
       `INSERT INTO automation_runs (workspace_id, automation_id, version, trigger_key, trigger_event_id, record_type, record_id, depth, status, reason, finished_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $9 = 'SKIPPED' THEN now() END)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text, $10, CASE WHEN $9::text = 'SKIPPED' THEN now() END)
        ON CONFLICT (workspace_id, automation_id, trigger_key) DO NOTHING RETURNING id`,
       [ctx.workspaceId, run.automationId, run.version, run.triggerKey, run.triggerEventId, run.object.nodeType, run.recordId, run.depth, run.status, run.reason],
     )) as Array<{ id: string }>;
