@@ -121,6 +121,8 @@ describe('record triggers', () => {
     expect((await a.deal(second.id)).tags).toEqual(['v2']);
     const { rows } = await superuser.query(`SELECT version, definition->'actions'->0->'settings'->>'tag' AS tag FROM automation_versions WHERE automation_id = $1 ORDER BY version`, [uuid(automation.id)]);
     expect(rows).toEqual([{ version: 1, tag: 'v1' }, { version: 2, tag: 'v2' }]);
+    const v1 = await t.ok(`query($id: ID!) { automationVersion(id: $id, version: 1) { version actions { type settings } } }`, { id: automation.id }, admin);
+    expect(v1.automationVersion).toEqual({ version: 1, actions: [{ type: 'ADD_TAG', settings: { tag: 'v1' } }] });
 
     expect((await t.ok(`mutation($id: ID!) { disableAutomation(id: $id) { enabled version } }`, { id: automation.id }, admin)).disableAutomation).toEqual({ enabled: false, version: 2 });
     const third = await a.createDeal('Ver three');
@@ -152,6 +154,11 @@ describe('actions', () => {
     expect((await a.deal(deal.id)).amount).toBe('42.5000');
     const events = (await superuser.query(`SELECT changed, automation_depth, caused_by_run_id FROM record_events WHERE record_id = $1 AND type = 'deal.updated'`, [uuid(deal.id)])).rows;
     expect(events).toEqual([{ changed: ['amount', 'ownerId'], automation_depth: 1, caused_by_run_id: uuid(run.id) }]);
+    const history = await t.ok(`query($id: ID!) { recordEvents(recordId: $id) { edges { node { type automationDepth causedByRunId } } } }`, { id: deal.id }, admin);
+    expect(history.recordEvents.edges.map((edge: any) => edge.node)).toEqual([
+      { type: 'deal.created', automationDepth: 0, causedByRunId: null },
+      { type: 'deal.updated', automationDepth: 1, causedByRunId: run.id },
+    ]);
 
     const inbox = async (who: Session) => (await t.ok(`{ notifications(first: 50) { edges { node { kind subject } } } }`, {}, who)).notifications.edges.map((e: any) => e.node);
     // The owner is read when the action runs: the seller, set by the action before it.
@@ -384,6 +391,13 @@ describe('timed triggers', () => {
     expect(await a.runFor(automation.id, deal.id)).toMatchObject({ status: 'SUCCEEDED', trigger: expect.stringMatching(/^schedule:repeat:/) });
     expect((await a.deal(deal.id)).tags).toEqual(['weekly']);
 
+    await t.ok(`mutation($id: ID!, $input: AutomationInput!) { updateAutomation(id: $id, input: $input) { version } }`, {
+      id: automation.id,
+      input: { trigger: { type: 'SCHEDULE', objectType: 'DEAL', cron: '30 8 * * *', timeZone: 'America/New_York' } },
+    }, admin);
+    await waitFor('the changed scheduler', async () => ((await queue.getJobScheduler(id))?.pattern === '30 8 * * *' ? true : undefined));
+    expect(await queue.getJobScheduler(id)).toMatchObject({ tz: 'America/New_York' });
+
     await t.ok(`mutation($id: ID!) { disableAutomation(id: $id) { id } }`, { id: automation.id }, admin);
     await waitFor('the scheduler to be removed', async () => ((await queue.getJobScheduler(id)) ? undefined : true));
     // The database is the one truth: a scheduler Redis lost is registered again, a stray one removed.
@@ -392,7 +406,7 @@ describe('timed triggers', () => {
     await queue.removeJobScheduler(id);
     await queue.upsertJobScheduler(schedulerId('00000000-0000-0000-0000-000000000000'), { pattern: '0 9 * * 1' }, { name: 'automation-schedule', data: { workspaceId: uuid(admin.workspaceId), automationId: '00000000-0000-0000-0000-000000000000' } });
     await sweep();
-    expect(await queue.getJobScheduler(id)).toMatchObject({ pattern: '0 9 * * 1' });
+    expect(await queue.getJobScheduler(id)).toMatchObject({ pattern: '30 8 * * *' });
     expect(await queue.getJobScheduler(schedulerId('00000000-0000-0000-0000-000000000000'))).toBeFalsy();
 
     await t.ok(`mutation($id: ID!) { deleteAutomation(id: $id) { id } }`, { id: automation.id }, admin);
@@ -404,15 +418,15 @@ describe('timed triggers', () => {
 describe('tenancy', () => {
   test('another workspace sees none of the automations or runs, and its records trigger none', async () => {
     const other = await t.signUp('Other GmbH');
-    const mine = (await a.runs(undefined as unknown as string))[0];
-    const automationId = mine.automation?.id ?? (await t.ok(`{ automations(first: 1) { edges { node { id } } } }`, {}, admin)).automations.edges[0].node.id;
+    const automationId = (await a.createOk({ name: 'Mine', trigger: onDealCreated, condition: startsWith('Tenant'), actions: [{ type: 'ADD_TAG', tag: 'mine' }] })).id;
+    const mine = await a.runFor(automationId, (await a.createDeal('Tenant deal')).id);
     expect((await t.ok(`{ automations { totalCount } automationRuns { totalCount } }`, {}, other))).toEqual({ automations: { totalCount: 0 }, automationRuns: { totalCount: 0 } });
     expect(errorCode(await t.gql(`query($id: ID!) { automation(id: $id) { id } }`, { id: automationId }, other))).toBe('NOT_FOUND');
     expect(errorCode(await t.gql(`query($id: ID!) { automationRun(id: $id) { id } }`, { id: mine.id }, other))).toBe('NOT_FOUND');
     expect(errorCode(await t.gql(`mutation($id: ID!) { retryAutomationRun(id: $id) { id } }`, { id: mine.id }, other))).toBe('NOT_FOUND');
     expect(errorCode(await t.gql(`mutation($id: ID!) { disableAutomation(id: $id) { id } }`, { id: automationId }, other))).toBe('NOT_FOUND');
 
-    const foreign = (await t.ok(`mutation { createDeal(input: { name: "E2E foreign", amount: "99999" }) { id } }`, {}, other)).createDeal.id;
+    const foreign = (await t.ok(`mutation { createDeal(input: { name: "Tenant foreign" }) { id } }`, {}, other)).createDeal.id;
     await triggersHandled(superuser, foreign);
     expect(await count(`SELECT count(*)::int AS n FROM automation_runs WHERE record_id = $1`, [uuid(foreign)])).toBe(0);
   });

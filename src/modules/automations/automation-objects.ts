@@ -27,7 +27,7 @@ export interface AutomationObject {
   type: AutomationObjectType;
   nodeType: NodeType;
   table: string;
-  /** Key of AutomationConditionInput holding this type's filter. */
+  /** Key of AutomationConditionInput holding this type's filter (the type in lower case). */
   conditionKey: string;
   /** The update mutation's input class: UPDATE_FIELDS values are checked against it. */
   updateInput: ClassType<object>;
@@ -41,32 +41,40 @@ export interface AutomationObject {
   update(ctx: RequestContext, id: string, input: Record<string, unknown>, expectedVersion?: number): Promise<unknown>;
 }
 
+interface Updater {
+  update(ctx: RequestContext, id: string, input: never, expectedVersion?: number | null): Promise<unknown>;
+}
+
+/** One object type from its store (node type, filter fields), update input and service. */
+function define(
+  type: AutomationObjectType,
+  table: string,
+  store: RecordStore<any, any, any>,
+  updateInput: ClassType<object>,
+  service: Updater,
+  rest: Pick<AutomationObject, 'ownerProperty' | 'activityLink' | 'taggable'>,
+): AutomationObject {
+  return {
+    type,
+    nodeType: store.model.type,
+    table,
+    conditionKey: type.toLowerCase(),
+    updateInput,
+    fields: store.model.filter as Record<string, FieldSpec>,
+    store,
+    update: (ctx, id, input, version) => service.update(ctx, id, input as never, version),
+    ...rest,
+  };
+}
+
+const owned = { ownerProperty: 'ownerId', taggable: true };
+
 export const AUTOMATION_OBJECTS: Record<AutomationObjectType, AutomationObject> = {
-  ACCOUNT: {
-    type: AutomationObjectType.ACCOUNT, nodeType: 'Account', table: 'accounts', conditionKey: 'account', updateInput: AccountInput,
-    ownerProperty: 'ownerId', activityLink: 'accountId', taggable: true, fields: accounts.model.filter as Record<string, FieldSpec>, store: accounts,
-    update: (ctx, id, input, version) => accountService.update(ctx, id, input, version),
-  },
-  CONTACT: {
-    type: AutomationObjectType.CONTACT, nodeType: 'Contact', table: 'contacts', conditionKey: 'contact', updateInput: ContactInput,
-    ownerProperty: 'ownerId', activityLink: 'contactId', taggable: true, fields: contacts.model.filter as Record<string, FieldSpec>, store: contacts,
-    update: (ctx, id, input, version) => contactService.update(ctx, id, input, version),
-  },
-  DEAL: {
-    type: AutomationObjectType.DEAL, nodeType: 'Deal', table: 'deals', conditionKey: 'deal', updateInput: DealInput,
-    ownerProperty: 'ownerId', activityLink: 'dealId', taggable: true, fields: deals.model.filter as Record<string, FieldSpec>, store: deals,
-    update: (ctx, id, input, version) => dealService.update(ctx, id, input, version),
-  },
-  TICKET: {
-    type: AutomationObjectType.TICKET, nodeType: 'Ticket', table: 'tickets', conditionKey: 'ticket', updateInput: TicketInput,
-    ownerProperty: 'assigneeId', activityLink: 'ticketId', taggable: true, fields: tickets.model.filter as Record<string, FieldSpec>, store: tickets,
-    update: (ctx, id, input, version) => ticketService.update(ctx, id, input, version),
-  },
-  ACTIVITY: {
-    type: AutomationObjectType.ACTIVITY, nodeType: 'Activity', table: 'activities', conditionKey: 'activity', updateInput: ActivityInput,
-    ownerProperty: 'ownerId', activityLink: null, taggable: false, fields: activities.model.filter as Record<string, FieldSpec>, store: activities,
-    update: (ctx, id, input, version) => activityService.update(ctx, id, input, version),
-  },
+  ACCOUNT: define(AutomationObjectType.ACCOUNT, 'accounts', accounts, AccountInput, accountService, { ...owned, activityLink: 'accountId' }),
+  CONTACT: define(AutomationObjectType.CONTACT, 'contacts', contacts, ContactInput, contactService, { ...owned, activityLink: 'contactId' }),
+  DEAL: define(AutomationObjectType.DEAL, 'deals', deals, DealInput, dealService, { ...owned, activityLink: 'dealId' }),
+  TICKET: define(AutomationObjectType.TICKET, 'tickets', tickets, TicketInput, ticketService, { ownerProperty: 'assigneeId', activityLink: 'ticketId', taggable: true }),
+  ACTIVITY: define(AutomationObjectType.ACTIVITY, 'activities', activities, ActivityInput, activityService, { ownerProperty: 'ownerId', activityLink: null, taggable: false }),
 };
 
 /** The object type behind a record event's `record_type` (`Deal` → DEAL), or undefined. */

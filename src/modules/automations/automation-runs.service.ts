@@ -6,13 +6,13 @@ import { compileFilter } from '../../kernel/filtering/compile-filter';
 import { decodeId } from '../../kernel/ids';
 import type { Connection } from '../../kernel/pagination/connection';
 import type { OrderTerm } from '../../kernel/pagination/keyset';
-import { RowMapper } from '../../kernel/records/row-mapper';
 import { tablePage } from '../../kernel/records/table-page';
 import { SqlParams, column } from '../../kernel/sql';
 import type { AutomationObject } from './automation-objects';
 import { AutomationRun } from './automation-run.entity';
 import { AutomationRunStatus } from './automation.enums';
 import type { AutomationRunListArgs } from './automation.inputs';
+import { lazyMapper, rowById } from './rows';
 
 const ALIAS = 'r';
 /** Newest first, like an inbox of what happened. */
@@ -21,11 +21,7 @@ const ORDER: OrderTerm[] = [
   { key: 'id', column: 'id', direction: 'DESC' },
 ];
 
-let mapperOf: RowMapper<AutomationRun> | undefined;
-export function runMapper(ctx: RequestContext): RowMapper<AutomationRun> {
-  mapperOf ??= new RowMapper(ctx.runtime.dataSource, AutomationRun, ALIAS);
-  return mapperOf;
-}
+export const runMapper = lazyMapper(AutomationRun, ALIAS);
 
 const RETRYABLE = [AutomationRunStatus.FAILED, AutomationRunStatus.PARTIALLY_FAILED];
 
@@ -52,14 +48,7 @@ export const automationRunService = {
     ]);
   },
 
-  async fetch(ctx: RequestContext, em: EntityManager, id: string, lock = false): Promise<AutomationRun | null> {
-    const { table, selectList } = runMapper(ctx);
-    const rows = (await em.query(`SELECT ${selectList} FROM ${table} ${ALIAS} WHERE workspace_id = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`, [
-      ctx.workspaceId,
-      id,
-    ])) as Array<Record<string, unknown>>;
-    return rows[0] ? runMapper(ctx).hydrate(rows[0]) : null;
-  },
+  fetch: (ctx: RequestContext, em: EntityManager, id: string, lock = false): Promise<AutomationRun | null> => rowById(ctx, em, runMapper(ctx), id, lock),
 
   async get(ctx: RequestContext, id: string): Promise<AutomationRun> {
     const run = await ctx.db.read((em) => automationRunService.fetch(ctx, em, id));

@@ -77,3 +77,14 @@ export class Automation implements Node {
     return encodeId('Automation', this.id);
   }
 }
+
+/** One version of an automation's rule, as runs of that version executed it. */
+@ObjectType({ description: 'One version of an automation’s rule.' })
+export class AutomationVersion {
+  @Field(() => Int) version: number;
+  @Field(() => AutomationTrigger) trigger: AutomationTrigger;
+  @Field(() => GraphQLJSONObject, { nullable: true }) condition: Record<string, unknown> | null;
+  @Field(() => [AutomationAction]) actions: AutomationAction[];
+  @Field() stopOnError: boolean;
+  @Field() createdAt: Date;
+}

@@ -6,7 +6,7 @@ import { decodeId } from '../../kernel/ids';
 import { connectionType } from '../../kernel/pagination/connection';
 import { AutomationRun } from './automation-run.entity';
 import { automationRunService } from './automation-runs.service';
-import { Automation } from './automation.entity';
+import { Automation, AutomationVersion } from './automation.entity';
 import { AutomationInput, AutomationListArgs, AutomationRunListArgs, CreateAutomationInput } from './automation.inputs';
 import { automationService } from './automation.service';
 import { AutomationDryRun, dryRunAutomation } from './automation-dry-run';
@@ -28,6 +28,12 @@ export class AutomationResolver {
   @Query(() => AutomationConnection, { description: 'The workspace’s automations, oldest first.' })
   automations(@Ctx() ctx: RequestContext, @Args() args: AutomationListArgs) {
     return automationService.list(ctx, args);
+  }
+
+  @Authorized(Permission.READ)
+  @Query(() => AutomationVersion, { description: 'One version of the rule, e.g. the one a run used (AutomationRun.version).' })
+  automationVersion(@Ctx() ctx: RequestContext, @Arg('id', () => ID) id: string, @Arg('version', () => Int) version: number): Promise<AutomationVersion> {
+    return automationService.version(ctx, automationId(id), version);
   }
 
   @Authorized(Permission.READ)

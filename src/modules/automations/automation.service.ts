@@ -8,13 +8,13 @@ import { encodeId } from '../../kernel/ids';
 import { registerNodeType } from '../../kernel/node-registry';
 import type { Connection } from '../../kernel/pagination/connection';
 import type { OrderTerm } from '../../kernel/pagination/keyset';
-import { RowMapper } from '../../kernel/records/row-mapper';
 import { tablePage } from '../../kernel/records/table-page';
 import { column } from '../../kernel/sql';
-import { Automation } from './automation.entity';
+import { Automation, type AutomationVersion } from './automation.entity';
 import type { AutomationDefinition } from './automation.definition';
 import type { AutomationInput, AutomationListArgs, CreateAutomationInput } from './automation.inputs';
 import { checkDefinition } from './automation.validation';
+import { lazyMapper, rowById } from './rows';
 
 const ALIAS = 'a';
 const ORDER: OrderTerm[] = [
@@ -22,11 +22,7 @@ const ORDER: OrderTerm[] = [
   { key: 'id', column: 'id', direction: 'ASC' },
 ];
 
-let mapperOf: RowMapper<Automation> | undefined;
-export function automationMapper(ctx: RequestContext): RowMapper<Automation> {
-  mapperOf ??= new RowMapper(ctx.runtime.dataSource, Automation, ALIAS);
-  return mapperOf;
-}
+export const automationMapper = lazyMapper(Automation, ALIAS);
 
 /** What an automation's record events show: enough for the worker to sync its schedule, and for history. */
 function snapshot(automation: Automation): RecordSnapshot {
@@ -35,14 +31,7 @@ function snapshot(automation: Automation): RecordSnapshot {
 }
 
 /** Loads one automation of the workspace (FOR UPDATE inside a write), trashed ones too. */
-async function fetch(ctx: RequestContext, em: EntityManager, id: string, lock = false): Promise<Automation | null> {
-  const { table, selectList } = automationMapper(ctx);
-  const rows = (await em.query(`SELECT ${selectList} FROM ${table} ${ALIAS} WHERE workspace_id = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`, [
-    ctx.workspaceId,
-    id,
-  ])) as Array<Record<string, unknown>>;
-  return rows[0] ? automationMapper(ctx).hydrate(rows[0]) : null;
-}
+const fetch = (ctx: RequestContext, em: EntityManager, id: string, lock = false) => rowById(ctx, em, automationMapper(ctx), id, lock);
 
 async function saveVersion(ctx: RequestContext, em: EntityManager, id: string, version: number, definition: AutomationDefinition): Promise<void> {
   await em.query(`INSERT INTO automation_versions (workspace_id, automation_id, version, definition) VALUES ($1, $2, $3, $4)`, [
@@ -151,6 +140,16 @@ export const automationService = {
 
   /** Any automation of the workspace, deleted ones too (runs point to them). */
   loadAny: (ctx: RequestContext, em: EntityManager, id: string) => fetch(ctx, em, id),
+
+  /** One version of a live automation's rule, or NOT_FOUND. */
+  async version(ctx: RequestContext, id: string, version: number): Promise<AutomationVersion> {
+    await automationService.get(ctx, id);
+    const [row] = (await ctx.db.read((em) =>
+      em.query(`SELECT definition, created_at FROM automation_versions WHERE workspace_id = $1 AND automation_id = $2 AND version = $3`, [ctx.workspaceId, id, version]),
+    )) as Array<{ definition: AutomationDefinition; created_at: Date }>;
+    if (!row) throw notFound('AutomationVersion');
+    return { version, ...row.definition, createdAt: row.created_at };
+  },
 
   /** The rule of one version (what a run executes). */
   async definitionOf(ctx: RequestContext, em: EntityManager, id: string, version: number): Promise<AutomationDefinition> {
