@@ -68,6 +68,8 @@ describe('record triggers', () => {
     const run = await a.runFor(automation.id, big.id);
     expect(run).toMatchObject({ status: 'SUCCEEDED', version: 1, depth: 1, attempts: 1, id: expect.stringMatching(/^arun_/) });
     expect(run.triggerEventId).toMatch(/^evt_/);
+    const nodes = await t.ok(`query($a: ID!, $r: ID!) { a: node(id: $a) { ... on Automation { name } } r: node(id: $r) { ... on AutomationRun { status } } }`, { a: automation.id, r: run.id }, admin);
+    expect(nodes).toEqual({ a: { name: 'Big deals' }, r: { status: 'SUCCEEDED' } });
     expect(run.actionResults.map((r: any) => [r.type, r.status])).toEqual([['ADD_TAG', 'SUCCEEDED'], ['CREATE_TASK', 'SUCCEEDED']]);
     const after = await a.deal(big.id);
     expect(after.tags).toEqual(['big']);

@@ -45,7 +45,10 @@ async function claim(ctx: RequestContext, runId: string): Promise<AutomationRun 
   });
 }
 
-async function save(ctx: RequestContext, runId: string, status: AutomationRunStatus, results: AutomationActionResult[], failure: AutomationActionResult | null, final: boolean) {
+/** What a finished or retried run says went wrong first. */
+type Failure = Pick<AutomationActionResult, 'errorCode' | 'errorMessage'>;
+
+async function save(ctx: RequestContext, runId: string, status: AutomationRunStatus, results: AutomationActionResult[], failure: Failure | null, final: boolean) {
   await ctx.db.write((em) =>
     em.query(
       `UPDATE automation_runs SET status = $3, action_results = $4::jsonb, error_code = $5, error_message = $6, updated_at = now(),
@@ -112,7 +115,7 @@ export async function executeRun(runtime: AppRuntime, workspaceId: string, runId
     const object = AUTOMATION_OBJECTS[definition.trigger.objectType];
     const record = (await object.store.load(ctx, run.recordUuid)) as AnyRecord | null;
     if (!record || record.deletedAt) {
-      const failure = { index: -1, type: definition.actions[0].type, status: ActionResultStatus.FAILED, output: null, errorCode: 'RECORD_DELETED', errorMessage: `the ${object.nodeType.toLowerCase()} is deleted` };
+      const failure = { errorCode: 'RECORD_DELETED', errorMessage: `the ${object.nodeType.toLowerCase()} is deleted` };
       await save(ctx, runId, AutomationRunStatus.FAILED, run.actionResults, failure, true);
       throw new UnrecoverableError(failure.errorMessage);
     }

@@ -4,6 +4,7 @@ import { badField, notFound } from '../../kernel/errors';
 import { writeRecordEvents } from '../../kernel/events/record-events';
 import { compileFilter } from '../../kernel/filtering/compile-filter';
 import { decodeId } from '../../kernel/ids';
+import { registerNodeType } from '../../kernel/node-registry';
 import type { Connection } from '../../kernel/pagination/connection';
 import type { OrderTerm } from '../../kernel/pagination/keyset';
 import { tablePage } from '../../kernel/records/table-page';
@@ -130,3 +131,5 @@ export async function conditionHolds(
   const rows = await matchingRecords(ctx, em, object, condition, (params) => ({ where: [`t.id = ${params.add(recordId)}`] }), 1);
   return rows.length > 0;
 }
+
+registerNodeType('AutomationRun', (ctx, id) => ctx.db.read((em) => automationRunService.fetch(ctx, em, id)));
