@@ -246,6 +246,34 @@ describe('actions', () => {
   });
 });
 
+describe('other objects', () => {
+  test('tickets and contacts: a condition on an enum, a note on the ticket, a member notified, a contact tagged', async () => {
+    const support = await t.member(admin, 'SUPPORT');
+    const urgent = await a.createOk({
+      name: 'Urgent tickets',
+      trigger: { type: 'RECORD_CREATED', objectType: 'TICKET' },
+      condition: { ticket: { priority: { eq: 'URGENT' }, subject: { startsWith: 'Obj' } } },
+      actions: [
+        { type: 'CREATE_NOTE', title: 'Escalated', body: 'by automation' },
+        { type: 'NOTIFY_USER', title: 'Urgent ticket', assignee: 'MEMBER', userId: support.userId },
+      ],
+    });
+    const contacts = await a.createOk({ name: 'New contacts', trigger: { type: 'RECORD_CREATED', objectType: 'CONTACT' }, condition: { contact: { lastName: { eq: 'Objectson' } } }, actions: [{ type: 'ADD_TAG', tag: 'lead' }] });
+    const ticket = (await t.ok(`mutation { createTicket(input: { subject: "Obj down", priority: URGENT }) { id } }`, {}, admin)).createTicket.id;
+    const calm = (await t.ok(`mutation { createTicket(input: { subject: "Obj fine", priority: LOW }) { id } }`, {}, admin)).createTicket.id;
+    const contact = (await t.ok(`mutation { createContact(input: { lastName: "Objectson" }) { id } }`, {}, admin)).createContact.id;
+    expect(await a.runFor(urgent.id, ticket)).toMatchObject({ status: 'SUCCEEDED' });
+    expect(await a.runFor(contacts.id, contact)).toMatchObject({ status: 'SUCCEEDED' });
+    await triggersHandled(superuser, calm);
+    expect((await a.runs(urgent.id)).map((run) => run.recordId)).toEqual([ticket]);
+    const notes = await t.ok(`query($id: ID!) { ticket(id: $id) { activities { edges { node { type subject body } } } } }`, { id: ticket }, admin);
+    expect(notes.ticket.activities.edges.map((edge: any) => edge.node)).toEqual([{ type: 'NOTE', subject: 'Escalated', body: 'by automation' }]);
+    const inbox = await t.ok(`{ notifications { edges { node { kind subject } } } }`, {}, support);
+    expect(inbox.notifications.edges.map((edge: any) => edge.node)).toEqual([{ kind: 'AUTOMATION', subject: 'Urgent ticket' }]);
+    expect((await t.ok(`query($id: ID!) { contact(id: $id) { tags } }`, { id: contact }, admin)).contact.tags).toEqual(['lead']);
+  });
+});
+
 describe('loop guard', () => {
   test('two automations that each update the field they watch stop at AUTOMATION_MAX_DEPTH with a SKIPPED "loop guard" run', async () => {
     const pingPong = (amount: string) => ({
@@ -375,6 +403,25 @@ describe('timed triggers', () => {
     expect((await a.runs(automation.id)).map((r) => r.recordId)).toEqual([due.id]);
     expect((await a.deal(due.id)).tags).toEqual(['closing-soon']);
     expect((await a.deal(later.id)).tags).toEqual([]);
+  });
+
+  test('a run left QUEUED without a job (Redis lost it after commit) is enqueued again by the sweep', async () => {
+    const automation = await a.createOk({ name: 'Lost', trigger: onDealCreated, condition: startsWith('Lost'), actions: [{ type: 'ADD_TAG', tag: 'found' }] });
+    const runs = worker.workers.find((w) => w.name === 'automations')!;
+    await runs.pause();
+    let deal: any;
+    try {
+      deal = await a.createDeal('Lost run');
+      const queued = await waitFor('the queued run', async () => (await a.runs(automation.id)).find((run) => run.status === 'QUEUED'));
+      await waitFor('its job', async () => (await queue.getJob(`run-${uuid(queued.id)}-0`)) ?? undefined);
+      await queue.remove(`run-${uuid(queued.id)}-0`);
+      await superuser.query(`UPDATE automation_runs SET updated_at = now() - interval '2 minutes' WHERE id = $1`, [uuid(queued.id)]);
+      expect(await sweep()).toMatchObject({ requeued: 1 });
+    } finally {
+      runs.resume();
+    }
+    expect(await a.runFor(automation.id, deal.id)).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
+    expect((await a.deal(deal.id)).tags).toEqual(['found']);
   });
 
   test('SCHEDULE: registers a job scheduler, its job runs the automation for matching records; disabling removes it; the sweep reconciles', async () => {
