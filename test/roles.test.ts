@@ -108,6 +108,17 @@ const REPRESENTATIVES: Record<Permission, Representative> = {
     run: (who) => t.gql(`mutation { updateWorkspaceSettings(input: { renewalTaskDaysBefore: ${++mailbox} }) { id } }`, {}, who),
     state: async () => (await t.ok(`{ workspace { version } }`, {}, admin)).workspace.version,
   },
+  [Permission.MANAGE_AUTOMATIONS]: {
+    name: 'createAutomation',
+    run: (who) =>
+      t.gql(
+        `mutation { createAutomation(input: { name: "By role", trigger: { type: RECORD_CREATED, objectType: DEAL },
+          actions: [{ type: ADD_TAG, tag: "new" }] }) { id } }`,
+        {},
+        who,
+      ),
+    state: total('automations', ''),
+  },
 };
 
 const ROLES = Object.values(Role);

@@ -7,6 +7,7 @@ import { purgeRefreshTokens } from './purge-refresh-tokens';
 import { dispatchRecordEvent } from './record-events';
 import { sendTaskReminder } from './task-reminders';
 import { runSlaCheck, runSlaSweep } from './ticket-sla';
+import { fireSchedule, runAutomation, sweepAutomations } from './automation-jobs';
 
 /** Runs one job; `runtime.logger` already names the queue, the job and its id. Must be safe to run twice. */
 export type JobHandler<Q extends QueueName, N extends JobName<Q>> = (job: Job<JobPayload<Q, N>>, runtime: AppRuntime) => Promise<unknown>;
@@ -31,6 +32,11 @@ export const HANDLERS: { [Q in QueueName]: QueueHandlers<Q> } = {
     'sla-check': runSlaCheck,
     'sla-sweep': runSlaSweep,
   },
+  automations: {
+    'automation-run': runAutomation,
+    'automation-schedule': fireSchedule,
+    'automation-sweep': sweepAutomations,
+  },
 };
 
 type ScheduleOf<Q extends QueueName> = {
@@ -47,6 +53,7 @@ export const SCHEDULES: readonly Schedule[] = [
   { queue: 'maintenance', job: 'purge-refresh-tokens', everyMs: HOUR_MS, data: {} },
   { queue: 'sla', job: 'sla-sweep', everyMs: 60_000, data: {} },
   { queue: 'follow-ups', job: 'follow-up-sweep', everyMs: (config) => config.FOLLOW_UP_SWEEP_MINUTES * 60_000, data: {} },
+  { queue: 'automations', job: 'automation-sweep', everyMs: 60_000, data: {} },
 ];
 
 /** A failed run is retried a few times; the next scheduled run comes anyway. */

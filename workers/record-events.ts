@@ -7,6 +7,7 @@ import type { JobHandler } from './jobs';
 import { routeNewLeads } from './lead-routing';
 import { scheduleTaskReminders } from './task-reminders';
 import { scheduleSlaChecks } from './ticket-sla';
+import { enqueueRetriedRuns, matchAutomations, syncAutomationSchedules } from './automation-triggers';
 
 /**
  * A reaction to record events. `run` gets the rebuilt context and the transaction in which its
@@ -27,7 +28,15 @@ export interface EventHandler {
  */
 export const recordProcessedEvent: EventHandler = { name: 'processed-log', types: '*', run: async () => undefined };
 
-export const EVENT_HANDLERS: readonly EventHandler[] = [recordProcessedEvent, scheduleTaskReminders, routeNewLeads, scheduleSlaChecks];
+export const EVENT_HANDLERS: readonly EventHandler[] = [
+  recordProcessedEvent,
+  scheduleTaskReminders,
+  routeNewLeads,
+  scheduleSlaChecks,
+  matchAutomations,
+  syncAutomationSchedules,
+  enqueueRetriedRuns,
+];
 
 /**
  * The event's actor as they are now: their live seat in the workspace gives the role. An event

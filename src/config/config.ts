@@ -23,6 +23,8 @@ const schema = z.object({
   TASK_REMINDER_LEAD_MINUTES: z.coerce.number().min(0).default(60),
   // How often the worker creates follow-up tasks (stale deals, birthdays, contract renewals).
   FOLLOW_UP_SWEEP_MINUTES: z.coerce.number().min(1).max(1440).default(15),
+  // A record event this many automation runs deep triggers no further run (recorded SKIPPED, "loop guard").
+  AUTOMATION_MAX_DEPTH: z.coerce.number().int().min(1).max(50).default(5),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -16,6 +16,12 @@ export interface Actor {
   role: Role;
 }
 
+/** The automation run whose actions make a write, and how deep in a chain of runs it is. */
+export interface EventCause {
+  runId: string;
+  depth: number;
+}
+
 /** Process-wide things a context is built from; created once at start. */
 export interface AppRuntime {
   config: Config;
@@ -34,6 +40,8 @@ export interface AppRuntime {
 export class RequestContext {
   readonly db: DbSession;
   private readonly loaderBag = new Map<string, DataLoader<unknown, unknown>>();
+  /** Set while an automation run acts: its record events carry the run and depth (the loop guard). */
+  cause: EventCause | null = null;
 
   constructor(
     readonly runtime: AppRuntime,

@@ -22,6 +22,8 @@ export const ID_PREFIXES = {
   RoutingRule: 'rr',
   Team: 'team',
   RoutingDecision: 'rd',
+  Automation: 'aut',
+  AutomationRun: 'arun',
 } as const;
 
 export type NodeType = keyof typeof ID_PREFIXES;

@@ -27,12 +27,30 @@ export interface JobPayloads {
     /** Finds, across workspaces, tickets with an escalation owed that no check handled; needs no input. */
     'sla-sweep': Record<string, never>;
   };
+  /** Automation runs (one job per run and attempt), scheduled automations' occurrences, and the periodic sweep. */
+  automations: {
+    'automation-run': AutomationRunPayload;
+    'automation-schedule': AutomationSchedulePayload;
+    'automation-sweep': Record<string, never>;
+  };
 }
 
 /** Re-check a ticket's SLA targets; the job id names the moment it was scheduled for. */
 export interface SlaCheckPayload {
   workspaceId: string;
   ticketId: string;
+}
+
+/** A run recorded in `automation_runs`; the job id is derived from the run id and its retry count. */
+export interface AutomationRunPayload {
+  workspaceId: string;
+  runId: string;
+}
+
+/** One occurrence of a SCHEDULE automation, added by its BullMQ job scheduler. */
+export interface AutomationSchedulePayload {
+  workspaceId: string;
+  automationId: string;
 }
 
 export type ReminderKind = 'TASK_DUE' | 'TASK_DUE_SOON';
@@ -70,6 +88,7 @@ export const QUEUE_NAMES = Object.keys({
   reminders: true,
   sla: true,
   'follow-ups': true,
+  automations: true,
 } satisfies Record<QueueName, true>) as QueueName[];
 
 /** A producer per queue, typed by its payloads; handlers add jobs through `runtime.producers`. */

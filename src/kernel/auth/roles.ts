@@ -23,6 +23,7 @@ export enum Permission {
   MANAGE_SLA = 'sla:manage',
   MANAGE_ROUTING = 'routing:manage',
   MANAGE_WORKSPACE = 'workspace:manage',
+  MANAGE_AUTOMATIONS = 'automations:manage',
 }
 
 const ALL = Object.values(Permission);

@@ -79,14 +79,17 @@ export async function writeRecordEvents(
   const type = params.add(eventType(recordType, action));
   const record = params.add(recordType);
   const actor = params.add(ctx.actor?.userId ?? null);
+  const causeRun = params.add(ctx.cause?.runId ?? null);
+  const depth = params.add(ctx.cause?.depth ?? 0);
   const rows = changes.map(
     (change) =>
       `(${workspace}, ${type}, ${record}, ${params.add(change.recordId)}, ${actor}::uuid, ` +
       `${params.add(json(change.before))}::jsonb, ${params.add(json(change.after))}::jsonb, ` +
-      `${params.add(changedProperties(change.before, change.after))}::text[])`,
+      `${params.add(changedProperties(change.before, change.after))}::text[], ${causeRun}::uuid, ${depth}::smallint)`,
   );
   const [text, values] = params.bind(
-    `INSERT INTO record_events (workspace_id, type, record_type, record_id, actor_user_id, before, after, changed) VALUES ${rows.join(', ')}`,
+    `INSERT INTO record_events (workspace_id, type, record_type, record_id, actor_user_id, before, after, changed, caused_by_run_id, automation_depth) ` +
+      `VALUES ${rows.join(', ')}`,
   );
   await em.query(text, values);
 }

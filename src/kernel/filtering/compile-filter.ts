@@ -2,7 +2,7 @@ import { badField } from '../errors';
 import { decodeId, type NodeType } from '../ids';
 import { column, type SqlParams } from '../sql';
 
-export type FieldKind = 'string' | 'number' | 'decimal' | 'datetime' | 'date' | 'boolean' | 'enum' | 'id';
+export type FieldKind = 'string' | 'number' | 'decimal' | 'datetime' | 'date' | 'boolean' | 'enum' | 'id' | 'tags';
 
 export interface FieldSpec {
   column: string;
@@ -98,6 +98,15 @@ function compileField(field: FieldSpec, ops: Operators, alias: string, params: S
       case 'startsWith':
         // lower(col) LIKE 'x%' is what the text_pattern_ops indexes serve.
         parts.push(`lower(${col}) LIKE ${params.add(`${escapeLike((raw as string).toLowerCase())}%`)}`);
+        break;
+      case 'has':
+        parts.push(`${col} @> ARRAY[${params.add(raw)}]::text[]`);
+        break;
+      case 'hasAny':
+        parts.push(`${col} && ${params.add(raw)}::text[]`);
+        break;
+      case 'hasAll':
+        parts.push(`${col} @> ${params.add(raw)}::text[]`);
         break;
       case 'isNull':
         parts.push(`${col} IS ${raw ? '' : 'NOT '}NULL`);

@@ -88,6 +88,13 @@ export class IDFilter {
   @Field({ nullable: true }) isNull?: boolean;
 }
 
+@InputType({ description: 'Conditions on a list of tags (exact, case-sensitive).' })
+export class TagsFilter {
+  @Field({ nullable: true, description: 'Has this tag.' }) @MaxLength(50) has?: string;
+  @Field(() => [String], { nullable: true, description: 'Has at least one of these tags.' }) @ArrayMaxSize(MAX_LIST) hasAny?: string[];
+  @Field(() => [String], { nullable: true, description: 'Has all of these tags.' }) @ArrayMaxSize(MAX_LIST) hasAll?: string[];
+}
+
 export interface EnumFilterOf<T> {
   eq?: T;
   ne?: T;

@@ -250,7 +250,8 @@ export class RecordStore<E extends TenantRecord, F, O extends string> {
 
   private snapshotter?: Snapshotter;
 
-  private snapshot(ctx: RequestContext, record: E): Record<string, unknown> {
+  /** The record as its events show it (public ids, ISO dates), e.g. for a webhook body. */
+  snapshot(ctx: RequestContext, record: E): Record<string, unknown> {
     this.snapshotter ??= new Snapshotter(ctx.runtime.dataSource, this.model.entity, this.model.type, {
       ...Object.fromEntries(
         Object.entries(this.model.filter as Record<string, FieldSpec>)

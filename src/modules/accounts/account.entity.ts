@@ -1,6 +1,7 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { Column, Entity } from 'typeorm';
 import { Node, TenantRecord } from '../../kernel/record';
+import { TagsColumn } from '../../kernel/records/tags';
 import { DecimalScalar, LocalDateScalar } from '../../kernel/scalars';
 
 /** A company the workspace does business with. */
@@ -43,4 +44,6 @@ export class Account extends TenantRecord {
   contractRenewalDate: string | null;
 
   @Column('uuid', { name: 'owner_id', nullable: true }) ownerId: string | null;
+
+  @TagsColumn() tags: string[];
 }

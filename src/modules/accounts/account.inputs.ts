@@ -1,6 +1,7 @@
 import { ArgsType, Field, ID, InputType, Int, registerEnumType } from 'type-graphql';
+import { TagsInput } from '../../kernel/records/tags';
 import { IsFQDN, IsISO31661Alpha2, IsUrl, Length, Matches, Max, MaxLength, Min } from 'class-validator';
-import { DateFilter, DateTimeFilter, DecimalFilter, IDFilter, IntFilter, StringFilter } from '../../kernel/filtering/filter-inputs';
+import { DateFilter, DateTimeFilter, DecimalFilter, IDFilter, IntFilter, StringFilter, TagsFilter } from '../../kernel/filtering/filter-inputs';
 import { PageArgs } from '../../kernel/pagination/connection';
 import { orderInputType, type OrderInput } from '../../kernel/records/list-args';
 import { DecimalScalar, LocalDateScalar } from '../../kernel/scalars';
@@ -24,6 +25,7 @@ export class AccountInput implements Partial<Omit<Account, 'ownerId'>> {
   @Field(() => DecimalScalar, { nullable: true }) @IfSet() @Matches(NON_NEGATIVE_DECIMAL, { message: 'annualRevenue must not be negative' }) annualRevenue?: string | null;
   @Field(() => LocalDateScalar, { nullable: true, description: 'When the contract is up for renewal, `YYYY-MM-DD`.' }) contractRenewalDate?: string | null;
   @Field(() => ID, { nullable: true, description: 'A user who is a member of this workspace.' }) ownerId?: string | null;
+  @TagsInput() tags?: string[];
 }
 
 @InputType()
@@ -42,6 +44,7 @@ export class AccountFilter {
   @Field(() => DecimalFilter, { nullable: true }) annualRevenue?: DecimalFilter;
   @Field(() => IDFilter, { nullable: true }) ownerId?: IDFilter;
   @Field(() => DateFilter, { nullable: true }) contractRenewalDate?: DateFilter;
+  @Field(() => TagsFilter, { nullable: true }) tags?: TagsFilter;
   @Field(() => DateTimeFilter, { nullable: true }) createdAt?: DateTimeFilter;
   @Field(() => DateTimeFilter, { nullable: true }) updatedAt?: DateTimeFilter;
   @Field(() => [AccountFilter], { nullable: true }) and?: AccountFilter[];

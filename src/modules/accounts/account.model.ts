@@ -16,6 +16,7 @@ export const accountModel: RecordModel<Account, AccountFilter, AccountOrderField
     annualRevenue: { column: 'annual_revenue', kind: 'decimal' },
     ownerId: { column: 'owner_id', kind: 'id', idType: 'User' },
     contractRenewalDate: { column: 'contract_renewal_date', kind: 'date' },
+    tags: { column: 'tags', kind: 'tags' },
     createdAt: { column: 'created_at', kind: 'datetime' },
     updatedAt: { column: 'updated_at', kind: 'datetime' },
   },

@@ -1,5 +1,6 @@
 import { registerNodeType } from '../../kernel/node-registry';
 import type { RequestContext } from '../../kernel/context';
+import { normalizeTags } from '../../kernel/records/tags';
 import type { Connection } from '../../kernel/pagination/connection';
 import { RecordStore } from '../../kernel/records/record-store';
 import type { ListArgs } from '../../kernel/records/list-args';
@@ -16,6 +17,7 @@ async function toColumns(ctx: RequestContext, input: AccountInput): Promise<Part
   return {
     ...fields,
     name: fields.name?.trim(),
+    tags: normalizeTags(fields.tags),
     domain: fields.domain?.trim().toLowerCase() ?? fields.domain,
     country: fields.country?.toUpperCase() ?? fields.country,
     ownerId: await membersService.memberRef(ctx, ownerId, 'ownerId'),

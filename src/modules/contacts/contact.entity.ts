@@ -2,6 +2,7 @@ import { Field, ObjectType } from 'type-graphql';
 import { Column, Entity } from 'typeorm';
 import { Node, TenantRecord } from '../../kernel/record';
 import { LocalDateScalar } from '../../kernel/scalars';
+import { TagsColumn } from '../../kernel/records/tags';
 
 /** A person, usually working for an account. */
 @Entity('contacts')
@@ -41,6 +42,8 @@ export class Contact extends TenantRecord {
 
   @Column('uuid', { name: 'account_id', nullable: true }) accountId: string | null;
   @Column('uuid', { name: 'owner_id', nullable: true }) ownerId: string | null;
+
+  @TagsColumn() tags: string[];
 
   @Field({ description: 'First and last name.' })
   get name(): string {

@@ -1,6 +1,7 @@
 import { ArgsType, Field, ID, InputType, registerEnumType } from 'type-graphql';
+import { TagsInput } from '../../kernel/records/tags';
 import { IsISO31661Alpha2, Length, Matches, MaxLength, ValidateBy, isEmail } from 'class-validator';
-import { DateFilter, DateTimeFilter, IDFilter, StringFilter } from '../../kernel/filtering/filter-inputs';
+import { DateFilter, DateTimeFilter, IDFilter, StringFilter, TagsFilter } from '../../kernel/filtering/filter-inputs';
 import { PageArgs } from '../../kernel/pagination/connection';
 import { orderInputType, type OrderInput } from '../../kernel/records/list-args';
 import { IfPresent, IfSet, NotBlank } from '../../kernel/validation';
@@ -34,6 +35,7 @@ export class ContactInput implements Partial<Omit<Contact, 'accountId' | 'ownerI
   @Field(() => LocalDateScalar, { nullable: true, description: 'Date of birth, `YYYY-MM-DD`.' }) birthday?: string | null;
   @Field(() => ID, { nullable: true, description: 'A live account of this workspace the contact works for.' }) accountId?: string | null;
   @Field(() => ID, { nullable: true, description: 'A user who is a member of this workspace.' }) ownerId?: string | null;
+  @TagsInput() tags?: string[];
 }
 
 @InputType()
@@ -56,6 +58,7 @@ export class ContactFilter {
   @Field(() => IDFilter, { nullable: true }) accountId?: IDFilter;
   @Field(() => IDFilter, { nullable: true }) ownerId?: IDFilter;
   @Field(() => DateFilter, { nullable: true }) birthday?: DateFilter;
+  @Field(() => TagsFilter, { nullable: true }) tags?: TagsFilter;
   @Field(() => DateTimeFilter, { nullable: true }) createdAt?: DateTimeFilter;
   @Field(() => DateTimeFilter, { nullable: true }) updatedAt?: DateTimeFilter;
   @Field(() => [ContactFilter], { nullable: true }) and?: ContactFilter[];

@@ -20,6 +20,7 @@ export const contactModel: RecordModel<Contact, ContactFilter, ContactOrderField
     accountId: { column: 'account_id', kind: 'id', idType: 'Account' },
     ownerId: { column: 'owner_id', kind: 'id', idType: 'User' },
     birthday: { column: 'birthday', kind: 'date' },
+    tags: { column: 'tags', kind: 'tags' },
     createdAt: { column: 'created_at', kind: 'datetime' },
     updatedAt: { column: 'updated_at', kind: 'datetime' },
   },

@@ -1,4 +1,5 @@
 import type { RequestContext } from '../../kernel/context';
+import { normalizeTags } from '../../kernel/records/tags';
 import { registerNodeType } from '../../kernel/node-registry';
 import type { Connection } from '../../kernel/pagination/connection';
 import { RecordStore } from '../../kernel/records/record-store';
@@ -18,6 +19,7 @@ export async function contactColumns(ctx: RequestContext, input: ContactInput): 
     ...fields,
     firstName: fields.firstName?.trim() ?? fields.firstName,
     lastName: fields.lastName?.trim(),
+    tags: normalizeTags(fields.tags),
     email: fields.email?.trim() ?? fields.email,
     country: fields.country?.toUpperCase() ?? fields.country,
     accountId: await accounts.reference(ctx, accountId, 'accountId'),

@@ -1,6 +1,7 @@
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity } from 'typeorm';
 import { Node, TenantRecord } from '../../kernel/record';
+import { TagsColumn } from '../../kernel/records/tags';
 import { CurrencyScalar, DecimalScalar, LocalDateScalar } from '../../kernel/scalars';
 
 export enum DealStatus {
@@ -46,4 +47,6 @@ export class Deal extends TenantRecord {
   @Column('uuid', { name: 'account_id', nullable: true }) accountId: string | null;
   @Column('uuid', { name: 'primary_contact_id', nullable: true }) primaryContactId: string | null;
   @Column('uuid', { name: 'owner_id', nullable: true }) ownerId: string | null;
+
+  @TagsColumn() tags: string[];
 }

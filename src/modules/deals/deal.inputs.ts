@@ -1,5 +1,6 @@
 import { ArgsType, Field, ID, InputType, registerEnumType } from 'type-graphql';
 import { ArrayMaxSize, Length, Matches, MaxLength } from 'class-validator';
+import { TagsInput } from '../../kernel/records/tags';
 import {
   DateFilter,
   DateTimeFilter,
@@ -8,6 +9,7 @@ import {
   IDFilter,
   StringFilter,
   type EnumFilterOf,
+  TagsFilter,
 } from '../../kernel/filtering/filter-inputs';
 import { PageArgs } from '../../kernel/pagination/connection';
 import { orderInputType, type OrderInput } from '../../kernel/records/list-args';
@@ -42,6 +44,7 @@ export class DealInput implements Partial<Omit<Deal, DealReferences>> {
   primaryContactId?: string | null;
 
   @Field(() => ID, { nullable: true, description: 'A user who is a member of this workspace.' }) ownerId?: string | null;
+  @TagsInput() tags?: string[];
 }
 
 @InputType()
@@ -81,6 +84,7 @@ export class DealFilter {
   @Field(() => IDFilter, { nullable: true }) accountId?: IDFilter;
   @Field(() => IDFilter, { nullable: true }) primaryContactId?: IDFilter;
   @Field(() => IDFilter, { nullable: true }) ownerId?: IDFilter;
+  @Field(() => TagsFilter, { nullable: true }) tags?: TagsFilter;
   @Field(() => DateFilter, { nullable: true }) expectedCloseDate?: DateFilter;
   @Field(() => DateTimeFilter, { nullable: true }) closedAt?: DateTimeFilter;
   @Field(() => DateTimeFilter, { nullable: true }) createdAt?: DateTimeFilter;

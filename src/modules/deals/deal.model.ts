@@ -21,6 +21,7 @@ export const dealModel: RecordModel<Deal, DealFilter, DealOrderField> = {
     ownerId: { column: 'owner_id', kind: 'id', idType: 'User' },
     expectedCloseDate: { column: 'expected_close_date', kind: 'date' },
     closedAt: { column: 'closed_at', kind: 'datetime' },
+    tags: { column: 'tags', kind: 'tags' },
     createdAt: { column: 'created_at', kind: 'datetime' },
     updatedAt: { column: 'updated_at', kind: 'datetime' },
   },

@@ -1,5 +1,6 @@
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { RequestContext } from '../../kernel/context';
+import { normalizeTags } from '../../kernel/records/tags';
 import { decodeOptionalId } from '../../kernel/ids';
 import { registerNodeType } from '../../kernel/node-registry';
 import type { Connection } from '../../kernel/pagination/connection';
@@ -23,7 +24,7 @@ export async function dealColumns(ctx: RequestContext, input: DealInput): Promis
     contacts.reference(ctx, primaryContactId, 'primaryContactId'),
     membersService.memberRef(ctx, ownerId, 'ownerId'),
   ]);
-  return { ...fields, name: fields.name?.trim(), accountId: account, primaryContactId: primaryContact, ownerId: owner };
+  return { ...fields, name: fields.name?.trim(), tags: normalizeTags(fields.tags), accountId: account, primaryContactId: primaryContact, ownerId: owner };
 }
 
 export const dealService = {

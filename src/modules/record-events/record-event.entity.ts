@@ -1,5 +1,5 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { encodeId, type NodeType } from '../../kernel/ids';
 
@@ -44,6 +44,17 @@ export class RecordEvent {
   @Field(() => String, { nullable: true, description: 'Position in commit order; null until the event is numbered, shortly after commit.' })
   @Column({ name: 'seq', type: 'bigint', nullable: true })
   sequence: string | null;
+
+  @Column('uuid', { name: 'caused_by_run_id', nullable: true }) causedByRunUuid: string | null;
+
+  @Field(() => Int, { description: 'How many automation runs deep the change was made: 0 by a person or the system, 1 by a run a person’s change started, …' })
+  @Column({ name: 'automation_depth', type: 'smallint' })
+  automationDepth: number;
+
+  @Field(() => ID, { nullable: true, description: 'The automation run whose action made the change (see automationRun).' })
+  get causedByRunId(): string | null {
+    return this.causedByRunUuid && encodeId('AutomationRun', this.causedByRunUuid);
+  }
 
   @Field(() => ID, { name: 'id' })
   get globalId(): string {

@@ -1,6 +1,7 @@
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity } from 'typeorm';
 import { Node, TenantRecord } from '../../kernel/record';
+import { TagsColumn } from '../../kernel/records/tags';
 
 export enum TicketStatus {
   NEW = 'NEW',
@@ -46,6 +47,8 @@ export class Ticket extends TenantRecord {
   @Column('uuid', { name: 'account_id', nullable: true }) accountId: string | null;
   @Column('uuid', { name: 'contact_id', nullable: true }) contactId: string | null;
   @Column('uuid', { name: 'assignee_id', nullable: true }) assigneeId: string | null;
+
+  @TagsColumn() tags: string[];
 
   @Field(() => Date, { nullable: true, description: 'First reply to the customer (call, email or meeting logged on the ticket, or leaving NEW).' })
   @Column({ name: 'first_response_at', type: 'timestamptz', nullable: true })

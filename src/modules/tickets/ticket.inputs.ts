@@ -1,6 +1,7 @@
 import { ArgsType, Field, ID, InputType, registerEnumType } from 'type-graphql';
+import { TagsInput } from '../../kernel/records/tags';
 import { IsEnum, Length, MaxLength } from 'class-validator';
-import { DateTimeFilter, enumFilter, IDFilter, StringFilter, type EnumFilterOf } from '../../kernel/filtering/filter-inputs';
+import { DateTimeFilter, enumFilter, IDFilter, StringFilter, type EnumFilterOf, TagsFilter } from '../../kernel/filtering/filter-inputs';
 import { PageArgs } from '../../kernel/pagination/connection';
 import { orderInputType, type OrderInput } from '../../kernel/records/list-args';
 import { IfPresent, IfSet, NotBlank } from '../../kernel/validation';
@@ -25,6 +26,7 @@ export class TicketInput implements Partial<Omit<Ticket, 'accountId' | 'contactI
 
   @Field(() => ID, { nullable: true, description: 'The person who raised it; need not belong to the account.' })
   contactId?: string | null;
+  @TagsInput() tags?: string[];
 }
 
 @InputType()
@@ -55,6 +57,7 @@ export class TicketFilter {
   @Field(() => DateTimeFilter, { nullable: true }) firstResponseDueAt?: DateTimeFilter;
   @Field(() => DateTimeFilter, { nullable: true }) resolutionDueAt?: DateTimeFilter;
   @Field(() => DateTimeFilter, { nullable: true }) createdAt?: DateTimeFilter;
+  @Field(() => TagsFilter, { nullable: true }) tags?: TagsFilter;
   @Field(() => DateTimeFilter, { nullable: true }) updatedAt?: DateTimeFilter;
   @Field(() => [TicketFilter], { nullable: true }) and?: TicketFilter[];
   @Field(() => [TicketFilter], { nullable: true }) or?: TicketFilter[];

@@ -17,6 +17,7 @@ export const ticketModel: RecordModel<Ticket, TicketFilter, TicketOrderField> = 
     resolvedAt: { column: 'resolved_at', kind: 'datetime' },
     firstResponseDueAt: { column: 'first_response_due_at', kind: 'datetime' },
     resolutionDueAt: { column: 'resolution_due_at', kind: 'datetime' },
+    tags: { column: 'tags', kind: 'tags' },
     createdAt: { column: 'created_at', kind: 'datetime' },
     updatedAt: { column: 'updated_at', kind: 'datetime' },
   },

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { RequestContext } from '../../kernel/context';
+import { normalizeTags } from '../../kernel/records/tags';
 import { badField, conflict, notFound } from '../../kernel/errors';
 import { registerNodeType } from '../../kernel/node-registry';
 import type { Connection } from '../../kernel/pagination/connection';
@@ -66,7 +67,7 @@ async function toColumns(ctx: RequestContext, input: TicketInput): Promise<Query
     accounts.reference(ctx, accountId, 'accountId'),
     contacts.reference(ctx, contactId, 'contactId'),
   ]);
-  return { ...fields, subject: fields.subject?.trim(), accountId: account, contactId: contact };
+  return { ...fields, subject: fields.subject?.trim(), tags: normalizeTags(fields.tags), accountId: account, contactId: contact };
 }
 
 /**

@@ -1,0 +1,105 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client } from 'pg';
+import { parseId } from '../../src/kernel/ids';
+import { ADMIN_URL } from './databases';
+import type { Session, TestApp } from './test-app';
+import { waitFor } from './wait';
+
+export const uuid = (id: string) => parseId(id)!.uuid;
+
+/** A superuser connection to the test file's database, for checks the API does not offer. */
+export async function superuserOf(t: TestApp): Promise<Client> {
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${t.database.name}`;
+  const client = new Client({ connectionString: url.toString() });
+  await client.connect();
+  return client;
+}
+
+/** A local receiver for CALL_WEBHOOK: answers each path with the status set for it (default 200) and keeps every request. */
+export class WebhookReceiver {
+  readonly requests: Array<{ path: string; body: any }> = [];
+  readonly statuses = new Map<string, number[] | number>();
+  private constructor(private readonly server: Server) {}
+
+  static async start(): Promise<WebhookReceiver> {
+    const receiver: WebhookReceiver = new WebhookReceiver(
+      createServer((request, response) => {
+        let body = '';
+        request.on('data', (chunk) => (body += chunk));
+        request.on('end', () => {
+          receiver.requests.push({ path: request.url ?? '', body: JSON.parse(body || 'null') });
+          response.writeHead(receiver.statusFor(request.url ?? '')).end('{}');
+        });
+      }),
+    );
+    await new Promise<void>((resolve) => receiver.server.listen(0, '127.0.0.1', resolve));
+    return receiver;
+  }
+
+  /** A status list is answered in turn (the last one repeats). */
+  private statusFor(path: string): number {
+    const status = this.statuses.get(path) ?? 200;
+    if (!Array.isArray(status)) return status;
+    return status.length > 1 ? status.shift()! : status[0];
+  }
+
+  url(path: string): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}${path}`;
+  }
+
+  hits(path: string) {
+    return this.requests.filter((request) => request.path === path);
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+const AUTOMATION = `id name enabled version stopOnError trigger { type objectType watchedFields dateField offsetMinutes cron timeZone } condition actions { type continueOnError settings }`;
+const RUN = `id status version trigger triggerEventId recordId depth reason attempts retries errorCode errorMessage actionResults { index type status output errorCode errorMessage } automation { id }`;
+
+/** GraphQL helpers for one test file's app and admin. */
+export function automationClient(t: TestApp, admin: Session) {
+  const client = {
+    AUTOMATION,
+    RUN,
+    create: (input: Record<string, unknown>, who: Session = admin) =>
+      t.gql(`mutation($input: CreateAutomationInput!) { createAutomation(input: $input) { ${AUTOMATION} } }`, { input }, who),
+    async createOk(input: Record<string, unknown>): Promise<any> {
+      return (await t.ok(`mutation($input: CreateAutomationInput!) { createAutomation(input: $input) { ${AUTOMATION} } }`, { input }, admin)).createAutomation;
+    },
+    async runs(automationId: string, status?: string): Promise<any[]> {
+      const data = await t.ok(`query($id: ID, $status: AutomationRunStatus) { automationRuns(automationId: $id, status: $status, first: 200) { edges { node { ${RUN} } } } }`, { id: automationId, status }, admin);
+      return data.automationRuns.edges.map((edge: any) => edge.node);
+    },
+    /** Waits until the automation has a run for the record in one of `statuses`. */
+    runFor: (automationId: string, recordId: string, statuses = ['SUCCEEDED', 'FAILED', 'PARTIALLY_FAILED', 'SKIPPED']) =>
+      waitFor(`a ${statuses.join('/')} run of ${automationId} for ${recordId}`, async () =>
+        (await client.runs(automationId)).find((run) => run.recordId === recordId && statuses.includes(run.status)),
+      ),
+    async createDeal(name: string, extra: Record<string, unknown> = {}): Promise<any> {
+      const data = await t.ok(`mutation($input: CreateDealInput!) { createDeal(input: $input) { id name amount tags version ownerId: owner { id } } }`, { input: { name, ownerId: admin.userId, ...extra } }, admin);
+      return data.createDeal;
+    },
+    async deal(id: string): Promise<any> {
+      return (await t.ok(`query($id: ID!) { deal(id: $id) { id name amount tags version activities(first: 50) { edges { node { type subject dueAt owner { id } } } } } }`, { id }, admin)).deal;
+    },
+    updateDeal: (id: string, input: Record<string, unknown>) => t.ok(`mutation($id: ID!, $input: DealInput!) { updateDeal(id: $id, input: $input) { id version } }`, { id, input }, admin),
+  };
+  return client;
+}
+
+/** Waits until the automation trigger handler has consumed every event of the record so far. */
+export function triggersHandled(superuser: Client, recordId: string): Promise<true> {
+  return waitFor(`the automation triggers of ${recordId}'s events`, async () => {
+    const { rows } = await superuser.query(
+      `SELECT count(*)::int AS open FROM record_events e
+       WHERE e.record_id = $1 AND NOT EXISTS (SELECT 1 FROM processed_events p WHERE p.event_id = e.id AND p.handler = 'automation-triggers')`,
+      [uuid(recordId)],
+    );
+    return rows[0].open === 0 ? true : undefined;
+  });
+}

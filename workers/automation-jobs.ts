@@ -1,0 +1,135 @@
+import { RequestContext, type AppRuntime } from '../src/kernel/context';
+import type { SqlParams } from '../src/kernel/sql';
+import { AUTOMATION_OBJECTS } from '../src/modules/automations/automation-objects';
+import { automationRunService, matchingRecords, type RecordScope } from '../src/modules/automations/automation-runs.service';
+import { executeRun } from '../src/modules/automations/automation-runner';
+import { AutomationRunStatus, AutomationTriggerType } from '../src/modules/automations/automation.enums';
+import type { Automation } from '../src/modules/automations/automation.entity';
+import { automationService } from '../src/modules/automations/automation.service';
+import { enqueueAfterCommit, enqueueRun, schedulerId } from './automation-queue';
+import { syncSchedule } from './automation-triggers';
+import type { JobHandler } from './jobs';
+
+/** Runs fanned out per schedule occurrence or sweep, per automation: a bound, not a feature. */
+export const MAX_RECORDS_PER_OCCURRENCE = 500;
+
+/** How far back a DATE_RELATIVE moment may lie and still fire (a new automation does not fire for every old record). */
+const DATE_LOOKBACK = '1 day';
+
+/** A queued run whose job went missing (Redis down after commit) is enqueued again after this. */
+const STALLED_AFTER = '1 minute';
+
+/** One attempt of a run; see executeRun for statuses, retries and UnrecoverableError. */
+export const runAutomation: JobHandler<'automations', 'automation-run'> = (job, runtime) =>
+  executeRun(runtime, job.data.workspaceId, job.data.runId, { made: job.attemptsMade, max: job.opts.attempts ?? 1 });
+
+/** In the automation's workspace as the system: records a QUEUED run per matching record and enqueues them after commit. */
+async function fanOut(
+  runtime: AppRuntime,
+  workspaceId: string,
+  automationId: string,
+  accept: (automation: Automation) => boolean,
+  scope: (automation: Automation, params: SqlParams) => RecordScope,
+  triggerKey: (recordId: string, key: string | null) => string,
+): Promise<number> {
+  const ctx = RequestContext.system(runtime, workspaceId, `automation:${automationId}`);
+  try {
+    return await ctx.db.write(async (em) => {
+      const automation = await automationService.loadAny(ctx, em, automationId);
+      if (!automation || !automation.enabled || automation.deletedAt || !accept(automation)) return 0;
+      const object = AUTOMATION_OBJECTS[automation.objectType];
+      const records = await matchingRecords(ctx, em, object, automation.definition.condition, (params) => scope(automation, params), MAX_RECORDS_PER_OCCURRENCE);
+      let queued = 0;
+      for (const record of records) {
+        const runId = await automationRunService.record(ctx, em, {
+          automationId,
+          version: automation.version,
+          triggerKey: triggerKey(record.id, record.key),
+          triggerEventId: null,
+          object,
+          recordId: record.id,
+          depth: 1,
+          status: AutomationRunStatus.QUEUED,
+          reason: null,
+        });
+        if (runId) {
+          enqueueAfterCommit(ctx, runId);
+          queued += 1;
+        }
+      }
+      return queued;
+    });
+  } finally {
+    await ctx.close();
+  }
+}
+
+/** One occurrence of a SCHEDULE automation (added by its job scheduler): a run per record matching the condition. */
+export const fireSchedule: JobHandler<'automations', 'automation-schedule'> = async (job, runtime) => {
+  const queued = await fanOut(
+    runtime,
+    job.data.workspaceId,
+    job.data.automationId,
+    (automation) => automation.triggerType === AutomationTriggerType.SCHEDULE,
+    () => ({ where: [] }),
+    (recordId) => `schedule:${job.id}:${recordId}`,
+  );
+  return { queued };
+};
+
+/** DATE_RELATIVE: records whose date + offset has come within the look-back, once per record and date value. */
+function fireDateRelative(runtime: AppRuntime, workspaceId: string, automationId: string): Promise<number> {
+  return fanOut(
+    runtime,
+    workspaceId,
+    automationId,
+    (automation) => automation.triggerType === AutomationTriggerType.DATE_RELATIVE,
+    (automation, params) => {
+      const { dateField, offsetMinutes } = automation.definition.trigger;
+      const spec = AUTOMATION_OBJECTS[automation.objectType].fields[dateField!];
+      // A date is a day in UTC (workspace time zones are not modelled yet).
+      const value = spec.kind === 'date' ? `(t."${spec.column}"::timestamp AT TIME ZONE 'UTC')` : `t."${spec.column}"`;
+      const moment = `(${value} + make_interval(mins => ${params.add(offsetMinutes ?? 0)}::int))`;
+      return { where: [`${moment} <= now()`, `${moment} > now() - interval '${DATE_LOOKBACK}'`], key: `t."${spec.column}"` };
+    },
+    (recordId, key) => `date:${recordId}:${key}`,
+  );
+}
+
+interface TimedAutomation {
+  workspace_id: string;
+  automation_id: string;
+  trigger_type: AutomationTriggerType;
+}
+
+/**
+ * The periodic sweep (every minute, SCHEDULES in jobs.ts): fires DATE_RELATIVE triggers that came
+ * due, reconciles job schedulers with the database (the one truth: missing ones registered,
+ * stray ones removed), and enqueues runs left QUEUED without a job. Lists across workspaces go
+ * through SECURITY DEFINER functions that return ids only (migration 1763800000010).
+ */
+export const sweepAutomations: JobHandler<'automations', 'automation-sweep'> = async (_job, runtime) => {
+  const timed = (await runtime.dataSource.query(`SELECT * FROM crm_timed_automations()`)) as TimedAutomation[];
+  let dateRuns = 0;
+  const schedules = new Set<string>();
+  for (const automation of timed) {
+    if (automation.trigger_type === AutomationTriggerType.DATE_RELATIVE) {
+      dateRuns += await fireDateRelative(runtime, automation.workspace_id, automation.automation_id);
+    } else {
+      schedules.add(schedulerId(automation.automation_id));
+      const ctx = RequestContext.system(runtime, automation.workspace_id, 'automation-sweep');
+      await ctx.db.read((em) => syncSchedule(ctx, em, automation.automation_id)).finally(() => ctx.close());
+    }
+  }
+  const queue = runtime.producers!.automations;
+  let removed = 0;
+  for (const scheduler of await queue.getJobSchedulers()) {
+    if (scheduler.key.startsWith('automation-') && !schedules.has(scheduler.key)) {
+      await queue.removeJobScheduler(scheduler.key);
+      removed += 1;
+    }
+  }
+  const stalled = (await runtime.dataSource.query(`SELECT * FROM crm_stalled_automation_runs($1::interval)`, [STALLED_AFTER])) as Array<{ workspace_id: string; run_id: string; retries: number }>;
+  for (const run of stalled) await enqueueRun(queue as never, run.workspace_id, run.run_id, run.retries);
+  return { dateRuns, schedules: schedules.size, removedSchedulers: removed, requeued: stalled.length };
+};
