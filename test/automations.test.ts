@@ -272,6 +272,43 @@ describe('other objects', () => {
     expect(inbox.notifications.edges.map((edge: any) => edge.node)).toEqual([{ kind: 'AUTOMATION', subject: 'Urgent ticket' }]);
     expect((await t.ok(`query($id: ID!) { contact(id: $id) { tags } }`, { id: contact }, admin)).contact.tags).toEqual(['lead']);
   });
+  test('ASSIGN_VIA_ROUTING: an unowned contact gets its owner from the routing rules (decision stored); the dry run shows it first; tickets are refused', async () => {
+    const seller = await t.member(admin, 'SALES');
+    await t.ok(
+      `mutation($input: CreateRoutingRuleInput!) { createRoutingRule(input: $input) { id } }`,
+      { input: { name: 'Webinar leads', objectType: 'CONTACT', condition: { source: { eq: 'webinar' } }, strategy: 'FIXED_USER', userId: seller.userId } },
+      admin,
+    );
+    const automation = await a.createOk({
+      name: 'Route when updated',
+      enabled: false,
+      trigger: { type: 'RECORD_UPDATED', objectType: 'CONTACT' },
+      condition: { contact: { lastName: { eq: 'Routeson' }, ownerId: { isNull: true } } },
+      actions: [{ type: 'ASSIGN_VIA_ROUTING' }],
+    });
+    const contact = (await t.ok(`mutation { createContact(input: { lastName: "Routeson" }) { id } }`, {}, admin)).createContact.id;
+    await triggersHandled(superuser, contact);
+    const owner = async () => (await t.ok(`query($id: ID!) { contact(id: $id) { owner { id } } }`, { id: contact }, admin)).contact.owner;
+    expect(await owner()).toBeNull(); // created without a source: no rule matched when it was routed as a new lead
+    await t.ok(`mutation($id: ID!) { updateContact(id: $id, input: { source: "webinar" }) { id } }`, { id: contact }, admin);
+    await triggersHandled(superuser, contact);
+
+    const dry = (await t.ok(`query($id: ID!, $r: ID!) { dryRunAutomation(id: $id, recordId: $r) { conditionMatched actions { type wouldDo } } }`, { id: automation.id, r: contact }, admin)).dryRunAutomation;
+    expect(dry).toMatchObject({ conditionMatched: true, actions: [{ type: 'ASSIGN_VIA_ROUTING', wouldDo: { assigned: true, ownerId: seller.userId, outcome: 'ASSIGNED', rule: 'Webinar leads' } }] });
+    expect(await owner()).toBeNull();
+
+    await t.ok(`mutation($id: ID!) { enableAutomation(id: $id) { enabled } }`, { id: automation.id }, admin);
+    await t.ok(`mutation($id: ID!) { updateContact(id: $id, input: { jobTitle: "Buyer" }) { id } }`, { id: contact }, admin);
+    const run = await a.runFor(automation.id, contact);
+    expect(run).toMatchObject({ status: 'SUCCEEDED', actionResults: [{ type: 'ASSIGN_VIA_ROUTING', status: 'SUCCEEDED', output: { assigned: true, ownerId: seller.userId } }] });
+    expect(await owner()).toEqual({ id: seller.userId });
+    const decision = (await t.ok(`query($id: ID!) { routingDecision(recordId: $id) { id outcome ruleName owner { id } } }`, { id: contact }, admin)).routingDecision;
+    expect(decision).toEqual({ id: run.actionResults[0].output.decisionId, outcome: 'ASSIGNED', ruleName: 'Webinar leads', owner: { id: seller.userId } });
+
+    const onTickets = await a.create({ name: 'No', trigger: { type: 'RECORD_CREATED', objectType: 'TICKET' }, actions: [{ type: 'ASSIGN_VIA_ROUTING' }] });
+    expect(errorCode(onTickets)).toBe('BAD_USER_INPUT');
+    expect(errorFields(onTickets)).toEqual(['input.actions[0].type']);
+  });
 });
 
 describe('loop guard', () => {

@@ -33,8 +33,12 @@ export enum AutomationActionType {
   ADD_TAG = 'ADD_TAG',
   NOTIFY_USER = 'NOTIFY_USER',
   CALL_WEBHOOK = 'CALL_WEBHOOK',
+  ASSIGN_VIA_ROUTING = 'ASSIGN_VIA_ROUTING',
 }
-registerEnumType(AutomationActionType, { name: 'AutomationActionType' });
+registerEnumType(AutomationActionType, {
+  name: 'AutomationActionType',
+  valuesConfig: { ASSIGN_VIA_ROUTING: { description: 'Contacts and deals without an owner: the workspace routing rules pick one (see routingDecision).' } },
+});
 
 export enum AutomationRunStatus {
   QUEUED = 'QUEUED',

@@ -19,7 +19,8 @@ import { rankCandidates, type RecordLocation } from './routing-strategies';
 import type { SimulateRoutingInput } from './routing.inputs';
 
 /** The record routed: a stored one (locked for the routing) or a hypothetical row (simulation). */
-type Subject = { recordId: string } | { row: Record<string, unknown> };
+/** A stored record (locked while routing it; `lock: false` to only look) or a hypothetical row. */
+type Subject = { recordId: string; lock?: boolean } | { row: Record<string, unknown> };
 
 interface Evaluation {
   ownerId: string | null;
@@ -44,7 +45,7 @@ async function evaluate(ctx: RequestContext, em: EntityManager, objectType: Rout
   const tests = rules.map((rule, i) => `, (${conditionSql(objectType, rule.condition, params)}) AS "m${i}"`).join('');
   const from =
     'recordId' in subject
-      ? `${table} t WHERE t.workspace_id = ${params.add(ctx.workspaceId)} AND t.id = ${params.add(subject.recordId)} FOR UPDATE OF t`
+      ? `${table} t WHERE t.workspace_id = ${params.add(ctx.workspaceId)} AND t.id = ${params.add(subject.recordId)}${subject.lock === false ? '' : ' FOR UPDATE OF t'}`
       : `jsonb_populate_record(NULL::${table}, ${params.add(JSON.stringify(subject.row))}::jsonb) t`;
   const sql =
     `SELECT t.owner_id AS "ownerId", t.deleted_at IS NOT NULL AS "trashed", ${at.country} AS "country", ` +
@@ -156,6 +157,18 @@ export const routingService = {
     if (decision.ownerId) await assignOwner(ctx, em, objectType, recordId, decision.ownerId);
     await storeDecision(em, decision);
     return decision;
+  },
+
+  /**
+   * The decision `route` would make for an existing contact or deal now, writing nothing (an
+   * automation's dry run shows it); null when there is nothing to route, as for `route`.
+   */
+  async preview(ctx: RequestContext, objectType: RoutingObjectType, recordId: string): Promise<RoutingDecision | null> {
+    return ctx.db.read(async (em) => {
+      const evaluation = await evaluate(ctx, em, objectType, { recordId, lock: false });
+      if (!evaluation || evaluation.ownerId || evaluation.trashed) return null;
+      return Object.assign(await decide(ctx, em, objectType, evaluation, true), { recordId });
+    });
   },
 
   /** The decision routing would make for a hypothetical record now; reads only (round-robin shows the next turn). */
