@@ -1,6 +1,4 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { Queue } from 'bullmq';
 import { Client } from 'pg';
 import { encodeId, parseId } from '../src/kernel/ids';
@@ -10,6 +8,7 @@ import { EventRelay, RELAY_NAME } from '../workers/event-relay';
 import { eventContext } from '../workers/record-events';
 import { startWorkers, type WorkerProcess } from '../workers/start-workers';
 import { ADMIN_URL } from './support/databases';
+import { freePort, redisServer, redisShutdown, redisUp } from './support/redis-server';
 import { TestApp, type Session } from './support/test-app';
 import { waitFor } from './support/wait';
 
@@ -71,31 +70,6 @@ const completed = (q: Queue, id: string) =>
   waitFor(`job ${id} to complete`, async () => {
     const job = await q.getJob(id);
     return job && (await job.getState()) === 'completed' ? job : undefined;
-  });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-const redisServer = (port: number) => execFileSync('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--daemonize', 'yes']);
-const redisShutdown = (port: number) => {
-  try {
-    execFileSync('redis-cli', ['-p', String(port), 'shutdown', 'nosave'], { stdio: 'ignore' });
-  } catch {
-    // already down
-  }
-};
-const redisUp = (port: number) =>
-  waitFor(`redis on ${port}`, async () => {
-    try {
-      return execFileSync('redis-cli', ['-p', String(port), 'ping']).toString().trim() === 'PONG' ? true : undefined;
-    } catch {
-      return undefined;
-    }
   });
 
 describe('event relay', () => {
