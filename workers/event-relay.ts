@@ -1,8 +1,8 @@
-import { Queue, type JobsOptions } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { sequenceEvents } from '../src/kernel/events/record-events';
 import type { Logger } from '../src/kernel/logger';
-import type { JobPayload, RecordEventPayload } from '../src/kernel/queue';
+import { DEFAULT_JOB_OPTIONS, type JobPayload, type RecordEventPayload } from '../src/kernel/queue';
 import { RelayLock } from './relay-lock';
 import { OutageLog } from './relay-outage';
 
@@ -10,10 +10,8 @@ import { OutageLog } from './relay-outage';
 export const RELAY_NAME = 'bullmq';
 export const RELAY_BATCH = 500;
 
-/** A failing handler is retried; the ledger keeps the handlers that already succeeded from running again. */
-const EVENT_JOB_OPTIONS: JobsOptions = { attempts: 5, backoff: { type: 'exponential', delay: 1000 } };
 
-interface EventRow {
+export interface EventRow {
   id: string;
   workspace_id: string;
   type: string;
@@ -105,12 +103,16 @@ export class EventRelay {
   async nextBatch(): Promise<RecordEventPayload[]> {
     await sequenceEvents(this.lock.sql);
     const rows = (await this.lock.sql.query(`SELECT * FROM crm_relay_batch($1, $2)`, [RELAY_NAME, this.batchSize])) as EventRow[];
-    return rows.map(toPayload);
+    return rows.map(eventPayload);
   }
 
-  /** Adds the batch as jobs; the event id as job id makes adding the same event twice a no-op while the job exists. */
+  /**
+   * Adds the batch as jobs; the event id as job id makes adding the same event twice a no-op while
+   * the job exists. A failing handler is retried with backoff; the ledger keeps the handlers that
+   * already succeeded from running again.
+   */
   async enqueue(batch: RecordEventPayload[]): Promise<void> {
-    await this.queue.addBulk(batch.map((data) => ({ name: 'record-event', data, opts: { ...EVENT_JOB_OPTIONS, jobId: data.eventId } })));
+    await this.queue.addBulk(batch.map((data) => ({ name: 'record-event', data, opts: { ...DEFAULT_JOB_OPTIONS, jobId: data.eventId } })));
   }
 
   /** Moves the position forward (never back); returns it. */
@@ -128,7 +130,8 @@ export class EventRelay {
   }
 }
 
-function toPayload(row: EventRow): JobPayload<'record-events', 'record-event'> {
+/** A record_events row (or a crm_relay_batch row) as the job payload. */
+export function eventPayload(row: EventRow): JobPayload<'record-events', 'record-event'> {
   return {
     eventId: row.id,
     workspaceId: row.workspace_id,

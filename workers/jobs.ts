@@ -1,6 +1,7 @@
 import type { Job, JobSchedulerTemplateOptions } from 'bullmq';
 import type { AppRuntime } from '../src/kernel/context';
 import type { JobName, JobPayload, QueueName } from '../src/kernel/queue';
+import { purgeProcessedEvents } from './purge-processed-events';
 import { purgeRefreshTokens } from './purge-refresh-tokens';
 import { dispatchRecordEvent } from './record-events';
 import { sendTaskReminder } from './task-reminders';
@@ -14,6 +15,7 @@ export type QueueHandlers<Q extends QueueName> = { [N in JobName<Q>]: JobHandler
 export const HANDLERS: { [Q in QueueName]: QueueHandlers<Q> } = {
   maintenance: {
     'purge-refresh-tokens': purgeRefreshTokens,
+    'purge-processed-events': purgeProcessedEvents,
   },
   'record-events': {
     'record-event': dispatchRecordEvent,
@@ -32,7 +34,10 @@ export type Schedule = { [Q in QueueName]: ScheduleOf<Q> }[QueueName];
 
 const HOUR_MS = 60 * 60 * 1000;
 
-export const SCHEDULES: readonly Schedule[] = [{ queue: 'maintenance', job: 'purge-refresh-tokens', everyMs: HOUR_MS, data: {} }];
+export const SCHEDULES: readonly Schedule[] = [
+  { queue: 'maintenance', job: 'purge-refresh-tokens', everyMs: HOUR_MS, data: {} },
+  { queue: 'maintenance', job: 'purge-processed-events', everyMs: HOUR_MS, data: {} },
+];
 
 /** A failed run is retried a few times; the next scheduled run comes anyway. */
 export const SCHEDULED_JOB_OPTIONS: JobSchedulerTemplateOptions = {

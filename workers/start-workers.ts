@@ -1,12 +1,12 @@
-import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Queue, UnrecoverableError, Worker, type Job, type WorkerOptions } from 'bullmq';
 import type { Config } from '../src/config/config';
 import type { AppRuntime } from '../src/kernel/context';
 import { createDataSource } from '../src/kernel/db/data-source';
 import { connectPostgres } from '../src/kernel/db/provision';
 import type { Logger } from '../src/kernel/logger';
 import {
+  DEFAULT_JOB_OPTIONS,
   producerConnection,
-  QUEUE_PREFIX,
   workerConnection,
   QUEUE_NAMES,
   type Producers,
@@ -20,6 +20,8 @@ export interface WorkerProcess {
   workers: Worker[];
   /** Moves committed record events to the `record-events` queue. */
   relay: EventRelay;
+  /** The queues handlers add jobs to (with DEFAULT_JOB_OPTIONS). */
+  producers: Producers;
   /** Takes no new jobs, lets the jobs in hand finish, then closes the database pool. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -44,12 +46,26 @@ function processor<Q extends QueueName>(queue: Q, handlers: QueueHandlers<Q>, ru
   };
 }
 
+/**
+ * A running job's lock lapses WORKER_LOCK_DURATION_MS after its worker stopped renewing it (it
+ * died); every WORKER_STALLED_INTERVAL_MS each worker moves such jobs back to wait, where they
+ * run again (handlers are safe to run twice), at most WORKER_MAX_STALLED_COUNT times.
+ */
+export function stalledJobSettings(config: Config): Pick<WorkerOptions, 'lockDuration' | 'stalledInterval' | 'maxStalledCount'> {
+  return {
+    lockDuration: config.WORKER_LOCK_DURATION_MS,
+    stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
+    maxStalledCount: config.WORKER_MAX_STALLED_COUNT,
+  };
+}
+
 function startWorker<Q extends QueueName>(queue: Q, runtime: AppRuntime, prefix: string): Worker {
   const { config, logger } = runtime;
   const worker = new Worker(queue, processor(queue, HANDLERS[queue], runtime), {
     connection: workerConnection(config.REDIS_URL),
     prefix,
     concurrency: config.WORKER_CONCURRENCY,
+    ...stalledJobSettings(config),
     removeOnComplete: KEEP_COMPLETED,
     removeOnFail: KEEP_FAILED,
   });
@@ -66,7 +82,7 @@ function startWorker<Q extends QueueName>(queue: Q, runtime: AppRuntime, prefix:
 /** One fail-fast producer per queue, for the relay and for handlers that schedule follow-up jobs. */
 function createProducers(config: Config, logger: Logger, prefix: string): Producers {
   const entries = QUEUE_NAMES.map((name) => {
-    const queue = new Queue(name, { connection: producerConnection(config.REDIS_URL), prefix });
+    const queue = new Queue(name, { connection: producerConnection(config.REDIS_URL), prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
     queue.on('error', (error) => logger.error({ queue: name, err: error }, 'queue error'));
     return [name, queue] as const;
   });
@@ -96,7 +112,7 @@ async function registerSchedules(config: Config, logger: Logger, prefix: string)
  * row-level security applies), the recurring schedules, and one BullMQ Worker per queue.
  */
 export async function startWorkers(config: Config, logger: Logger, options: WorkerProcessOptions = {}): Promise<WorkerProcess> {
-  const prefix = options.prefix ?? QUEUE_PREFIX;
+  const prefix = options.prefix ?? config.QUEUE_PREFIX;
   await connectPostgres(config.DATABASE_URL).then((client) => client.end());
   const probe = createRedis(config.REDIS_URL);
   await connectRedis(probe, config.REDIS_URL);
@@ -129,5 +145,5 @@ export async function startWorkers(config: Config, logger: Logger, options: Work
     await closeProducers();
     await dataSource.destroy();
   };
-  return { workers, relay, close: () => (closing ??= close()) };
+  return { workers, relay, producers, close: () => (closing ??= close()) };
 }

@@ -19,6 +19,16 @@ const schema = z.object({
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10000),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
   EVENT_RELAY_INTERVAL_MS: z.coerce.number().int().min(10).default(200),
+  // Redis key prefix of every queue, so several CRMs (or test runs) can share one Redis.
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be letters, digits, - or _').default('crm'),
+  // A running job's lock in Redis, renewed by its worker at half this; a worker that dies stops renewing.
+  WORKER_LOCK_DURATION_MS: z.coerce.number().int().min(1000).default(30_000),
+  // How often each worker looks for jobs whose lock lapsed (their worker died) and puts them back to wait.
+  WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
+  // How often one job may be recovered that way before it fails for good (a job that kills its worker).
+  WORKER_MAX_STALLED_COUNT: z.coerce.number().int().min(0).default(1),
+  // Days the processed_events ledger keeps a row; record-event jobs for older events are refused.
+  PROCESSED_EVENTS_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   // How long before a task's due time its owner gets the "due soon" reminder; fractions allowed, 0 turns it off.
   TASK_REMINDER_LEAD_MINUTES: z.coerce.number().min(0).default(60),
 });
