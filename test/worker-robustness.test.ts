@@ -124,6 +124,24 @@ describe('failures that retrying cannot mend', () => {
   });
 });
 
+describe('a malformed reminder', () => {
+  test('a payload PostgreSQL cannot read (a task id that is no uuid) fails at its first attempt', async () => {
+    const reminders = new Queue('reminders', { connection: producerConnection(t.app.runtime.config.REDIS_URL), prefix: PREFIX });
+    const worker = await start();
+    try {
+      const data = { workspaceId: parseId(admin.workspaceId)!.uuid, taskId: 'not-a-uuid', dueAt: new Date().toISOString(), kind: 'TASK_DUE' };
+      const added = await reminders.add('task-reminder', data, { attempts: 3, backoff: { type: 'exponential', delay: 5000 } });
+      const job = await settled(reminders, added.id!);
+      expect({ state: await job.getState(), attempts: job.attemptsMade }).toEqual({ state: 'failed', attempts: 1 });
+      expect(job.failedReason).toMatch(/invalid input syntax for type uuid.*not retried/);
+    } finally {
+      await worker.close();
+      await reminders.obliterate({ force: true });
+      await reminders.close();
+    }
+  });
+});
+
 describe('retries', () => {
   test('every job the code adds retries with exponential backoff: relayed events, reminders, schedules, and anything added through the producers', async () => {
     const worker = await startWorkers(t.app.runtime.config, SILENT, { prefix: PREFIX });

@@ -1,4 +1,5 @@
 import { Queue, UnrecoverableError, Worker, type Job, type WorkerOptions } from 'bullmq';
+import { QueryFailedError } from 'typeorm';
 import type { Config } from '../src/config/config';
 import type { AppRuntime } from '../src/kernel/context';
 import { createDataSource } from '../src/kernel/db/data-source';
@@ -42,8 +43,19 @@ function processor<Q extends QueueName>(queue: Q, handlers: QueueHandlers<Q>, ru
     // A job name the code does not know will not become known by retrying.
     if (!Object.hasOwn(handlers, job.name)) throw new UnrecoverableError(`No handler for job "${job.name}" on queue "${queue}"`);
     const handler = handlers[job.name as keyof QueueHandlers<Q>] as (job: Job, runtime: AppRuntime) => Promise<unknown>;
-    return handler(job, { ...runtime, logger: runtime.logger.child({ queue, job: job.name, jobId: job.id }) });
+    return handler(job, { ...runtime, logger: runtime.logger.child({ queue, job: job.name, jobId: job.id }) }).catch((error: unknown) => {
+      throw permanent(error) ? new UnrecoverableError(`${(error as Error).message} (not retried: the job's input is malformed)`) : error;
+    });
   };
+}
+
+/**
+ * PostgreSQL's data exceptions (SQLSTATE class 22: a malformed uuid, time or number in the
+ * payload) come back the same on every attempt, so retrying only delays the failure.
+ */
+function permanent(error: unknown): boolean {
+  const code = error instanceof QueryFailedError ? (error.driverError as { code?: string }).code : undefined;
+  return typeof code === 'string' && code.startsWith('22');
 }
 
 /**

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { QUEUE_PREFIX } from '../kernel/queue';
 
 /** Every setting the API, the workers and the CLI read; documented in .env.example. */
 const schema = z.object({
@@ -20,7 +21,7 @@ const schema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
   EVENT_RELAY_INTERVAL_MS: z.coerce.number().int().min(10).default(200),
   // Redis key prefix of every queue, so several CRMs (or test runs) can share one Redis.
-  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be letters, digits, - or _').default('crm'),
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be letters, digits, - or _').default(QUEUE_PREFIX),
   // A running job's lock in Redis, renewed by its worker at half this; a worker that dies stops renewing.
   WORKER_LOCK_DURATION_MS: z.coerce.number().int().min(1000).default(30_000),
   // How often each worker looks for jobs whose lock lapsed (their worker died) and puts them back to wait.
