@@ -6,11 +6,12 @@ import { ADMIN_URL, HOST } from './settings';
 export const EVENTS_DATABASE = process.env.BENCH_EVENTS_DATABASE ?? 'crm_bench_events';
 export const EVENTS_OWNER_URL = `postgres://crm_owner@${HOST}/${EVENTS_DATABASE}`;
 export const EVENTS_APP_URL = `postgres://crm_app@${HOST}/${EVENTS_DATABASE}`;
+export const EVENTS_WORKER_URL = `postgres://crm_worker@${HOST}/${EVENTS_DATABASE}`;
 
 export async function freshEventsDatabase(): Promise<void> {
   await dropDatabase(ADMIN_URL, EVENTS_DATABASE);
-  await ensureRolesAndDatabase(ADMIN_URL, EVENTS_OWNER_URL, EVENTS_APP_URL);
-  await migrate(EVENTS_OWNER_URL, EVENTS_APP_URL);
+  await ensureRolesAndDatabase(ADMIN_URL, EVENTS_OWNER_URL, EVENTS_APP_URL, EVENTS_WORKER_URL);
+  await migrate(EVENTS_OWNER_URL, EVENTS_APP_URL, undefined, EVENTS_WORKER_URL);
 }
 
 /** One handled event: when its transaction started and when the `processed-log` handler claimed it (epoch ms, database clock). */

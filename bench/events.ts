@@ -6,7 +6,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { parseId } from '../src/kernel/ids';
-import { EVENTS_APP_URL, EVENTS_DATABASE, EVENTS_OWNER_URL, EventsProbe, freshEventsDatabase, type HandledEvent } from './events-db';
+import { EVENTS_APP_URL, EVENTS_DATABASE, EVENTS_OWNER_URL, EVENTS_WORKER_URL, EventsProbe, freshEventsDatabase, type HandledEvent } from './events-db';
 import { send } from './load';
 import { spawnProcess, startServer, stopServer, type ServerProcess } from './processes';
 import { productionEnv } from './settings';
@@ -107,6 +107,7 @@ function startWorker(options: Options): Promise<ServerProcess> {
       applicationName: 'crm-worker',
       env: {
         ...productionEnv(EVENTS_APP_URL, EVENTS_OWNER_URL),
+        WORKER_DATABASE_URL: EVENTS_WORKER_URL,
         // A prefix of its own: no other worker on this Redis takes these jobs, and this one takes no others.
         QUEUE_PREFIX: `crm-bench-events-${randomBytes(3).toString('hex')}`,
         WORKER_CONCURRENCY: String(options.workerConcurrency),

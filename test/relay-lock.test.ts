@@ -47,7 +47,7 @@ afterAll(async () => {
 
 /** A relay as another worker process would run it: its own data source and logger. */
 async function relayProcess(into: Queue<RecordEventPayload> = queue) {
-  const dataSource = createDataSource({ url: t.database.appUrl, poolSize: 2 });
+  const dataSource = createDataSource({ url: t.database.workerUrl, poolSize: 2 });
   await dataSource.initialize();
   opened.push(dataSource);
   const { logger, lines } = capturedLogger();

@@ -225,3 +225,20 @@ describe('ledger retention', () => {
     expect(rows[0]).toEqual({ public: false, app: true });
   });
 });
+
+describe('the worker role', () => {
+  test('is bound by row-level security like the application role, and cannot touch the relay positions except through the relay functions', async () => {
+    await accountEvent();
+    const worker = new Client({ connectionString: t.database.workerUrl });
+    await worker.connect();
+    try {
+      expect((await worker.query('SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user')).rows).toEqual([{ rolsuper: false, rolbypassrls: false }]);
+      expect((await worker.query('SELECT count(*)::int AS n FROM record_events')).rows[0].n).toBe(0);
+      await expect(worker.query('SELECT * FROM event_relay_positions')).rejects.toThrow(/permission denied/);
+      await worker.query('SELECT crm_sequence_events(1000)');
+      expect((await worker.query(`SELECT count(*)::int AS n FROM crm_relay_batch('robustness-probe', 1000)`)).rows[0].n).toBeGreaterThan(0);
+    } finally {
+      await worker.end();
+    }
+  });
+});

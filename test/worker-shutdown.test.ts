@@ -54,6 +54,7 @@ function workerProcess(lines: Array<Record<string, unknown>>): ChildProcess {
       NODE_ENV: 'test',
       LOG_LEVEL: 'info',
       DATABASE_URL: config.DATABASE_URL,
+      WORKER_DATABASE_URL: config.WORKER_DATABASE_URL,
       REDIS_URL: config.REDIS_URL,
       JWT_SECRET: config.JWT_SECRET,
       QUEUE_PREFIX: PREFIX,

@@ -120,17 +120,18 @@ async function registerSchedules(config: Config, logger: Logger, prefix: string)
 }
 
 /**
- * Boots the worker side of the CRM: the same data source as the API (application role, so
- * row-level security applies), the recurring schedules, and one BullMQ Worker per queue.
+ * Boots the worker side of the CRM: a data source on the worker's login (WORKER_DATABASE_URL:
+ * the application role's rights, row-level security included, plus the relay's functions), the
+ * recurring schedules, and one BullMQ Worker per queue.
  */
 export async function startWorkers(config: Config, logger: Logger, options: WorkerProcessOptions = {}): Promise<WorkerProcess> {
   const prefix = options.prefix ?? config.QUEUE_PREFIX;
-  await connectPostgres(config.DATABASE_URL).then((client) => client.end());
+  await connectPostgres(config.WORKER_DATABASE_URL).then((client) => client.end());
   const probe = createRedis(config.REDIS_URL);
   await connectRedis(probe, config.REDIS_URL);
   probe.disconnect();
 
-  const dataSource = createDataSource({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: 'crm-worker' });
+  const dataSource = createDataSource({ url: config.WORKER_DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: 'crm-worker' });
   await dataSource.initialize();
   const producers = createProducers(config, logger, prefix);
   const closeProducers = () => Promise.all(Object.values(producers).map((queue) => queue.close()));

@@ -9,6 +9,8 @@ const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://crm_app@127.0.0.1:5432/crm'),
+  // The worker's login: the application role's rights plus the event relay's cross-workspace functions.
+  WORKER_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://crm_worker@127.0.0.1:5432/crm'),
   MIGRATION_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://crm_owner@127.0.0.1:5432/crm'),
   // A superuser connection used only by `npm run setup` to create roles and the database; '' disables it.
   DATABASE_ADMIN_URL: z.union([z.literal(''), z.url({ protocol: /^postgres(ql)?$/ })]).default('postgres://postgres@127.0.0.1:5432/postgres'),
