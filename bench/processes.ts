@@ -42,8 +42,8 @@ async function waitUntilHealthy(server: ServerProcess, timeoutMs = 30_000): Prom
   throw new Error(`${server.name} did not answer /healthz within ${timeoutMs / 1000} s`);
 }
 
-/** Starts `node [nodeFlags] script` with `env` on a free port, output appended to `logFile`, and waits for /healthz. */
-export async function startServer(spec: ServerSpec, logFile: string): Promise<ServerProcess> {
+/** Starts `node [nodeFlags] script` with `env` on a free port, output appended to `logFile`, without waiting for it. */
+export async function spawnProcess(spec: ServerSpec, logFile: string): Promise<ServerProcess> {
   const port = await freePort();
   const log = openSync(logFile, 'a');
   const child = spawn(process.execPath, [...(spec.nodeFlags ?? []), spec.script], {
@@ -51,7 +51,12 @@ export async function startServer(spec: ServerSpec, logFile: string): Promise<Se
     stdio: ['ignore', log, log],
   });
   closeSync(log);
-  const server = { name: spec.name, url: `http://127.0.0.1:${port}`, child, applicationName: spec.applicationName };
+  return { name: spec.name, url: `http://127.0.0.1:${port}`, child, applicationName: spec.applicationName };
+}
+
+/** Spawns a server (see spawnProcess) and waits for /healthz. */
+export async function startServer(spec: ServerSpec, logFile: string): Promise<ServerProcess> {
+  const server = await spawnProcess(spec, logFile);
   try {
     await waitUntilHealthy(server);
   } catch (error) {

@@ -17,11 +17,9 @@ import {
   BARE_APPLICATION_NAME,
   BENCH_DATABASE,
   BENCH_LOGIN,
-  JWT_ACCESS_TTL_SECONDS,
-  JWT_SECRET,
   OWNER_URL,
   POOL_SIZE,
-  REDIS_URL,
+  productionEnv,
 } from './settings';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -32,18 +30,7 @@ const API: ServerSpec = {
   name: 'API',
   script: path.join(ROOT, 'dist/src/main.js'),
   applicationName: API_APPLICATION_NAME,
-  env: {
-    NODE_ENV: 'production',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: APP_URL,
-    MIGRATION_DATABASE_URL: OWNER_URL,
-    DATABASE_ADMIN_URL: '',
-    DATABASE_POOL_SIZE: String(POOL_SIZE),
-    REDIS_URL,
-    JWT_SECRET,
-    JWT_ACCESS_TTL_SECONDS: String(JWT_ACCESS_TTL_SECONDS),
-  },
+  env: productionEnv(APP_URL, OWNER_URL),
 };
 
 const BARE: ServerSpec = {

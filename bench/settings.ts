@@ -1,5 +1,5 @@
 /** Where the benchmark lives: its own database, roles shared with production, a fixed login. */
-const HOST = process.env.BENCH_PG_HOST ?? '127.0.0.1:5432';
+export const HOST = process.env.BENCH_PG_HOST ?? '127.0.0.1:5432';
 
 export const BENCH_DATABASE = process.env.BENCH_DATABASE ?? 'crm_bench';
 export const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? `postgres://postgres@${HOST}/postgres`;
@@ -15,6 +15,22 @@ export const POOL_SIZE = 10;
 /** application_name of each server's PostgreSQL connections (the API's is set in src/app.ts). */
 export const API_APPLICATION_NAME = 'crm-api';
 export const BARE_APPLICATION_NAME = 'crm-bench-bare';
+
+/** The environment of the API (and the worker) as production runs them, pointed at a bench database. */
+export function productionEnv(appUrl: string, ownerUrl: string): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: appUrl,
+    MIGRATION_DATABASE_URL: ownerUrl,
+    DATABASE_ADMIN_URL: '',
+    DATABASE_POOL_SIZE: String(POOL_SIZE),
+    REDIS_URL,
+    JWT_SECRET,
+    JWT_ACCESS_TTL_SECONDS: String(JWT_ACCESS_TTL_SECONDS),
+  };
+}
 
 export const BENCH_LOGIN = { email: 'bench@example.com', password: 'bench-password-123' };
 export const WORKSPACE_NAME = 'Bench Handels GmbH';

@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { Queue } from 'bullmq';
 import { Client } from 'pg';
+import type { DataSource } from 'typeorm';
+import { createDataSource } from '../src/kernel/db/data-source';
 import { encodeId, parseId } from '../src/kernel/ids';
 import { createLogger } from '../src/kernel/logger';
 import { producerConnection, type RecordEventPayload } from '../src/kernel/queue';
@@ -10,6 +10,7 @@ import { EventRelay, RELAY_NAME } from '../workers/event-relay';
 import { EVENT_HANDLERS, eventContext } from '../workers/record-events';
 import { startWorkers, type WorkerProcess } from '../workers/start-workers';
 import { ADMIN_URL } from './support/databases';
+import { freePort, redisServer, redisShutdown, redisUp } from './support/redis-server';
 import { TestApp, type Session } from './support/test-app';
 import { waitFor } from './support/wait';
 
@@ -23,6 +24,8 @@ const SILENT = createLogger('silent');
 
 let t: TestApp;
 let superuser: Client;
+/** The worker's login: the relay's functions are its alone. */
+let workerDb: DataSource;
 let queue: Queue<RecordEventPayload>;
 let admin: Session;
 let other: Session;
@@ -34,6 +37,8 @@ beforeAll(async () => {
   superuser = new Client({ connectionString: url.toString() });
   await superuser.connect();
   queue = new Queue('record-events', { connection: producerConnection(t.app.runtime.config.REDIS_URL), prefix: PREFIX });
+  workerDb = createDataSource({ url: t.database.workerUrl, poolSize: 2 });
+  await workerDb.initialize();
   admin = await t.signUp('Relay A');
   other = await t.signUp('Relay B');
 });
@@ -42,6 +47,7 @@ afterAll(async () => {
   await queue?.obliterate({ force: true });
   await queue?.close();
   await superuser?.end();
+  await workerDb?.destroy();
   await t.stop();
 });
 
@@ -76,31 +82,6 @@ const completed = (q: Queue, id: string) =>
     return job && (await job.getState()) === 'completed' ? job : undefined;
   });
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-const redisServer = (port: number) => execFileSync('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--daemonize', 'yes']);
-const redisShutdown = (port: number) => {
-  try {
-    execFileSync('redis-cli', ['-p', String(port), 'shutdown', 'nosave'], { stdio: 'ignore' });
-  } catch {
-    // already down
-  }
-};
-const redisUp = (port: number) =>
-  waitFor(`redis on ${port}`, async () => {
-    try {
-      return execFileSync('redis-cli', ['-p', String(port), 'ping']).toString().trim() === 'PONG' ? true : undefined;
-    } catch {
-      return undefined;
-    }
-  });
-
 describe('event relay', () => {
   test('a mutation through the API reaches the worker, and its handler runs exactly once', async () => {
     const worker = await start();
@@ -126,7 +107,7 @@ describe('event relay', () => {
     const redisUrl = `redis://127.0.0.1:${port}`;
     const deadQueue = new Queue<RecordEventPayload>('record-events', { connection: producerConnection(redisUrl), prefix: PREFIX });
     deadQueue.on('error', () => undefined);
-    const relay = new EventRelay(t.app.runtime.dataSource, deadQueue, SILENT, 50);
+    const relay = new EventRelay(workerDb, deadQueue, SILENT, 50);
     try {
       await deadQueue.waitUntilReady();
       while ((await relay.tick()) > 0); // everything older is relayed
@@ -164,7 +145,7 @@ describe('event relay', () => {
 
   test('a relay dying between enqueue and advance: a fresh relay re-adds the same job ids without duplicates; a job run twice has one effect', async () => {
     const ids = [...(await eventIds(await createAccount('Crash one'))), ...(await eventIds(await createAccount('Crash two', other)))];
-    const dying = new EventRelay(t.app.runtime.dataSource, queue, SILENT, 50);
+    const dying = new EventRelay(workerDb, queue, SILENT, 50);
     const batch = await dying.nextBatch();
     expect(batch.map((event) => event.eventId)).toEqual(ids);
     const before = await position();
@@ -241,11 +222,11 @@ describe('the context a handler runs in', () => {
 describe('database rights', () => {
   test('the relay position only moves forward', async () => {
     const current = await position();
-    const [row] = (await t.app.runtime.dataSource.query(`SELECT crm_relay_advance($1, 1) AS position`, [RELAY_NAME])) as Array<{ position: string }>;
+    const [row] = (await workerDb.query(`SELECT crm_relay_advance($1, 1) AS position`, [RELAY_NAME])) as Array<{ position: string }>;
     expect(row.position).toBe(current);
   });
 
-  test('the application role cannot touch the positions table; only it may call the relay functions; the owner sees no history beyond the relay', async () => {
+  test('the application role cannot touch the positions table nor call the relay functions, which are the worker role\'s alone; the owner sees no history beyond the relay', async () => {
     const app = new Client({ connectionString: t.database.appUrl });
     await app.connect();
     try {
@@ -265,12 +246,15 @@ describe('database rights', () => {
       await owner.end();
     }
     const appRole = new URL(t.database.appUrl).username;
+    const workerRole = new URL(t.database.workerUrl).username;
     for (const fn of ['crm_relay_batch(text, integer)', 'crm_relay_advance(text, bigint)']) {
       const { rows } = await superuser.query(
-        `SELECT has_function_privilege('public', $2, 'EXECUTE') AS public, has_function_privilege($1, $2, 'EXECUTE') AS app`,
-        [appRole, fn],
+        `SELECT has_function_privilege('public', $3, 'EXECUTE') AS public, has_function_privilege($1, $3, 'EXECUTE') AS app,
+                has_function_privilege($2, $3, 'EXECUTE') AS worker`,
+        [appRole, workerRole, fn],
       );
-      expect(rows[0]).toEqual({ public: false, app: true });
+      expect(rows[0]).toEqual({ public: false, app: false, worker: true });
     }
+    await expect(t.app.runtime.dataSource.query(`SELECT * FROM crm_relay_batch('bullmq', 10)`)).rejects.toThrow(/permission denied/);
   });
 });

@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import { parseId } from '../src/kernel/ids';
 import { createLogger } from '../src/kernel/logger';
 import { producerConnection } from '../src/kernel/queue';
+import { SCHEDULES } from '../workers/jobs';
 import { startWorkers, type WorkerProcess } from '../workers/start-workers';
 import { ADMIN_URL } from './support/databases';
 import { TestApp, type Session } from './support/test-app';
@@ -93,7 +94,8 @@ describe('purge-refresh-tokens', () => {
         return counts.waiting + counts.active === 0 ? true : undefined;
       });
       const completed = await queue.getJobs(['completed']);
-      expect(completed.map((done) => done.returnvalue.purged).reduce((a, b) => a + b, 0)).toBe(purged.length);
+      const purges = completed.filter((done) => done.name === 'purge-refresh-tokens');
+      expect(purges.map((done) => done.returnvalue.purged).reduce((a, b) => a + b, 0)).toBe(purged.length);
     } finally {
       await worker.close();
     }
@@ -124,12 +126,12 @@ describe('purge-refresh-tokens', () => {
 });
 
 describe('worker process', () => {
-  test('registering the hourly schedule again, even from two processes, leaves one scheduler', async () => {
+  test('registering the schedules again, even from two processes, leaves one scheduler each', async () => {
     const [a, b] = await Promise.all([start(), start()]);
     await Promise.all([a.close(), b.close()]);
     const again = await start();
     await again.close();
-    expect(await queue.getJobSchedulersCount()).toBe(1);
+    expect(await queue.getJobSchedulersCount()).toBe(SCHEDULES.filter((schedule) => schedule.queue === 'maintenance').length);
     expect(await queue.getJobScheduler('purge-refresh-tokens')).toMatchObject({ name: 'purge-refresh-tokens', every: 3_600_000 });
   });
 

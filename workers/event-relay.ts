@@ -1,17 +1,17 @@
-import { Queue, type JobsOptions } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { sequenceEvents } from '../src/kernel/events/record-events';
 import type { Logger } from '../src/kernel/logger';
-import type { JobPayload, RecordEventPayload } from '../src/kernel/queue';
+import { DEFAULT_JOB_OPTIONS, type JobPayload, type RecordEventPayload } from '../src/kernel/queue';
+import { RelayLock } from './relay-lock';
+import { OutageLog } from './relay-outage';
 
 /** The relay's name in event_relay_positions; a second consumer of the outbox would take another. */
 export const RELAY_NAME = 'bullmq';
 export const RELAY_BATCH = 500;
 
-/** A failing handler is retried; the ledger keeps the handlers that already succeeded from running again. */
-const EVENT_JOB_OPTIONS: JobsOptions = { attempts: 5, backoff: { type: 'exponential', delay: 1000 } };
 
-interface EventRow {
+export interface EventRow {
   id: string;
   workspace_id: string;
   type: string;
@@ -28,38 +28,60 @@ interface EventRow {
  * id, then advance the position. At least once: a relay that dies between adding and advancing
  * adds the same jobs again, which BullMQ ignores while a job with that id exists; once it is
  * gone, the handlers' ledger (processed_events) keeps the effects to one. If Redis is down the
- * add fails, the position stays, and the next tick tries again: the API's writes never wait on
- * Redis, their events wait in the outbox.
+ * add fails, the position stays, and the next pass tries again after a growing pause (up to
+ * 30 s): the API's writes never wait on Redis, their events wait in the outbox. Every worker
+ * process runs a relay, but only the one holding the relay lock (RelayLock) moves events; the
+ * others stand by and take over when it goes.
  */
 export class EventRelay {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private stopped = false;
+  private readonly lock: RelayLock;
+  private readonly outage: OutageLog;
+  private standingBy = false;
 
   constructor(
-    private readonly dataSource: DataSource,
+    dataSource: DataSource,
     private readonly queue: Queue<RecordEventPayload>,
     private readonly logger: Logger,
     private readonly intervalMs: number,
     private readonly batchSize = RELAY_BATCH,
-  ) {}
+  ) {
+    // The same database and role as the data source (createDataSource always sets `url`), on a connection of its own.
+    this.lock = new RelayLock((dataSource.options as { url: string }).url, RELAY_NAME);
+    this.outage = new OutageLog(logger, intervalMs);
+  }
 
-  /** Polls until close(); a full batch is followed by the next one at once. */
+  /** Whether this relay holds the relay lock (the one active relay); the others stand by. */
+  get active(): boolean {
+    return this.lock.holding;
+  }
+
+  /** Failed passes in a row (0 while healthy). */
+  get failing(): number {
+    return this.outage.failing;
+  }
+
+  /** Polls until close(); a full batch is followed by the next one at once, a failure by a longer wait each time. */
   start(): void {
     const loop = async () => {
-      let moved = 0;
+      let delay: number;
       try {
-        moved = await this.tick();
+        const moved = await this.tick();
+        this.outage.succeeded(moved, moved < this.batchSize);
+        delay = moved >= this.batchSize ? 0 : this.intervalMs;
       } catch (error) {
-        this.logger.warn({ err: error }, 'event relay tick failed; events stay in the outbox and are retried');
+        delay = this.outage.failed(error);
       }
-      if (!this.stopped) this.timer = setTimeout(() => (this.running = loop()), moved >= this.batchSize ? 0 : this.intervalMs);
+      if (!this.stopped) this.timer = setTimeout(() => (this.running = loop()), delay);
     };
     this.running = loop();
   }
 
-  /** One pass: sequence, read, enqueue, advance. Returns how many events it moved. */
+  /** One pass: take (or hold) the relay lock, sequence, read, enqueue, advance. Returns how many events it moved. */
   async tick(): Promise<number> {
+    if (!(await this.takeLock())) return 0;
     const batch = await this.nextBatch();
     if (batch.length === 0) return 0;
     await this.enqueue(batch);
@@ -68,33 +90,48 @@ export class EventRelay {
     return batch.length;
   }
 
-  /** Numbers committed events, then reads the next batch after the relay's position (all workspaces). */
-  async nextBatch(): Promise<RecordEventPayload[]> {
-    await sequenceEvents(this.dataSource);
-    const rows = (await this.dataSource.query(`SELECT * FROM crm_relay_batch($1, $2)`, [RELAY_NAME, this.batchSize])) as EventRow[];
-    return rows.map(toPayload);
+  private async takeLock(): Promise<boolean> {
+    const had = this.lock.holding;
+    const holds = await this.lock.acquire();
+    if (holds && !had) this.logger.info('event relay active: this process relays the outbox');
+    if (!holds && !this.standingBy) this.logger.info('event relay standing by: another process relays the outbox');
+    this.standingBy = !holds;
+    return holds;
   }
 
-  /** Adds the batch as jobs; the event id as job id makes adding the same event twice a no-op while the job exists. */
+  /** Numbers committed events, then reads the next batch after the relay's position (all workspaces). */
+  async nextBatch(): Promise<RecordEventPayload[]> {
+    await sequenceEvents(this.lock.sql);
+    const rows = (await this.lock.sql.query(`SELECT * FROM crm_relay_batch($1, $2)`, [RELAY_NAME, this.batchSize])) as EventRow[];
+    return rows.map(eventPayload);
+  }
+
+  /**
+   * Adds the batch as jobs; the event id as job id makes adding the same event twice a no-op while
+   * the job exists. A failing handler is retried with backoff; the ledger keeps the handlers that
+   * already succeeded from running again.
+   */
   async enqueue(batch: RecordEventPayload[]): Promise<void> {
-    await this.queue.addBulk(batch.map((data) => ({ name: 'record-event', data, opts: { ...EVENT_JOB_OPTIONS, jobId: data.eventId } })));
+    await this.queue.addBulk(batch.map((data) => ({ name: 'record-event', data, opts: { ...DEFAULT_JOB_OPTIONS, jobId: data.eventId } })));
   }
 
   /** Moves the position forward (never back); returns it. */
   async advance(seq: string): Promise<string> {
-    const [row] = (await this.dataSource.query(`SELECT crm_relay_advance($1, $2) AS position`, [RELAY_NAME, seq])) as Array<{ position: string }>;
+    const [row] = (await this.lock.sql.query(`SELECT crm_relay_advance($1, $2) AS position`, [RELAY_NAME, seq])) as Array<{ position: string }>;
     return row.position;
   }
 
-  /** Stops polling and waits for the pass in progress. Safe to call twice. */
+  /** Stops polling, waits for the pass in progress, and lets go of the relay lock. Safe to call twice. */
   async close(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
+    await this.lock.release();
   }
 }
 
-function toPayload(row: EventRow): JobPayload<'record-events', 'record-event'> {
+/** A record_events row (or a crm_relay_batch row) as the job payload. */
+export function eventPayload(row: EventRow): JobPayload<'record-events', 'record-event'> {
   return {
     eventId: row.id,
     workspaceId: row.workspace_id,

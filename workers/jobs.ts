@@ -3,6 +3,7 @@ import type { Config } from '../src/config/config';
 import type { AppRuntime } from '../src/kernel/context';
 import type { JobName, JobPayload, QueueName } from '../src/kernel/queue';
 import { sweepFollowUps } from './follow-up-sweep';
+import { purgeProcessedEvents } from './purge-processed-events';
 import { purgeRefreshTokens } from './purge-refresh-tokens';
 import { dispatchRecordEvent } from './record-events';
 import { sendTaskReminder } from './task-reminders';
@@ -18,6 +19,7 @@ export type QueueHandlers<Q extends QueueName> = { [N in JobName<Q>]: JobHandler
 export const HANDLERS: { [Q in QueueName]: QueueHandlers<Q> } = {
   maintenance: {
     'purge-refresh-tokens': purgeRefreshTokens,
+    'purge-processed-events': purgeProcessedEvents,
   },
   'follow-ups': {
     'follow-up-sweep': sweepFollowUps,
@@ -51,6 +53,7 @@ const HOUR_MS = 60 * 60 * 1000;
 
 export const SCHEDULES: readonly Schedule[] = [
   { queue: 'maintenance', job: 'purge-refresh-tokens', everyMs: HOUR_MS, data: {} },
+  { queue: 'maintenance', job: 'purge-processed-events', everyMs: HOUR_MS, data: {} },
   { queue: 'sla', job: 'sla-sweep', everyMs: 60_000, data: {} },
   { queue: 'follow-ups', job: 'follow-up-sweep', everyMs: (config) => config.FOLLOW_UP_SWEEP_MINUTES * 60_000, data: {} },
   { queue: 'automations', job: 'automation-sweep', everyMs: 60_000, data: {} },

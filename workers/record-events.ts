@@ -1,4 +1,5 @@
-import type { EntityManager } from 'typeorm';
+import { UnrecoverableError } from 'bullmq';
+import { QueryFailedError, type EntityManager } from 'typeorm';
 import { RequestContext, type AppRuntime } from '../src/kernel/context';
 import { DbSession } from '../src/kernel/db/session';
 import type { Role } from '../src/kernel/auth/roles';
@@ -65,6 +66,8 @@ export async function eventContext(runtime: AppRuntime, event: RecordEventPayloa
  */
 export const dispatchRecordEvent: JobHandler<'record-events', 'record-event'> = async (job, runtime) => {
   const event = job.data;
+  checkPayload(event);
+  refuseIfOlderThanLedger(event, runtime.config.PROCESSED_EVENTS_RETENTION_DAYS);
   const ctx = await eventContext(runtime, event);
   const ran: string[] = [];
   const skipped: string[] = [];
@@ -72,11 +75,7 @@ export const dispatchRecordEvent: JobHandler<'record-events', 'record-event'> = 
     for (const handler of EVENT_HANDLERS) {
       if (handler.types !== '*' && !handler.types.includes(event.type)) continue;
       const claimed = await ctx.db.write(async (em) => {
-        const rows = (await em.query(
-          `INSERT INTO processed_events (handler, event_id, workspace_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1`,
-          [handler.name, event.eventId, event.workspaceId],
-        )) as unknown[];
-        if (rows.length === 0) return false;
+        if (!(await claim(em, handler, event))) return false;
         await handler.run(ctx, em, event);
         return true;
       });
@@ -87,3 +86,49 @@ export const dispatchRecordEvent: JobHandler<'record-events', 'record-event'> = 
   }
   return { ran, skipped };
 };
+
+/** Claims (handler, event) in the ledger; false when it was claimed before (the handler already ran). */
+async function claim(em: EntityManager, handler: EventHandler, event: RecordEventPayload): Promise<boolean> {
+  try {
+    const rows = (await em.query(
+      `INSERT INTO processed_events (handler, event_id, workspace_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1`,
+      [handler.name, event.eventId, event.workspaceId],
+    )) as unknown[];
+    return rows.length > 0;
+  } catch (error) {
+    // The workspace was deleted after the event (its events went with it): no retry brings it back.
+    if (error instanceof QueryFailedError && (error.driverError as { constraint?: string }).constraint === 'processed_events_workspace_id_fkey') {
+      throw new UnrecoverableError(`Workspace ${event.workspaceId} of event ${event.eventId} no longer exists`);
+    }
+    throw error;
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const isUuid = (value: unknown): boolean => typeof value === 'string' && UUID.test(value);
+
+/** The relay writes every field; a payload without them was made by hand or by a bug, and retrying will not mend it. */
+function checkPayload(event: RecordEventPayload): void {
+  const bad = (field: string) => new UnrecoverableError(`Malformed record-event payload: ${field}`);
+  for (const field of ['eventId', 'workspaceId', 'recordId'] as const) if (!isUuid(event?.[field])) throw bad(field);
+  if (event.actorUserId !== null && !isUuid(event.actorUserId)) throw bad('actorUserId');
+  if (typeof event.type !== 'string' || !/^[a-z][A-Za-z]*\.[a-z]+$/.test(event.type)) throw bad('type');
+  if (typeof event.occurredAt !== 'string' || Number.isNaN(Date.parse(event.occurredAt))) throw bad('occurredAt');
+}
+
+/** Room for clock skew between the worker and the database, and for a claim that takes a while. */
+const LEDGER_MARGIN_MS = 60 * 60 * 1000;
+
+/**
+ * The ledger forgets a (handler, event) claim PROCESSED_EVENTS_RETENTION_DAYS after it was made
+ * (purge-processed-events), and a claim is never made before its event occurred. So an event
+ * older than the retention (less a margin) might have lost its claims: running its handlers now
+ * could repeat their effects. Such a job (a failed one retried much later, an event re-added after
+ * a very long outage) is refused instead; no retry makes it younger.
+ */
+function refuseIfOlderThanLedger(event: RecordEventPayload, retentionDays: number): void {
+  const ageMs = Date.now() - Date.parse(event.occurredAt);
+  if (ageMs > retentionDays * 24 * 60 * 60 * 1000 - LEDGER_MARGIN_MS) {
+    throw new UnrecoverableError(`Event ${event.eventId} is older than the ledger keeps (${retentionDays} days); its handlers are not run again`);
+  }
+}

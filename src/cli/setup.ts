@@ -8,9 +8,9 @@ import { seedDemo } from './demo-data';
 const log = (line: string) => process.stdout.write(`[setup] ${line}\n`);
 
 /**
- * Prepares a machine for the API: checks PostgreSQL and Redis, creates the owner and
- * application roles and the database (when DATABASE_ADMIN_URL gives the rights), migrates as
- * the owner, grants the application role, and with --demo loads the demo workspace.
+ * Prepares a machine for the API: checks PostgreSQL and Redis, creates the owner, application
+ * and worker roles and the database (when DATABASE_ADMIN_URL gives the rights), migrates as
+ * the owner, grants the application and worker roles, and with --demo loads the demo workspace.
  */
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -20,10 +20,10 @@ async function main(): Promise<void> {
   redis.disconnect();
   log(`Redis answers at ${new URL(config.REDIS_URL).host}`);
   if (config.DATABASE_ADMIN_URL) {
-    await ensureRolesAndDatabase(config.DATABASE_ADMIN_URL, config.MIGRATION_DATABASE_URL, config.DATABASE_URL);
+    await ensureRolesAndDatabase(config.DATABASE_ADMIN_URL, config.MIGRATION_DATABASE_URL, config.DATABASE_URL, config.WORKER_DATABASE_URL);
     log('roles and database are in place');
   }
-  const applied = await migrate(config.MIGRATION_DATABASE_URL, config.DATABASE_URL, log);
+  const applied = await migrate(config.MIGRATION_DATABASE_URL, config.DATABASE_URL, log, config.WORKER_DATABASE_URL);
   log(`migrations: ${applied} applied, schema up to date`);
   if (args.has('--demo') && !args.has('--migrate-only')) {
     await seedDemo(config, log);

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { QUEUE_PREFIX } from '../kernel/queue';
 
 /** Every setting the API, the workers and the CLI read; documented in .env.example. */
 const schema = z.object({
@@ -8,6 +9,8 @@ const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://crm_app@127.0.0.1:5432/crm'),
+  // The worker's login: the application role's rights plus the event relay's cross-workspace functions.
+  WORKER_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://crm_worker@127.0.0.1:5432/crm'),
   MIGRATION_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://crm_owner@127.0.0.1:5432/crm'),
   // A superuser connection used only by `npm run setup` to create roles and the database; '' disables it.
   DATABASE_ADMIN_URL: z.union([z.literal(''), z.url({ protocol: /^postgres(ql)?$/ })]).default('postgres://postgres@127.0.0.1:5432/postgres'),
@@ -19,6 +22,16 @@ const schema = z.object({
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10000),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
   EVENT_RELAY_INTERVAL_MS: z.coerce.number().int().min(10).default(200),
+  // Redis key prefix of every queue, so several CRMs (or test runs) can share one Redis.
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be letters, digits, - or _').default(QUEUE_PREFIX),
+  // A running job's lock in Redis, renewed by its worker at half this; a worker that dies stops renewing.
+  WORKER_LOCK_DURATION_MS: z.coerce.number().int().min(1000).default(30_000),
+  // How often each worker looks for jobs whose lock lapsed (their worker died) and puts them back to wait.
+  WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
+  // How often one job may be recovered that way before it fails for good (a job that kills its worker).
+  WORKER_MAX_STALLED_COUNT: z.coerce.number().int().min(0).default(1),
+  // Days the processed_events ledger keeps a row; record-event jobs for older events are refused.
+  PROCESSED_EVENTS_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   // How long before a task's due time its owner gets the "due soon" reminder; fractions allowed, 0 turns it off.
   TASK_REMINDER_LEAD_MINUTES: z.coerce.number().min(0).default(60),
   // How often the worker creates follow-up tasks (stale deals, birthdays, contract renewals).

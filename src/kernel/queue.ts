@@ -1,4 +1,4 @@
-import type { Queue, RedisOptions } from 'bullmq';
+import type { DefaultJobOptions, Queue, RedisOptions } from 'bullmq';
 
 /**
  * Every queue, every job it carries and that job's payload, in one place: producers and the
@@ -8,6 +8,8 @@ export interface JobPayloads {
   maintenance: {
     /** Deletes refresh tokens dead for over a day, in all workspaces; needs no input. */
     'purge-refresh-tokens': Record<string, never>;
+    /** Deletes event-handler ledger rows older than PROCESSED_EVENTS_RETENTION_DAYS, in all workspaces. */
+    'purge-processed-events': Record<string, never>;
   };
   /** A recurring sweep that creates follow-up tasks (stale deals, birthdays, renewals) in every workspace. */
   'follow-ups': {
@@ -96,8 +98,15 @@ export type Producers = { [Q in QueueName]: Queue<JobPayloads[Q][JobName<Q>]> };
 export type JobName<Q extends QueueName> = keyof JobPayloads[Q] & string;
 export type JobPayload<Q extends QueueName, N extends JobName<Q>> = JobPayloads[Q][N];
 
-/** Namespaces the queues' Redis keys, so the CRM can share a Redis with other applications. */
+/** Namespaces the queues' Redis keys, so the CRM can share a Redis with other applications (the default of the QUEUE_PREFIX setting). */
 export const QUEUE_PREFIX = 'crm';
+
+/**
+ * Retries for every job added through the worker's producers (`runtime.producers`) that does
+ * not set its own: a failure that may pass (a lost connection, a deadlock) is tried again after
+ * 1 s, 2 s, 4 s, 8 s. Failures that will not pass throw UnrecoverableError and are not retried.
+ */
+export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = { attempts: 5, backoff: { type: 'exponential', delay: 1000 } };
 
 /** For Workers: their blocking commands must outlast a Redis restart, so requests never give up. */
 export function workerConnection(redisUrl: string): RedisOptions {

@@ -6,17 +6,20 @@ export const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://post
 const HOST = new URL(ADMIN_URL).host;
 const OWNER_ROLE = 'crm_test_owner';
 const APP_ROLE = 'crm_test_app';
+const WORKER_ROLE = 'crm_test_worker';
 
 export const urlFor = (role: string, database: string) => `postgres://${role}@${HOST}/${database}`;
 
 export function ensureTestRoles(): Promise<void> {
-  return ensureRolesAndDatabase(ADMIN_URL, urlFor(OWNER_ROLE, 'postgres'), urlFor(APP_ROLE, 'postgres'));
+  return ensureRolesAndDatabase(ADMIN_URL, urlFor(OWNER_ROLE, 'postgres'), urlFor(APP_ROLE, 'postgres'), urlFor(WORKER_ROLE, 'postgres'));
 }
 
 export interface TestDatabase {
   name: string;
   ownerUrl: string;
   appUrl: string;
+  /** The worker's login (the relay's functions are its alone). */
+  workerUrl: string;
   drop(): Promise<void>;
 }
 
@@ -25,9 +28,10 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
   const name = `crm_test_${label.replace(/\W/g, '_').slice(0, 30)}_${randomBytes(4).toString('hex')}`;
   const ownerUrl = urlFor(OWNER_ROLE, name);
   const appUrl = urlFor(APP_ROLE, name);
-  await ensureRolesAndDatabase(ADMIN_URL, ownerUrl, appUrl);
-  await migrate(ownerUrl, appUrl);
-  return { name, ownerUrl, appUrl, drop: () => dropDatabase(ADMIN_URL, name) };
+  const workerUrl = urlFor(WORKER_ROLE, name);
+  await ensureRolesAndDatabase(ADMIN_URL, ownerUrl, appUrl, workerUrl);
+  await migrate(ownerUrl, appUrl, undefined, workerUrl);
+  return { name, ownerUrl, appUrl, workerUrl, drop: () => dropDatabase(ADMIN_URL, name) };
 }
 
 /** A superuser connection to a test database: reads and writes past row-level security, for setup and checks. */

@@ -34,6 +34,7 @@ export class TestApp {
       NODE_ENV: 'test',
       LOG_LEVEL: 'silent',
       DATABASE_URL: database.appUrl,
+      WORKER_DATABASE_URL: database.workerUrl,
       MIGRATION_DATABASE_URL: database.ownerUrl,
       REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
       JWT_SECRET: 'test-secret-0123456789abcdef0123456789abcdef',

@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import type { DataSource } from 'typeorm';
 import { createDataSource } from './data-source';
 
 /** What a newcomer needs to read when a service is down, instead of a stack trace. */
@@ -39,15 +40,16 @@ async function connect(url: string): Promise<Client> {
 
 /**
  * Creates the owner role (owns the tables, runs migrations), the application role (neither
- * owner nor superuser, so row-level security applies to it) and the database, where missing.
+ * owner nor superuser, so row-level security applies to it), the worker role when given (the
+ * same, plus the relay's cross-workspace functions) and the database, where missing.
  * Needs an administrative connection; without one the roles and database must already exist.
  */
-export async function ensureRolesAndDatabase(adminUrl: string, ownerUrl: string, appUrl: string): Promise<void> {
+export async function ensureRolesAndDatabase(adminUrl: string, ownerUrl: string, appUrl: string, workerUrl?: string): Promise<void> {
   const owner = describe(ownerUrl);
-  const app = describe(appUrl);
+  const runtimeRoles = [appUrl, ...(workerUrl ? [workerUrl] : [])].map(describe);
   const admin = await connect(adminUrl);
   try {
-    for (const role of [owner, app]) {
+    for (const role of [owner, ...runtimeRoles]) {
       const exists = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role.user]);
       const password = role.password ? ` PASSWORD ${quoteLiteral(role.password)}` : '';
       if (exists.rowCount === 0) {
@@ -69,8 +71,33 @@ const APPEND_ONLY_TABLES = ['record_events'];
 /** Tables the application role may not touch at all: the migration log and the relay's positions (changed only through owner functions). */
 const OWNER_ONLY_TABLES = ['migrations', 'event_relay_positions'];
 
-/** Runs pending migrations as the owner, then grants the application role what it may do. */
-export async function migrate(ownerUrl: string, appUrl: string, log: (line: string) => void = () => {}): Promise<number> {
+/**
+ * The relay's functions read event metadata (ids, types, actors) of every workspace and move the
+ * relay's position; with a worker role they are its alone, so the API's login cannot call them.
+ */
+const WORKER_ONLY_FUNCTIONS = ['crm_relay_batch(text, integer)', 'crm_relay_advance(text, bigint)'];
+
+/** What the API's and the worker's logins may do: read and write under row-level security, never the owner-only tables. */
+async function grantRuntimeRole(dataSource: DataSource, role: string): Promise<void> {
+  await dataSource.query(`
+    GRANT USAGE ON SCHEMA public TO ${role};
+    GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role};
+    GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${role};
+    GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO ${role};`);
+  for (const table of OWNER_ONLY_TABLES) {
+    await dataSource.query(`REVOKE ALL ON ${table} FROM ${role}`);
+  }
+  for (const table of APPEND_ONLY_TABLES) {
+    await dataSource.query(`REVOKE UPDATE, DELETE, TRUNCATE ON ${table} FROM ${role}`);
+  }
+}
+
+/**
+ * Runs pending migrations as the owner, then grants the application role (and the worker role,
+ * when given) what it may do. Without a worker role the application role keeps the relay's
+ * functions, for installations whose worker logs in as the application role.
+ */
+export async function migrate(ownerUrl: string, appUrl: string, log: (line: string) => void = () => {}, workerUrl?: string): Promise<number> {
   await connect(ownerUrl).then((c) => c.end());
   const dataSource = createDataSource({ url: ownerUrl, poolSize: 1, applicationName: 'crm-migrate' });
   await dataSource.initialize();
@@ -78,16 +105,11 @@ export async function migrate(ownerUrl: string, appUrl: string, log: (line: stri
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     for (const migration of applied) log(`applied migration ${migration.name}`);
     const app = quoteIdent(describe(appUrl).user);
-    await dataSource.query(`
-      GRANT USAGE ON SCHEMA public TO ${app};
-      GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${app};
-      GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${app};
-      GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO ${app};`);
-    for (const table of OWNER_ONLY_TABLES) {
-      await dataSource.query(`REVOKE ALL ON ${table} FROM ${app}`);
-    }
-    for (const table of APPEND_ONLY_TABLES) {
-      await dataSource.query(`REVOKE UPDATE, DELETE, TRUNCATE ON ${table} FROM ${app}`);
+    await grantRuntimeRole(dataSource, app);
+    const worker = workerUrl ? quoteIdent(describe(workerUrl).user) : null;
+    if (worker && worker !== app) {
+      await grantRuntimeRole(dataSource, worker);
+      for (const fn of WORKER_ONLY_FUNCTIONS) await dataSource.query(`REVOKE EXECUTE ON FUNCTION ${fn} FROM ${app}`);
     }
     return applied.length;
   } finally {

@@ -96,12 +96,17 @@ export async function writeRecordEvents(
 
 const json = (snapshot: RecordSnapshot | null): string | null => (snapshot ? JSON.stringify(snapshot) : null);
 
+/** Anything that runs one SQL statement and resolves to its rows: a DataSource, or the relay's own connection. */
+export interface SqlRunner {
+  query(text: string, parameters?: unknown[]): Promise<unknown>;
+}
+
 /**
  * Numbers up to `max` events whose transactions have all finished, in a commit-safe order
  * (crm_sequence_events in the record-events migration says why); returns how many it numbered.
  * Runs in a transaction of its own. The event relay (workers/event-relay.ts) calls it before each batch.
  */
-export async function sequenceEvents(dataSource: DataSource, max = 1000): Promise<number> {
-  const [row] = (await dataSource.query(`SELECT crm_sequence_events($1) AS "numbered"`, [max])) as Array<{ numbered: number }>;
+export async function sequenceEvents(db: SqlRunner, max = 1000): Promise<number> {
+  const [row] = (await db.query(`SELECT crm_sequence_events($1) AS "numbered"`, [max])) as Array<{ numbered: number }>;
   return row.numbered;
 }

@@ -1,0 +1,246 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { parseId } from '../src/kernel/ids';
+import { EVENTS_APP_URL, EVENTS_DATABASE, EVENTS_OWNER_URL, EVENTS_WORKER_URL, EventsProbe, freshEventsDatabase, type HandledEvent } from './events-db';
+import { send } from './load';
+import { spawnProcess, startServer, stopServer, type ServerProcess } from './processes';
+import { productionEnv } from './settings';
+
+/**
+ * The record-event pipeline end to end, the API and the worker in separate processes: N events
+ * produced by concurrent GraphQL mutations (createContact, then updateContact of the same
+ * contact: one event each), from the committed change to the `processed-log` handler's claim in
+ * processed_events. See bench/README.md ("Event pipeline").
+ */
+
+const ROOT = path.resolve(__dirname, '../..');
+const RESULTS = path.join(ROOT, 'bench/results');
+const LOG_FILE = path.join(RESULTS, 'events-servers.log');
+const log = (line: string) => process.stdout.write(`[events] ${line}\n`);
+/** Wall-clock milliseconds with sub-millisecond precision, comparable with the database's clock_timestamp() on this machine. */
+const wallMs = () => performance.timeOrigin + performance.now();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Options {
+  events: number;
+  concurrency: number;
+  workerConcurrency: number;
+  relayIntervalMs: number;
+  /** Produce everything with the worker stopped, then start it: measures how fast the pipeline drains a backlog. */
+  backlog: boolean;
+}
+
+function readOptions(): Options {
+  const { values } = parseArgs({
+    options: {
+      events: { type: 'string', default: '10000' },
+      concurrency: { type: 'string', default: '16' },
+      'worker-concurrency': { type: 'string', default: '5' },
+      'relay-interval': { type: 'string', default: '200' },
+      backlog: { type: 'boolean', default: false },
+    },
+  });
+  const whole = (name: keyof typeof values, min: number) => {
+    const value = Number(values[name]);
+    if (!Number.isInteger(value) || value < min) throw new Error(`--${name} must be a whole number of at least ${min}`);
+    return value;
+  };
+  const events = whole('events', 2);
+  if (events % 2) throw new Error('--events must be even (each contact gives a created and an updated event)');
+  return {
+    events,
+    concurrency: whole('concurrency', 1),
+    workerConcurrency: whole('worker-concurrency', 1),
+    relayIntervalMs: whole('relay-interval', 10),
+    backlog: values.backlog,
+  };
+}
+
+const running = new Set<ServerProcess>();
+
+async function signUp(api: string): Promise<{ token: string; workspaceId: string }> {
+  const { data } = await send<{ signUp: { token: string; workspace: { id: string } } }>(
+    api,
+    JSON.stringify({
+      query: 'mutation($input: SignUpInput!) { signUp(input: $input) { token workspace { id } } }',
+      variables: { input: { workspaceName: 'Event Bench GmbH', name: 'Evi Events', email: 'events@bench.example.com', password: 'bench-password-123' } },
+    }),
+  );
+  return { token: data.signUp.token, workspaceId: parseId(data.signUp.workspace.id)!.uuid };
+}
+
+/** When each mutation's answer arrived (its transaction had committed by then), by `<record uuid> <event type>`. */
+type Commits = Map<string, number>;
+
+/** `concurrency` clients, each creating a contact and then updating it, until `events` events are written. */
+async function produce(api: string, token: string, options: Options, commits: Commits): Promise<{ startedMs: number; endedMs: number }> {
+  let pairs = 0;
+  const startedMs = wallMs();
+  const client = async () => {
+    while (pairs < options.events / 2) {
+      const n = pairs++;
+      const created = await send<{ createContact: { id: string } }>(
+        api,
+        JSON.stringify({ query: 'mutation($last: String!) { createContact(input: { firstName: "Bench", lastName: $last }) { id } }', variables: { last: `Contact ${n}` } }),
+        token,
+      );
+      const id = created.data.createContact.id;
+      commits.set(`${parseId(id)!.uuid} contact.created`, wallMs());
+      await send(api, JSON.stringify({ query: 'mutation($id: ID!) { updateContact(id: $id, input: { jobTitle: "Buyer" }) { id } }', variables: { id } }), token);
+      commits.set(`${parseId(id)!.uuid} contact.updated`, wallMs());
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency }, client));
+  return { startedMs, endedMs: wallMs() };
+}
+
+function startWorker(options: Options): Promise<ServerProcess> {
+  return spawnProcess(
+    {
+      name: 'worker',
+      script: path.join(ROOT, 'dist/workers/index.js'),
+      applicationName: 'crm-worker',
+      env: {
+        ...productionEnv(EVENTS_APP_URL, EVENTS_OWNER_URL),
+        WORKER_DATABASE_URL: EVENTS_WORKER_URL,
+        // A prefix of its own: no other worker on this Redis takes these jobs, and this one takes no others.
+        QUEUE_PREFIX: `crm-bench-events-${randomBytes(3).toString('hex')}`,
+        WORKER_CONCURRENCY: String(options.workerConcurrency),
+        EVENT_RELAY_INTERVAL_MS: String(options.relayIntervalMs),
+      },
+    },
+    LOG_FILE,
+  );
+}
+
+/** Prints progress every second until the handler has done `target` events. */
+async function waitHandled(probe: EventsProbe, target: number, commits: Commits, startedMs: number, timeoutMs = 15 * 60_000): Promise<void> {
+  let last = 0;
+  for (;;) {
+    const { handled } = await probe.counts();
+    if (handled >= target) return;
+    if (wallMs() - startedMs > timeoutMs) throw new Error(`only ${handled} of ${target} events handled after ${timeoutMs / 1000} s`);
+    if (wallMs() - last >= 1000) {
+      last = wallMs();
+      log(`${((last - startedMs) / 1000).toFixed(0).padStart(4)} s: committed ${commits.size}, handled ${handled} of ${target}`);
+    }
+    await sleep(100);
+  }
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+interface Figures {
+  events: number;
+  eventsPerSecond: number;
+  apiPerSecond: number;
+  fromCommit: { p50: number; p99: number; max: number };
+  fromTxStart: { p50: number; p99: number };
+}
+
+function figures(handled: HandledEvent[], commits: Commits, produced: { startedMs: number; endedMs: number }, options: Options): Figures {
+  const fromCommit: number[] = [];
+  const fromTxStart: number[] = [];
+  for (const event of handled) {
+    const committed = commits.get(`${event.recordId} ${event.type}`);
+    if (committed === undefined) throw new Error(`event ${event.type} of ${event.recordId} has no mutation`);
+    fromCommit.push(event.handledMs - committed);
+    fromTxStart.push(event.handledMs - event.occurredMs);
+  }
+  if (handled.length !== options.events) throw new Error(`expected ${options.events} handled events, found ${handled.length}`);
+  fromCommit.sort((a, b) => a - b);
+  fromTxStart.sort((a, b) => a - b);
+  const lastHandled = Math.max(...handled.map((event) => event.handledMs));
+  // Live: from the first transaction's start to the last claim. Backlog: from the first claim to the last (the drain alone).
+  const firstMs = options.backlog ? Math.min(...handled.map((event) => event.handledMs)) : Math.min(...handled.map((event) => event.occurredMs));
+  return {
+    events: handled.length,
+    eventsPerSecond: handled.length / ((lastHandled - firstMs) / 1000),
+    apiPerSecond: options.events / ((produced.endedMs - produced.startedMs) / 1000),
+    fromCommit: { p50: percentile(fromCommit, 50), p99: percentile(fromCommit, 99), max: fromCommit[fromCommit.length - 1] },
+    fromTxStart: { p50: percentile(fromTxStart, 50), p99: percentile(fromTxStart, 99) },
+  };
+}
+
+function report(f: Figures, options: Options): string {
+  const ms = (value: number) => value.toFixed(0);
+  const mode = options.backlog ? 'backlog drain' : 'live';
+  const settings = `${options.concurrency} clients, worker concurrency ${options.workerConcurrency}, relay interval ${options.relayIntervalMs} ms`;
+  const row = `| ${mode} | ${f.events} | ${f.eventsPerSecond.toFixed(0)} | ${f.apiPerSecond.toFixed(0)} | ${ms(f.fromCommit.p50)} / ${ms(f.fromCommit.p99)} | ${ms(f.fromTxStart.p50)} / ${ms(f.fromTxStart.p99)} | ${settings} |`;
+  return [
+    `Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}; API, worker, PostgreSQL, Redis and the load share them.`,
+    '',
+    '| Mode | Events | Events/s end to end | Mutations/s (API) | Commit → handler p50 / p99 ms | Transaction start → handler p50 / p99 ms | Settings |',
+    '|---|---:|---:|---:|---:|---:|---|',
+    row,
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const options = readOptions();
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(LOG_FILE, '');
+  log(`fresh database ${EVENTS_DATABASE}`);
+  await freshEventsDatabase();
+  const api = await startServer({ name: 'API', script: path.join(ROOT, 'dist/src/main.js'), applicationName: 'crm-api', env: productionEnv(EVENTS_APP_URL, EVENTS_OWNER_URL) }, LOG_FILE);
+  running.add(api);
+  log(`API (pid ${api.child.pid}) at ${api.url}`);
+  const { token, workspaceId } = await signUp(api.url);
+  const probe = new EventsProbe(workspaceId);
+  await probe.connect();
+  try {
+    const launchWorker = async () => {
+      const worker = await startWorker(options);
+      running.add(worker);
+      log(`worker (pid ${worker.child.pid}), concurrency ${options.workerConcurrency}, relay every ${options.relayIntervalMs} ms`);
+    };
+    const commits: Commits = new Map();
+    if (!options.backlog) {
+      await launchWorker();
+      // The sign-up's own events prove the worker is up and the path works before the clock starts.
+      const { written } = await probe.counts();
+      await waitHandled(probe, written, commits, wallMs(), 60_000);
+    }
+    const { written: before } = await probe.counts();
+    log(`producing ${options.events} events with ${options.concurrency} concurrent clients${options.backlog ? ' (worker stopped)' : ''}`);
+    const produced = produce(api.url, token, options, commits);
+    if (options.backlog) {
+      const done = await produced;
+      log(`${options.events} events committed in ${((done.endedMs - done.startedMs) / 1000).toFixed(1)} s; starting the worker`);
+      await launchWorker();
+    }
+    await waitHandled(probe, before + options.events, commits, wallMs());
+    const result = figures(await probe.handled('contact.'), commits, await produced, options);
+    const table = report(result, options);
+    writeFileSync(path.join(RESULTS, 'events-latest.md'), `${table}\n`);
+    process.stdout.write(`\n${table}\n\n`);
+    process.stdout.write(
+      `events: ${result.events} ${options.backlog ? 'drained' : 'live'} at ${result.eventsPerSecond.toFixed(0)} events/s end to end ` +
+        `(API ${result.apiPerSecond.toFixed(0)} mutations/s); commit → handler p50 ${result.fromCommit.p50.toFixed(0)} ms, ` +
+        `p99 ${result.fromCommit.p99.toFixed(0)} ms\n`,
+    );
+  } finally {
+    await probe.end();
+  }
+}
+
+async function stopAll(): Promise<void> {
+  await Promise.all([...running].map((server) => stopServer(server)));
+  running.clear();
+}
+
+process.once('SIGINT', () => {
+  stopAll().finally(() => process.exit(130));
+});
+
+main()
+  .catch((error: unknown) => {
+    process.stderr.write(`[events] failed: ${(error as Error)?.stack ?? String(error)}\n`);
+    process.exitCode = 1;
+  })
+  .finally(stopAll);
