@@ -63,6 +63,21 @@ export class EventsProbe {
     );
   }
 
+  /** Routing decisions on contacts so far: how many, how many assigned, the last one's time, and leads per owner. */
+  async routing(): Promise<{ decisions: number; assigned: number; lastMs: number; perOwner: number[] }> {
+    const rows = await this.scoped<{ owner: string | null; n: number; last_ms: number }>(
+      `SELECT owner_id AS owner, count(*)::int AS n, (extract(epoch FROM max(created_at)) * 1000)::float8 AS last_ms
+       FROM routing_decisions WHERE object_type = 'CONTACT' GROUP BY owner_id`,
+    );
+    const owned = rows.filter((row) => row.owner !== null);
+    return {
+      decisions: rows.reduce((sum, row) => sum + row.n, 0),
+      assigned: owned.reduce((sum, row) => sum + row.n, 0),
+      lastMs: Math.max(0, ...rows.map((row) => row.last_ms)),
+      perOwner: owned.map((row) => row.n).sort((a, b) => a - b),
+    };
+  }
+
   end(): Promise<void> {
     return this.client.end();
   }

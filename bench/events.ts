@@ -33,6 +33,8 @@ interface Options {
   relayIntervalMs: number;
   /** Produce everything with the worker stopped, then start it: measures how fast the pipeline drains a backlog. */
   backlog: boolean;
+  /** The new contacts are leads, routed round-robin over a 7-member team by the worker: reports leads routed per second. */
+  routing: boolean;
 }
 
 function readOptions(): Options {
@@ -43,6 +45,7 @@ function readOptions(): Options {
       'worker-concurrency': { type: 'string', default: '5' },
       'relay-interval': { type: 'string', default: '200' },
       backlog: { type: 'boolean', default: false },
+      routing: { type: 'boolean', default: false },
     },
   });
   const whole = (name: keyof typeof values, min: number) => {
@@ -58,6 +61,7 @@ function readOptions(): Options {
     workerConcurrency: whole('worker-concurrency', 1),
     relayIntervalMs: whole('relay-interval', 10),
     backlog: values.backlog,
+    routing: values.routing,
   };
 }
 
@@ -72,6 +76,57 @@ async function signUp(api: string): Promise<{ token: string; workspaceId: string
     }),
   );
   return { token: data.signUp.token, workspaceId: parseId(data.signUp.workspace.id)!.uuid };
+}
+
+const ROUTING_TEAM_SIZE = 7;
+
+async function gql<T>(api: string, token: string, query: string, variables: Record<string, unknown>): Promise<T> {
+  return (await send<T>(api, JSON.stringify({ query, variables }), token)).data;
+}
+
+/** A team of seven (the admin and six sales reps) and one round-robin rule for every new contact. */
+async function setUpRouting(api: string, token: string): Promise<void> {
+  const me = await gql<{ me: { id: string } }>(api, token, '{ me { id } }', {});
+  const userIds = [me.me.id];
+  for (let i = 1; i < ROUTING_TEAM_SIZE; i++) {
+    const input = { email: `rep${i}@bench.example.com`, name: `Rep ${i}`, password: 'bench-password-123', role: 'SALES' };
+    const added = await gql<{ addMember: { user: { id: string } } }>(api, token, 'mutation($input: AddMemberInput!) { addMember(input: $input) { user { id } } }', { input });
+    userIds.push(added.addMember.user.id);
+  }
+  const team = await gql<{ createTeam: { id: string } }>(api, token, 'mutation { createTeam(input: { name: "Inbound" }) { id } }', {});
+  for (const userId of userIds) {
+    await gql(api, token, 'mutation($team: ID!, $user: ID!) { addTeamMember(teamId: $team, userId: $user) { id } }', { team: team.createTeam.id, user: userId });
+  }
+  const rule = { name: 'Every lead', objectType: 'CONTACT', strategy: 'ROUND_ROBIN', teamId: team.createTeam.id };
+  await gql(api, token, 'mutation($input: CreateRoutingRuleInput!) { createRoutingRule(input: $input) { id } }', { input: rule });
+}
+
+/** Waits, with progress every second, until every produced contact has its routing decision. */
+async function waitRouted(probe: EventsProbe, leads: number, startedMs: number, timeoutMs = 15 * 60_000): Promise<void> {
+  let last = 0;
+  for (;;) {
+    const { decisions } = await probe.routing();
+    if (decisions >= leads) return;
+    if (wallMs() - startedMs > timeoutMs) throw new Error(`only ${decisions} of ${leads} leads routed after ${timeoutMs / 1000} s`);
+    if (wallMs() - last >= 1000) {
+      last = wallMs();
+      log(`${((last - startedMs) / 1000).toFixed(0).padStart(4)} s: routed ${decisions} of ${leads} leads`);
+    }
+    await sleep(200);
+  }
+}
+
+/** Leads routed per second from the first create to the last decision, and the spread over the team. */
+async function reportRouting(probe: EventsProbe, leads: number, produced: { startedMs: number; endedMs: number }): Promise<void> {
+  const result = await probe.routing();
+  if (result.assigned !== leads) throw new Error(`expected ${leads} assigned leads, found ${result.assigned}`);
+  const rate = leads / ((result.lastMs - produced.startedMs) / 1000);
+  const creates = leads / ((produced.endedMs - produced.startedMs) / 1000);
+  process.stdout.write(
+    `routing: ${leads} leads created through the API and routed by the worker at ${rate.toFixed(0)} leads/s end to end ` +
+      `(about ${creates.toFixed(0)} leads/s created, each with an update); per member ${result.perOwner[0]}–${result.perOwner[result.perOwner.length - 1]} ` +
+      `over ${result.perOwner.length} members\n`,
+  );
 }
 
 /** When each mutation's answer arrived (its transaction had committed by then), by `<record uuid> <event type>`. */
@@ -191,6 +246,7 @@ async function main(): Promise<void> {
   running.add(api);
   log(`API (pid ${api.child.pid}) at ${api.url}`);
   const { token, workspaceId } = await signUp(api.url);
+  if (options.routing) await setUpRouting(api.url, token);
   const probe = new EventsProbe(workspaceId);
   await probe.connect();
   try {
@@ -213,6 +269,12 @@ async function main(): Promise<void> {
       const done = await produced;
       log(`${options.events} events committed in ${((done.endedMs - done.startedMs) / 1000).toFixed(1)} s; starting the worker`);
       await launchWorker();
+    }
+    if (options.routing) {
+      // Each lead's routing writes one more event (the owner change), so count decisions instead.
+      await waitRouted(probe, options.events / 2, wallMs());
+      await reportRouting(probe, options.events / 2, await produced);
+      return;
     }
     await waitHandled(probe, before + options.events, commits, wallMs());
     const result = figures(await probe.handled('contact.'), commits, await produced, options);

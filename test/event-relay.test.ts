@@ -7,7 +7,7 @@ import { encodeId, parseId } from '../src/kernel/ids';
 import { createLogger } from '../src/kernel/logger';
 import { producerConnection, type RecordEventPayload } from '../src/kernel/queue';
 import { EventRelay, RELAY_NAME } from '../workers/event-relay';
-import { EVENT_HANDLERS, eventContext } from '../workers/record-events';
+import { eventContext, handlersOf } from '../workers/record-events';
 import { startWorkers, type WorkerProcess } from '../workers/start-workers';
 import { ADMIN_URL } from './support/databases';
 import { freePort, redisServer, redisShutdown, redisUp } from './support/redis-server';
@@ -64,7 +64,7 @@ async function eventIds(recordId: string): Promise<string[]> {
 }
 
 /** Every handler subscribed to the account events these tests make: each runs once per event. */
-const ACCOUNT_HANDLERS = EVENT_HANDLERS.filter((handler) => handler.types === '*' || handler.types.includes('account.created')).map((handler) => handler.name);
+const ACCOUNT_HANDLERS = handlersOf('account.created').map((handler) => handler.name);
 
 async function ledger(eventId: string): Promise<number> {
   const { rows } = await superuser.query(`SELECT count(*)::int AS n FROM processed_events WHERE event_id = $1`, [eventId]);

@@ -39,6 +39,11 @@ export const EVENT_HANDLERS: readonly EventHandler[] = [
   enqueueRetriedRuns,
 ];
 
+/** The handlers subscribed to an event type, in the order they run. */
+export function handlersOf(type: string): EventHandler[] {
+  return EVENT_HANDLERS.filter((handler) => handler.types === '*' || handler.types.includes(type));
+}
+
 /**
  * The event's actor as they are now: their live seat in the workspace gives the role. An event
  * without an actor, or whose actor is no longer a member, runs as the system in that workspace:
@@ -72,8 +77,7 @@ export const dispatchRecordEvent: JobHandler<'record-events', 'record-event'> = 
   const ran: string[] = [];
   const skipped: string[] = [];
   try {
-    for (const handler of EVENT_HANDLERS) {
-      if (handler.types !== '*' && !handler.types.includes(event.type)) continue;
+    for (const handler of handlersOf(event.type)) {
       const claimed = await ctx.db.write(async (em) => {
         if (!(await claim(em, handler, event))) return false;
         await handler.run(ctx, em, event);
