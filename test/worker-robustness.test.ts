@@ -103,6 +103,37 @@ describe('a worker that dies holding a job', () => {
   });
 });
 
+describe('a failing handler', () => {
+  test('fails the job after the other handlers of the event committed; a retry runs only the one that failed', async () => {
+    const account = (await t.ok(`mutation { createAccount(input: { name: "Tasked" }) { id } }`, {}, admin)).createAccount;
+    const task = (await t.ok(
+      `mutation($account: ID!) { createActivity(input: { type: TASK, subject: "Due", dueAt: "2030-01-01T09:00:00Z", accountId: $account, ownerId: "${admin.userId}" }) { id } }`,
+      { account: account.id },
+      admin,
+    )).createActivity;
+    const { rows } = await superuser.query(`SELECT * FROM record_events WHERE record_id = $1`, [parseId(task.id)!.uuid]);
+    const event = eventPayload(rows[0]);
+    const claims = async () =>
+      (await superuser.query(`SELECT handler FROM processed_events WHERE event_id = $1 ORDER BY handler`, [event.eventId])).rows.map((row) => row.handler);
+    // The API's runtime has no queue producers, so `task-reminders` (it schedules jobs) fails here.
+    const job = { id: event.eventId, data: event } as Job<RecordEventPayload>;
+    const others = handlersOf(event.type).map((handler) => handler.name).filter((name) => name !== 'task-reminders').sort();
+    expect(others.length).toBeGreaterThan(0);
+    await expect(dispatchRecordEvent(job, t.app.runtime)).rejects.toThrow(/reminders queue/);
+    expect(await claims()).toEqual(others);
+    await expect(dispatchRecordEvent(job, t.app.runtime)).rejects.toThrow(/reminders queue/);
+    expect(await claims()).toEqual(others);
+
+    const worker = await start();
+    try {
+      expect(await dispatchRecordEvent(job, { ...t.app.runtime, producers: worker.producers })).toEqual({ ran: ['task-reminders'], skipped: expect.arrayContaining(others) });
+      expect(await claims()).toEqual([...others, 'task-reminders'].sort());
+    } finally {
+      await worker.close();
+    }
+  });
+});
+
 describe('failures that retrying cannot mend', () => {
   const cases: Array<[string, (event: RecordEventPayload) => Record<string, unknown>, RegExp]> = [
     ['a payload without an event id', ({ eventId: _, ...rest }) => rest, /^Malformed record-event payload: eventId$/],

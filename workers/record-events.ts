@@ -64,10 +64,12 @@ export async function eventContext(runtime: AppRuntime, event: RecordEventPayloa
 }
 
 /**
- * Runs every handler subscribed to the event's type, each in a transaction of its own that
- * first claims (handler, event id) in processed_events: a claim that already exists means the
- * effect happened, so the handler is skipped. A failing handler fails the job (and is retried)
- * without undoing the others. Returns the handlers that ran and those skipped.
+ * Runs every handler subscribed to the event's type in one transaction, each under a savepoint
+ * that first claims (handler, event id) in processed_events: a claim that already exists means
+ * the effect happened, so the handler is skipped. A failing handler's savepoint is rolled back,
+ * the others' effects commit, and then the job fails (and is retried: the handlers that ran are
+ * skipped next time). One transaction per event, not per handler, halves the worker's commits.
+ * Returns the handlers that ran and those skipped.
  */
 export const dispatchRecordEvent: JobHandler<'record-events', 'record-event'> = async (job, runtime) => {
   const event = job.data;
@@ -76,18 +78,27 @@ export const dispatchRecordEvent: JobHandler<'record-events', 'record-event'> = 
   const ctx = await eventContext(runtime, event);
   const ran: string[] = [];
   const skipped: string[] = [];
+  let failure: unknown = null;
   try {
-    for (const handler of handlersOf(event.type)) {
-      const claimed = await ctx.db.write(async (em) => {
-        if (!(await claim(em, handler, event))) return false;
-        await handler.run(ctx, em, event);
-        return true;
-      });
-      (claimed ? ran : skipped).push(handler.name);
-    }
+    await ctx.db.write(async (em) => {
+      for (const handler of handlersOf(event.type)) {
+        try {
+          const claimed = await ctx.db.savepoint(async () => {
+            if (!(await claim(em, handler, event))) return false;
+            await handler.run(ctx, em, event);
+            return true;
+          });
+          (claimed ? ran : skipped).push(handler.name);
+        } catch (error) {
+          if (error instanceof UnrecoverableError) throw error;
+          failure ??= error;
+        }
+      }
+    });
   } finally {
     await ctx.close();
   }
+  if (failure) throw failure;
   return { ran, skipped };
 };
 

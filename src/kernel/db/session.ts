@@ -56,6 +56,25 @@ export class DbSession {
     }
   }
 
+  /**
+   * Inside a write: runs `work` under a savepoint, so its failure undoes only its own statements
+   * (and forgets the commit hooks it registered) while the rest of the write goes on.
+   */
+  async savepoint<T>(work: () => Promise<T>): Promise<T> {
+    if (!this.writing) throw new Error('savepoint() runs inside write()');
+    const hooks = this.afterCommit.length;
+    await this.runner!.query('SAVEPOINT crm_step');
+    try {
+      const result = await work();
+      await this.runner!.query('RELEASE SAVEPOINT crm_step');
+      return result;
+    } catch (error) {
+      await this.runner!.query('ROLLBACK TO SAVEPOINT crm_step');
+      this.afterCommit.length = hooks;
+      throw error;
+    }
+  }
+
   /** Registers work that must happen only once the current write has committed. */
   onCommit(hook: () => void | Promise<void>): void {
     this.afterCommit.push(hook);
