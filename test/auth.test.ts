@@ -1,7 +1,7 @@
 import jwt from 'jsonwebtoken';
 import { Client } from 'pg';
 import { parseId } from '../src/kernel/ids';
-import { ADMIN_URL } from './support/databases';
+import { superuserClient } from './support/databases';
 import { TestApp, errorCode, errorFields, type GraphQLResult, type Session } from './support/test-app';
 
 const SECRET = 'test-secret-0123456789abcdef0123456789abcdef';
@@ -18,10 +18,7 @@ let mailbox = 0;
 
 beforeAll(async () => {
   t = await TestApp.start('auth');
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${t.database.name}`;
-  superuser = new Client({ connectionString: url.toString() });
-  await superuser.connect();
+  superuser = await superuserClient(t.database.name);
 });
 afterAll(async () => {
   await superuser.end();

@@ -6,7 +6,8 @@ import { producerConnection, type Producers } from '../src/kernel/queue';
 import { startWorkers, type WorkerProcess } from '../workers/start-workers';
 import { sweepAutomations } from '../workers/automation-jobs';
 import { schedulerId } from '../workers/automation-queue';
-import { automationClient, superuserOf, triggersHandled, uuid, WebhookReceiver } from './support/automations';
+import { automationClient, triggersHandled, uuid, WebhookReceiver } from './support/automations';
+import { superuserClient } from './support/databases';
 import { errorCode, errorFields, TestApp, type Session } from './support/test-app';
 import { waitFor } from './support/wait';
 
@@ -30,7 +31,7 @@ let a: ReturnType<typeof automationClient>;
 
 beforeAll(async () => {
   t = await TestApp.start('automations');
-  superuser = await superuserOf(t);
+  superuser = await superuserClient(t.database.name);
   hooks = await WebhookReceiver.start();
   queue = new Queue('automations', { connection: producerConnection(t.app.runtime.config.REDIS_URL), prefix: PREFIX });
   admin = await t.signUp('Automations GmbH');

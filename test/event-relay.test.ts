@@ -9,7 +9,7 @@ import { producerConnection, type RecordEventPayload } from '../src/kernel/queue
 import { EventRelay, RELAY_NAME } from '../workers/event-relay';
 import { eventContext, handlersOf } from '../workers/record-events';
 import { startWorkers, type WorkerProcess } from '../workers/start-workers';
-import { ADMIN_URL } from './support/databases';
+import { superuserClient } from './support/databases';
 import { freePort, redisServer, redisShutdown, redisUp } from './support/redis-server';
 import { TestApp, type Session } from './support/test-app';
 import { waitFor } from './support/wait';
@@ -32,10 +32,7 @@ let other: Session;
 
 beforeAll(async () => {
   t = await TestApp.start('event_relay');
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${t.database.name}`;
-  superuser = new Client({ connectionString: url.toString() });
-  await superuser.connect();
+  superuser = await superuserClient(t.database.name);
   queue = new Queue('record-events', { connection: producerConnection(t.app.runtime.config.REDIS_URL), prefix: PREFIX });
   workerDb = createDataSource({ url: t.database.workerUrl, poolSize: 2 });
   await workerDb.initialize();

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { sequenceEvents } from '../src/kernel/events/record-events';
 import { parseId } from '../src/kernel/ids';
-import { ADMIN_URL } from './support/databases';
+import { superuserClient } from './support/databases';
 import { TestApp, errorCode, type Session } from './support/test-app';
 
 /** The transactional outbox: one event per committed change, none for a rolled-back one, numbered in a commit-safe order. */
@@ -25,10 +25,7 @@ beforeAll(async () => {
   admin = await t.signUp('Events A');
   seller = await t.member(admin, 'SALES');
   other = await t.signUp('Events B');
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${t.database.name}`;
-  superuser = new Client({ connectionString: url.toString() });
-  await superuser.connect();
+  superuser = await superuserClient(t.database.name);
 });
 afterAll(async () => {
   await superuser?.end();

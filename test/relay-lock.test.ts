@@ -8,7 +8,7 @@ import { producerConnection, type RecordEventPayload } from '../src/kernel/queue
 import { EventRelay } from '../workers/event-relay';
 import { backoffDelay, MAX_BACKOFF_MS } from '../workers/relay-outage';
 import { capturedLogger, type LogLine } from './support/captured-logger';
-import { ADMIN_URL } from './support/databases';
+import { superuserClient } from './support/databases';
 import { redisServer, redisShutdown, redisUp, startRedisServer } from './support/redis-server';
 import { TestApp, type Session } from './support/test-app';
 import { waitFor } from './support/wait';
@@ -29,10 +29,7 @@ const opened: DataSource[] = [];
 
 beforeAll(async () => {
   t = await TestApp.start('relay_lock');
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${t.database.name}`;
-  superuser = new Client({ connectionString: url.toString() });
-  await superuser.connect();
+  superuser = await superuserClient(t.database.name);
   queue = new Queue('record-events', { connection: producerConnection(t.app.runtime.config.REDIS_URL), prefix: PREFIX });
   admin = await t.signUp('Lock GmbH');
 });

@@ -10,7 +10,7 @@ import { contactService } from '../src/modules/contacts/contact.service';
 import { RoutingObjectType } from '../src/modules/routing/routing-rule.entity';
 import { routingService } from '../src/modules/routing/routing.service';
 import { startWorkers } from '../workers/start-workers';
-import { ADMIN_URL } from './support/databases';
+import { superuserClient } from './support/databases';
 import { errorCode, errorFields, TestApp, type Session } from './support/test-app';
 import { waitFor } from './support/wait';
 
@@ -27,10 +27,7 @@ let superuser: Client;
 
 beforeAll(async () => {
   t = await TestApp.start('routing');
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${t.database.name}`;
-  superuser = new Client({ connectionString: url.toString() });
-  await superuser.connect();
+  superuser = await superuserClient(t.database.name);
 });
 
 afterAll(async () => {

@@ -6,7 +6,7 @@ import { createLogger } from '../src/kernel/logger';
 import { producerConnection, type TaskReminderPayload } from '../src/kernel/queue';
 import { startWorkers, type WorkerProcess } from '../workers/start-workers';
 import { reminderJobId, sendTaskReminder } from '../workers/task-reminders';
-import { ADMIN_URL } from './support/databases';
+import { superuserClient } from './support/databases';
 import { errorCode, TestApp, type Session } from './support/test-app';
 import { waitFor } from './support/wait';
 
@@ -30,10 +30,7 @@ let accountId: string;
 
 beforeAll(async () => {
   t = await TestApp.start('task_reminders');
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${t.database.name}`;
-  superuser = new Client({ connectionString: url.toString() });
-  await superuser.connect();
+  superuser = await superuserClient(t.database.name);
   reminders = new Queue('reminders', { connection: producerConnection(t.app.runtime.config.REDIS_URL), prefix: PREFIX });
   admin = await t.signUp('Reminders GmbH');
   seller = await t.member(admin, 'SALES');

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { parseId } from '../src/kernel/ids';
-import { ADMIN_URL } from './support/databases';
+import { superuserClient } from './support/databases';
 import { TestApp, type Session } from './support/test-app';
 
 /**
@@ -48,10 +48,7 @@ beforeAll(async () => {
   wsA = uuid(a.workspaceId);
   wsB = uuid(b.workspaceId);
 
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${t.database.name}`;
-  superuser = new Client({ connectionString: url.toString() });
-  await superuser.connect();
+  superuser = await superuserClient(t.database.name);
   app = new Client({ connectionString: t.database.appUrl });
   await app.connect();
   const { rows } = await superuser.query(

@@ -9,7 +9,7 @@ import { businessHoursOf } from '../src/modules/sla/calendar-rules';
 import { SlaLevel, SlaTarget } from '../src/modules/sla/sla-targets';
 import { startWorkers, type WorkerProcess } from '../workers/start-workers';
 import { checkTicketSla, runSlaCheck, slaCheckJobId, sweepSla } from '../workers/ticket-sla';
-import { ADMIN_URL } from './support/databases';
+import { superuserClient } from './support/databases';
 import { errorCode, errorFields, TestApp, type Session } from './support/test-app';
 import { waitFor } from './support/wait';
 
@@ -72,10 +72,7 @@ let berlin: { id: string; timeZone: string; openingHours: Array<{ weekday: strin
 
 beforeAll(async () => {
   t = await TestApp.start('ticket_sla');
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${t.database.name}`;
-  superuser = new Client({ connectionString: url.toString() });
-  await superuser.connect();
+  superuser = await superuserClient(t.database.name);
   admin = await t.signUp('Helpdesk GmbH');
   agent = await t.member(admin, 'SUPPORT');
   lead = await t.member(admin, 'MANAGER');

@@ -7,7 +7,7 @@ import { DEFAULT_JOB_OPTIONS, producerConnection, workerConnection, type RecordE
 import { eventPayload } from '../workers/event-relay';
 import { dispatchRecordEvent, handlersOf } from '../workers/record-events';
 import { startWorkers, type WorkerProcess } from '../workers/start-workers';
-import { ADMIN_URL } from './support/databases';
+import { superuserClient } from './support/databases';
 import { TestApp, type Session } from './support/test-app';
 import { waitFor } from './support/wait';
 
@@ -30,10 +30,7 @@ let other: Session;
 
 beforeAll(async () => {
   t = await TestApp.start('worker_robustness');
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${t.database.name}`;
-  superuser = new Client({ connectionString: url.toString() });
-  await superuser.connect();
+  superuser = await superuserClient(t.database.name);
   const connection = producerConnection(t.app.runtime.config.REDIS_URL);
   events = new Queue('record-events', { connection, prefix: PREFIX });
   maintenance = new Queue('maintenance', { connection, prefix: PREFIX });

@@ -2,20 +2,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import { parseId } from '../../src/kernel/ids';
-import { ADMIN_URL } from './databases';
 import type { Session, TestApp } from './test-app';
 import { waitFor } from './wait';
 
 export const uuid = (id: string) => parseId(id)!.uuid;
-
-/** A superuser connection to the test file's database, for checks the API does not offer. */
-export async function superuserOf(t: TestApp): Promise<Client> {
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${t.database.name}`;
-  const client = new Client({ connectionString: url.toString() });
-  await client.connect();
-  return client;
-}
 
 /** A local receiver for CALL_WEBHOOK: answers each path with the status set for it (default 200) and keeps every request. */
 export class WebhookReceiver {
