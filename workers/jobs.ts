@@ -4,6 +4,7 @@ import type { AppRuntime } from '../src/kernel/context';
 import type { JobName, JobPayload, QueueName } from '../src/kernel/queue';
 import { sweepFollowUps } from './follow-up-sweep';
 import { purgeProcessedEvents } from './purge-processed-events';
+import { purgeRecordEvents } from './purge-record-events';
 import { purgeRefreshTokens } from './purge-refresh-tokens';
 import { dispatchRecordEvent } from './record-events';
 import { sendTaskReminder } from './task-reminders';
@@ -20,6 +21,7 @@ export const HANDLERS: { [Q in QueueName]: QueueHandlers<Q> } = {
   maintenance: {
     'purge-refresh-tokens': purgeRefreshTokens,
     'purge-processed-events': purgeProcessedEvents,
+    'purge-record-events': purgeRecordEvents,
   },
   'follow-ups': {
     'follow-up-sweep': sweepFollowUps,
@@ -54,6 +56,7 @@ const HOUR_MS = 60 * 60 * 1000;
 export const SCHEDULES: readonly Schedule[] = [
   { queue: 'maintenance', job: 'purge-refresh-tokens', everyMs: HOUR_MS, data: {} },
   { queue: 'maintenance', job: 'purge-processed-events', everyMs: HOUR_MS, data: {} },
+  { queue: 'maintenance', job: 'purge-record-events', everyMs: HOUR_MS, data: {} },
   { queue: 'sla', job: 'sla-sweep', everyMs: 60_000, data: {} },
   { queue: 'follow-ups', job: 'follow-up-sweep', everyMs: (config) => config.FOLLOW_UP_SWEEP_MINUTES * 60_000, data: {} },
   { queue: 'automations', job: 'automation-sweep', everyMs: 60_000, data: {} },

@@ -1,7 +1,5 @@
 import type { JobHandler } from './jobs';
-
-/** Rows per statement: short transactions that never hold many row locks at once. */
-const BATCH = 5000;
+import { purgeInBatches } from './purge-in-batches';
 
 /**
  * Deletes ledger rows (processed_events) older than PROCESSED_EVENTS_RETENTION_DAYS in every
@@ -15,16 +13,5 @@ const BATCH = 5000;
  * retention less an hour (a failed job retried by hand weeks later, an event that waited out a
  * month-long outage), so no handler can run for an event whose claim may have been purged.
  */
-export const purgeProcessedEvents: JobHandler<'maintenance', 'purge-processed-events'> = async (_job, runtime) => {
-  const retention = `${runtime.config.PROCESSED_EVENTS_RETENTION_DAYS} days`;
-  let purged = 0;
-  for (;;) {
-    const [row] = (await runtime.dataSource.query('SELECT crm_purge_processed_events($1::interval, $2) AS purged', [retention, BATCH])) as Array<{
-      purged: number;
-    }>;
-    purged += row.purged;
-    if (row.purged < BATCH) break;
-  }
-  runtime.logger.info({ purged, retention }, 'purged old processed_events ledger rows');
-  return { purged };
-};
+export const purgeProcessedEvents: JobHandler<'maintenance', 'purge-processed-events'> = (_job, runtime) =>
+  purgeInBatches(runtime, 'crm_purge_processed_events', runtime.config.PROCESSED_EVENTS_RETENTION_DAYS, 'old processed_events ledger rows');

@@ -6,6 +6,7 @@ import type { Role } from '../src/kernel/auth/roles';
 import type { RecordEventPayload } from '../src/kernel/queue';
 import type { JobHandler } from './jobs';
 import { routeNewLeads } from './lead-routing';
+import { pushRecordChanges } from './record-change-push';
 import { scheduleTaskReminders } from './task-reminders';
 import { scheduleSlaChecks } from './ticket-sla';
 import { enqueueRetriedRuns, matchAutomations, syncAutomationSchedules } from './automation-triggers';
@@ -37,6 +38,7 @@ export const EVENT_HANDLERS: readonly EventHandler[] = [
   matchAutomations,
   syncAutomationSchedules,
   enqueueRetriedRuns,
+  pushRecordChanges,
 ];
 
 /** The handlers subscribed to an event type, in the order they run. */

@@ -32,6 +32,8 @@ const schema = z.object({
   WORKER_MAX_STALLED_COUNT: z.coerce.number().int().min(0).default(1),
   // Days the processed_events ledger keeps a row; record-event jobs for older events are refused.
   PROCESSED_EVENTS_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
+  // Days record events (the change feed and each record's history) are kept; older ones are purged hourly.
+  RECORD_EVENTS_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   // How long before a task's due time its owner gets the "due soon" reminder; fractions allowed, 0 turns it off.
   TASK_REMINDER_LEAD_MINUTES: z.coerce.number().min(0).default(60),
   // How often the worker creates follow-up tasks (stale deals, birthdays, contract renewals).

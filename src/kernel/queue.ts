@@ -10,6 +10,8 @@ export interface JobPayloads {
     'purge-refresh-tokens': Record<string, never>;
     /** Deletes event-handler ledger rows older than PROCESSED_EVENTS_RETENTION_DAYS, in all workspaces. */
     'purge-processed-events': Record<string, never>;
+    /** Deletes relayed record events older than RECORD_EVENTS_RETENTION_DAYS, in all workspaces. */
+    'purge-record-events': Record<string, never>;
   };
   /** A recurring sweep that creates follow-up tasks (stale deals, birthdays, renewals) in every workspace. */
   'follow-ups': {

@@ -32,7 +32,7 @@ export function encodeCursor(order: OrderTerm[], values: unknown[]): string {
   return Buffer.from(JSON.stringify([order.map((t) => `${t.key}:${t.direction}`).join(','), values])).toString('base64url');
 }
 
-function decodeCursor(cursor: string, order: OrderTerm[], field: string): unknown[] {
+export function decodeCursor(cursor: string, order: OrderTerm[], field: string): unknown[] {
   try {
     const [keys, values] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [string, unknown[]];
     const expected = order.map((t) => `${t.key}:${t.direction}`).join(',');

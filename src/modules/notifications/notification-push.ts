@@ -1,4 +1,5 @@
 import type { RequestContext } from '../../kernel/context';
+import { requireLiveSeat } from '../../kernel/live-seat';
 import { Notification } from './notification.entity';
 import type { NotificationInput } from './notification.service';
 
@@ -31,12 +32,7 @@ export function publishAfterCommit(ctx: RequestContext, message: NotificationMes
  */
 export async function isFor(ctx: RequestContext, message: NotificationMessage): Promise<boolean> {
   if (message.workspaceId !== ctx.workspaceId || message.userId !== ctx.member.userId) return false;
-  try {
-    await ctx.require();
-  } catch (error) {
-    await ctx.db.close(); // the subscription ends here; give its connection back
-    throw error;
-  }
+  await requireLiveSeat(ctx);
   return true;
 }
 

@@ -19,7 +19,7 @@ const ORDER: OrderTerm[] = [
 
 let mapperOf: RowMapper<RecordEvent> | undefined;
 
-function mapper(ctx: RequestContext): RowMapper<RecordEvent> {
+export function recordEventMapper(ctx: RequestContext): RowMapper<RecordEvent> {
   mapperOf ??= new RowMapper(ctx.runtime.dataSource, RecordEvent, ALIAS);
   return mapperOf;
 }
@@ -39,6 +39,6 @@ function conditions(ctx: RequestContext, args: RecordEventListArgs, params: SqlP
 export const recordEventService = {
   /** The event log, oldest first, keyset-paginated over the indexes the migration creates. */
   list(ctx: RequestContext, args: RecordEventListArgs): Promise<Connection<RecordEvent>> {
-    return tablePage(ctx, mapper(ctx), ORDER, args, (params) => conditions(ctx, args, params));
+    return tablePage(ctx, recordEventMapper(ctx), ORDER, args, (params) => conditions(ctx, args, params));
   },
 };

@@ -1,0 +1,45 @@
+import { eventType, type RecordAction } from '../../kernel/events/record-events';
+import { badField } from '../../kernel/errors';
+import { ID_PREFIXES, type NodeType } from '../../kernel/ids';
+import { column, type SqlParams } from '../../kernel/sql';
+
+const ACTIONS: readonly RecordAction[] = ['created', 'updated', 'deleted', 'restored'];
+
+/** `deal` → `Deal`: every type an event can name, keyed by its lower-camel spelling. */
+const RECORD_TYPES = new Map<string, NodeType>(Object.keys(ID_PREFIXES).map((type) => [eventType(type as NodeType, 'created').split('.')[0], type as NodeType]));
+
+/**
+ * Which event types a feed or subscription wants: exact types (`deal.updated`) and whole record
+ * types (`deal.*`, every action on deals). Empty means every event.
+ */
+export interface EventTypeFilter {
+  types: string[];
+  recordTypes: NodeType[];
+}
+
+/** Parses `types`; an unknown record type or action is bad input on `<field>.<index>`, so a typo never silently matches nothing. */
+export function parseEventTypes(types: readonly string[] | null | undefined, field = 'types'): EventTypeFilter {
+  const filter: EventTypeFilter = { types: [], recordTypes: [] };
+  (types ?? []).forEach((type, index) => {
+    const [record, action, ...rest] = type.split('.');
+    const recordType = RECORD_TYPES.get(record);
+    const valid = recordType && rest.length === 0 && (action === '*' || ACTIONS.includes(action as RecordAction));
+    if (!valid) throw badField(`${field}.${index}`, `must be an event type such as "deal.updated" or "deal.*" (record types: ${[...RECORD_TYPES.keys()].join(', ')}; actions: ${ACTIONS.join(', ')})`);
+    if (action === '*') filter.recordTypes.push(recordType);
+    else filter.types.push(type);
+  });
+  return filter;
+}
+
+const isEmpty = (filter: EventTypeFilter) => filter.types.length === 0 && filter.recordTypes.length === 0;
+
+/** Whether an event of `type` on a `recordType` record passes the filter. */
+export function matchesEventType(filter: EventTypeFilter, type: string, recordType: string): boolean {
+  return isEmpty(filter) || filter.types.includes(type) || (filter.recordTypes as string[]).includes(recordType);
+}
+
+/** The filter as a SQL condition on an events table aliased `alias`; null when it lets everything through. */
+export function eventTypeCondition(filter: EventTypeFilter, alias: string, params: SqlParams): string | null {
+  if (isEmpty(filter)) return null;
+  return `(${column(alias, 'type')} = ANY(${params.add(filter.types)}::text[]) OR ${column(alias, 'record_type')} = ANY(${params.add(filter.recordTypes)}::text[]))`;
+}
