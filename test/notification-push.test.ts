@@ -1,9 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Queue, type Job } from 'bullmq';
-import { createClient, type Client as WsClient } from 'graphql-ws';
+import type { Client as WsClient } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import type { Client } from 'pg';
-import WebSocket from 'ws';
 import { RequestContext, type AppRuntime } from '../src/kernel/context';
 import { parseId } from '../src/kernel/ids';
 import { createLogger } from '../src/kernel/logger';
@@ -17,6 +16,7 @@ import { reminderJobId, sendTaskReminder } from '../workers/task-reminders';
 import { superuserClient } from './support/databases';
 import { TestApp, type Session } from './support/test-app';
 import { waitFor } from './support/wait';
+import { wsSubscribe, type WsSubscription } from './support/ws-subscription';
 
 /**
  * `notificationAdded` over graphql-ws, fed through Redis pub/sub: notifications written on the
@@ -69,29 +69,9 @@ const channelOf = (session: Session) => `${PUBSUB_PREFIX}:${NOTIFICATION_ADDED}:
 /** How many Redis connections listen on the workspace's channel (one per API process with subscribers). */
 const listeners = async (session: Session) => Number(((await redis.pubsub('NUMSUB', channelOf(session))) as [string, number])[1]);
 
-interface Subscription {
-  received: Array<{ kind: string; subject: string; id: string; record: { id: string } | null }>;
-  /** Settles when the subscription ends: with the error (a close event) or null on completion. */
-  ended: Promise<unknown>;
-}
+type Subscription = WsSubscription<{ kind: string; subject: string; id: string; record: { id: string } | null }>;
 
-function subscribe(app: TestApp, token: string | null): Subscription {
-  const client = createClient({
-    url: app.url.replace('http', 'ws') + '/graphql',
-    webSocketImpl: WebSocket,
-    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
-    retryAttempts: 0,
-  });
-  clients.push(client);
-  const received: Subscription['received'] = [];
-  const ended = new Promise((resolve) =>
-    client.subscribe<any>(
-      { query: SUBSCRIPTION },
-      { next: (result) => received.push(result.data?.notificationAdded ?? result), error: resolve, complete: () => resolve(null) },
-    ),
-  );
-  return { received, ended };
-}
+const subscribe = (app: TestApp, token: string | null): Subscription => wsSubscribe(app, clients, token, SUBSCRIPTION, 'notificationAdded');
 
 /**
  * A subscription once it is live: probe notifications are sent to `session` until one arrives

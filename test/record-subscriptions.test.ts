@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { createClient, type Client as WsClient } from 'graphql-ws';
+import type { Client as WsClient } from 'graphql-ws';
 import type { Client } from 'pg';
-import WebSocket from 'ws';
 import { parseId } from '../src/kernel/ids';
 import { createLogger } from '../src/kernel/logger';
 import { startWorkers, type WorkerProcess } from '../workers/start-workers';
 import { superuserClient } from './support/databases';
 import { TestApp, type Session } from './support/test-app';
 import { waitFor } from './support/wait';
+import { wsSubscribe, type WsSubscription } from './support/ws-subscription';
 
 /**
  * `recordChanged` over graphql-ws: API writes go through the outbox, the relay and the worker's
@@ -53,34 +53,10 @@ interface Change {
   [field: string]: unknown;
 }
 
-interface Subscription {
-  received: Change[];
-  /** Settles when the subscription ends: with the error (GraphQL errors or a close event), or null on completion. */
-  ended: Promise<unknown>;
-}
+type Subscription = WsSubscription<Change>;
 
-function subscribe(token: string | null, variables: { types?: string[]; recordIds?: string[] } = {}): Subscription {
-  const client = createClient({
-    url: t.url.replace('http', 'ws') + '/graphql',
-    webSocketImpl: WebSocket,
-    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
-    retryAttempts: 0,
-  });
-  clients.push(client);
-  const received: Change[] = [];
-  const ended = new Promise((resolve) =>
-    client.subscribe<{ recordChanged: Change }>(
-      { query: SUBSCRIPTION, variables },
-      {
-        // An error at subscribe time (bad arguments) comes as one result with errors, then completion.
-        next: (result) => (result.errors ? resolve(result.errors) : received.push(result.data!.recordChanged)),
-        error: resolve,
-        complete: () => resolve(null),
-      },
-    ),
-  );
-  return { received, ended };
-}
+const subscribe = (token: string | null, variables: { types?: readonly string[]; recordIds?: readonly string[] } = {}): Subscription =>
+  wsSubscribe<Change>(t, clients, token, SUBSCRIPTION, 'recordChanged', variables);
 
 const createAccount = async (name: string, who: Session = alice): Promise<string> =>
   (await t.ok(`mutation($n: String!) { createAccount(input: { name: $n }) { id } }`, { n: name }, who)).createAccount.id;
@@ -118,7 +94,7 @@ async function feedEntries(who: Session): Promise<Map<string, Change>> {
   const entries = new Map<string, Change>();
   let after: string | null = null;
   for (;;) {
-    const { changes } = await t.ok(`query($after: String) { changes(after: $after, first: 200) { edges { node { ${FIELDS} } } pageInfo { hasNextPage endCursor } } }`, { after }, who);
+    const { changes }: { changes: { edges: Array<{ node: Change }>; pageInfo: { hasNextPage: boolean; endCursor: string } } } = await t.ok(`query($after: String) { changes(after: $after, first: 200) { edges { node { ${FIELDS} } } pageInfo { hasNextPage endCursor } } }`, { after }, who);
     for (const edge of changes.edges) entries.set(edge.node.id, edge.node);
     if (!changes.pageInfo.hasNextPage) return entries;
     after = changes.pageInfo.endCursor;
