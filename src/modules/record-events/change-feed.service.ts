@@ -45,6 +45,9 @@ export const changeFeedService = {
     const filter = parseEventTypes(args.types);
     const afterSeq = args.after ? String(decodeCursor(args.after, ORDER, 'after')[0]) : null;
     if (afterSeq !== null && !/^\d+$/.test(afterSeq)) throw badField('after', 'is not a cursor of this list and ordering');
+    // Numbering takes a pooled connection of its own: give the request's back first, so that a
+    // request never holds two and concurrent polls cannot exhaust the pool waiting on each other.
+    await ctx.db.close();
     await sequenceEvents(ctx.runtime.dataSource);
     const alias = recordEventMapper(ctx).alias;
     const page = await tablePage(ctx, recordEventMapper(ctx), ORDER, { first: args.first, after: args.after }, (params) =>
