@@ -7,6 +7,7 @@ describe('configuration', () => {
     const config = parseConfig({});
     expect(config).toMatchObject({ NODE_ENV: 'development', PORT: 4000, DATABASE_URL: 'postgres://crm_app@127.0.0.1:5432/crm', REDIS_URL: 'redis://127.0.0.1:6379' });
     expect(config).toMatchObject({ QUEUE_PREFIX: 'crm', WORKER_LOCK_DURATION_MS: 30_000, WORKER_STALLED_INTERVAL_MS: 30_000, WORKER_MAX_STALLED_COUNT: 1, PROCESSED_EVENTS_RETENTION_DAYS: 30 });
+    expect(config.RECORD_EVENTS_RETENTION_DAYS).toBe(30);
   });
 
   test.each([
@@ -21,6 +22,7 @@ describe('configuration', () => {
     [{ WORKER_LOCK_DURATION_MS: '50' }, 'WORKER_LOCK_DURATION_MS'],
     [{ WORKER_MAX_STALLED_COUNT: '-1' }, 'WORKER_MAX_STALLED_COUNT'],
     [{ PROCESSED_EVENTS_RETENTION_DAYS: '0' }, 'PROCESSED_EVENTS_RETENTION_DAYS'],
+    [{ RECORD_EVENTS_RETENTION_DAYS: '0' }, 'RECORD_EVENTS_RETENTION_DAYS'],
   ])('%j is refused naming %s', (env, name) => {
     expect(() => parseConfig(env)).toThrow(ConfigError);
     expect(() => parseConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${name} `));
