@@ -4,10 +4,10 @@ import { sequenceEvents } from '../../kernel/events/record-events';
 import type { Connection } from '../../kernel/pagination/connection';
 import { decodeCursor, type OrderTerm } from '../../kernel/pagination/keyset';
 import { tablePage } from '../../kernel/records/table-page';
-import { column } from '../../kernel/sql';
+import { column, type SqlParams } from '../../kernel/sql';
 import type { RecordEvent } from './record-event.entity';
 import type { ChangeFeedArgs } from './change-feed.inputs';
-import { eventTypeCondition, parseEventTypes } from './event-type-filter';
+import { eventTypeCondition, parseEventTypes, type EventTypeFilter } from './event-type-filter';
 import { recordEventMapper } from './record-event.service';
 
 /** Commit order: `seq` is unique among numbered events; the id only completes the cursor. */
@@ -34,6 +34,14 @@ async function refuseExpiredCursor(ctx: RequestContext, afterSeq: string): Promi
   }
 }
 
+/** The workspace's numbered events of the wanted types. */
+function conditions(ctx: RequestContext, filter: EventTypeFilter, params: SqlParams): string[] {
+  const alias = recordEventMapper(ctx).alias;
+  const where = [`${column(alias, 'workspace_id')} = ${params.add(ctx.workspaceId)}`, `${column(alias, 'seq')} IS NOT NULL`];
+  const types = eventTypeCondition(filter, alias, params);
+  return types ? [...where, types] : where;
+}
+
 export const changeFeedService = {
   /**
    * The workspace's record events in commit order (`seq`), after the cursor. Only numbered events
@@ -49,12 +57,7 @@ export const changeFeedService = {
     // request never holds two and concurrent polls cannot exhaust the pool waiting on each other.
     await ctx.db.close();
     await sequenceEvents(ctx.runtime.dataSource);
-    const alias = recordEventMapper(ctx).alias;
-    const page = await tablePage(ctx, recordEventMapper(ctx), ORDER, { first: args.first, after: args.after }, (params) =>
-      [`${column(alias, 'workspace_id')} = ${params.add(ctx.workspaceId)}`, `${column(alias, 'seq')} IS NOT NULL`, eventTypeCondition(filter, alias, params)].filter(
-        (condition): condition is string => condition !== null,
-      ),
-    );
+    const page = await tablePage(ctx, recordEventMapper(ctx), ORDER, { first: args.first, after: args.after }, (params) => conditions(ctx, filter, params));
     // After the read, not before: a purge that committed before the read's snapshot (and deleted
     // rows it would have returned) has raised the mark by the time this later statement runs.
     if (afterSeq !== null) await refuseExpiredCursor(ctx, afterSeq);
