@@ -18,6 +18,7 @@ let t: TestApp;
 let tight: TestApp;
 let refilling: TestApp;
 let guarded: TestApp;
+let proxied: TestApp;
 let alice: Session;
 let bob: Session;
 const clients: WsClient[] = [];
@@ -33,13 +34,19 @@ beforeAll(async () => {
     RATE_LIMIT_ANONYMOUS_CAPACITY: 6,
     RATE_LIMIT_ANONYMOUS_REFILL_PER_SECOND: 0.001,
   });
+  proxied = await TestApp.alongside(t, SILENT, {
+    RATE_LIMIT_KEY_PREFIX: `${prefix}:proxied`,
+    RATE_LIMIT_ANONYMOUS_CAPACITY: 3,
+    RATE_LIMIT_ANONYMOUS_REFILL_PER_SECOND: 0.001,
+    TRUST_PROXY_HOPS: 1,
+  });
   alice = await t.signUp('Limits GmbH');
   bob = await t.signUp('Other AG');
 });
 
 afterAll(async () => {
   await Promise.all(clients.map((client) => client.dispose()));
-  await Promise.all([tight, refilling, guarded].map((app) => app?.stop()));
+  await Promise.all([tight, refilling, guarded, proxied].map((app) => app?.stop()));
   await t?.stop();
 });
 
@@ -51,10 +58,10 @@ interface Answer {
 }
 
 /** GraphQL over HTTP, keeping the response headers. */
-async function post(app: TestApp, query: string, variables: Record<string, unknown> = {}, session?: Session): Promise<Answer> {
+async function post(app: TestApp, query: string, variables: Record<string, unknown> = {}, session?: Session, headers: Record<string, string> = {}): Promise<Answer> {
   const response = await fetch(`${app.url}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(session ? { authorization: `Bearer ${session.token}` } : {}) },
+    headers: { 'content-type': 'application/json', ...(session ? { authorization: `Bearer ${session.token}` } : {}), ...headers },
     body: JSON.stringify({ query, variables }),
   });
   return { status: response.status, headers: response.headers, ...((await response.json()) as object) };
@@ -185,10 +192,23 @@ describe('rate limits', () => {
     expect(blocked.status).toBe(429);
     expect(blocked.errors?.[0].extensions?.code).toBe('RATE_LIMITED');
     expect(blocked.data).toBeUndefined();
+    // Without trusted proxies a client's own X-Forwarded-For changes nothing.
+    expect((await post(guarded, signIn, wrong, undefined, { 'x-forwarded-for': '203.0.113.9' })).status).toBe(429);
     // A signed-in member from the same address is charged to their own bucket.
     const member = await post(guarded, `{ me { id } }`, {}, alice);
     expect(member.status).toBe(200);
     expect(member.headers.get('ratelimit-limit')).toBe(String(t.app.runtime.config.RATE_LIMIT_CAPACITY));
+  });
+
+  it('behind a trusted proxy, tells clients apart by the address the proxy appended to X-Forwarded-For', async () => {
+    const signIn = `mutation($input: SignInInput!) { signIn(input: $input) { token user { id } workspace { id } } }`;
+    const wrong = { input: { email: alice.email, password: 'not the password' } };
+    const from = (address: string) => post(proxied, signIn, wrong, undefined, { 'x-forwarded-for': `10.9.9.9, ${address}` });
+    expect((await from('203.0.113.7')).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    expect((await from('203.0.113.7')).status).toBe(429);
+    // The left entry is the client's own claim: changing it does not escape the bucket.
+    expect((await post(proxied, signIn, wrong, undefined, { 'x-forwarded-for': '10.1.1.1, 203.0.113.7' })).status).toBe(429);
+    expect((await from('203.0.113.8')).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
   });
 
   it('fails open when Redis does not answer', async () => {

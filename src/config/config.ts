@@ -46,6 +46,8 @@ const schema = z.object({
   RATE_LIMIT_REFILL_PER_SECOND: z.coerce.number().positive().default(50),
   RATE_LIMIT_ANONYMOUS_CAPACITY: z.coerce.number().min(1).default(60),
   RATE_LIMIT_ANONYMOUS_REFILL_PER_SECOND: z.coerce.number().positive().default(1),
+  // Reverse proxies in front of the API that append to X-Forwarded-For; 0 trusts the header not at all.
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   // Redis key prefix of the buckets, so several CRMs (or test runs) can share one Redis.
   RATE_LIMIT_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_:-]+$/, 'must be letters, digits, :, - or _').default('crm:rate'),
 });

@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import type { AppRuntime, RequestContext } from '../kernel/context';
 import { contextFromAuthorization } from './authenticate';
 import { createApollo } from './graphql-server';
+import { clientAddress } from './limits/client-address';
 import { limitsPlugin } from './limits/limits-plugin';
 import { OperationLimits } from './limits/operation-limits';
 import { RateLimiter } from './limits/rate-limiter';
@@ -102,7 +103,7 @@ export async function createCrmServer(runtime: AppRuntime & { redis: Redis }, sc
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
       context: async () => {
         const context = contextFromAuthorization(runtime, req.headers.authorization, requestId);
-        context.clientAddress = req.socket.remoteAddress ?? null;
+        context.clientAddress = clientAddress(req, runtime.config.TRUST_PROXY_HOPS);
         return context;
       },
     });
@@ -180,7 +181,7 @@ export async function createCrmServer(runtime: AppRuntime & { redis: Redis }, sc
       // Limits apply before anything runs; an admitted operation keeps its context for release below.
       onSubscribe: async (ctx, id, payload) => {
         const requestContext = contextFromAuthorization(runtime, ctx.connectionParams?.authorization, randomUUID());
-        requestContext.clientAddress = ctx.extra.request.socket.remoteAddress ?? null;
+        requestContext.clientAddress = clientAddress(ctx.extra.request, runtime.config.TRUST_PROXY_HOPS);
         const admitted = await admitSocketOperation(schema, limits, requestContext, payload);
         if (!Array.isArray(admitted)) contextsOf(ctx).set(id, requestContext);
         return admitted;

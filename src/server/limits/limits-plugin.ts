@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin, GraphQLRequestContext } from '@apollo/server';
+import type { ApolloServerPlugin, HTTPGraphQLHead } from '@apollo/server';
 import type { RequestContext } from '../../kernel/context';
 import { rateLimited, rateLimitHeaders, type OperationLimits } from './operation-limits';
 import type { RateDecision } from './rate-limiter';
@@ -13,7 +13,7 @@ export function limitsPlugin(limits: OperationLimits): ApolloServerPlugin<Reques
   return {
     async requestDidStart() {
       let decision: RateDecision | null | undefined;
-      const report = (http: GraphQLRequestContext<RequestContext>['response']['http'], answer: RateDecision | null) => {
+      const report = (http: HTTPGraphQLHead, answer: RateDecision | null) => {
         decision = answer;
         if (answer) for (const [name, value] of rateLimitHeaders(answer)) http.headers.set(name, value);
       };
