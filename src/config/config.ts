@@ -40,6 +40,18 @@ const schema = z.object({
   FOLLOW_UP_SWEEP_MINUTES: z.coerce.number().min(1).max(1440).default(15),
   // A record event this many automation runs deep triggers no further run (recorded SKIPPED, "loop guard").
   AUTOMATION_MAX_DEPTH: z.coerce.number().int().min(1).max(50).default(5),
+  // Query limits: an operation deeper or more complex than this is refused before it runs.
+  GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).default(12),
+  GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().min(1).default(5000),
+  // Token bucket per signed-in user (points = query complexity); anonymous calls share one per client address.
+  RATE_LIMIT_CAPACITY: z.coerce.number().min(1).default(1000),
+  RATE_LIMIT_REFILL_PER_SECOND: z.coerce.number().positive().default(50),
+  RATE_LIMIT_ANONYMOUS_CAPACITY: z.coerce.number().min(1).default(60),
+  RATE_LIMIT_ANONYMOUS_REFILL_PER_SECOND: z.coerce.number().positive().default(1),
+  // Reverse proxies in front of the API that append to X-Forwarded-For; 0 trusts the header not at all.
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  // Redis key prefix of the buckets, so several CRMs (or test runs) can share one Redis.
+  RATE_LIMIT_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_:-]+$/, 'must be letters, digits, :, - or _').default('crm:rate'),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -42,6 +42,8 @@ export class RequestContext {
   private readonly loaderBag = new Map<string, DataLoader<unknown, unknown>>();
   /** Set while an automation run acts: its record events carry the run and depth (the loop guard). */
   cause: EventCause | null = null;
+  /** The caller's network address (HTTP and graphql-ws), for the per-address rate limit of anonymous calls. */
+  clientAddress: string | null = null;
 
   constructor(
     readonly runtime: AppRuntime,

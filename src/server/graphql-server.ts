@@ -34,7 +34,14 @@ function requestLifecycle(logger: Logger, metrics: Metrics): ApolloServerPlugin<
   };
 }
 
-export function createApollo(schema: GraphQLSchema, httpServer: Server, logger: Logger, metrics: Metrics, exposeInternals: boolean) {
+export function createApollo(
+  schema: GraphQLSchema,
+  httpServer: Server,
+  logger: Logger,
+  metrics: Metrics,
+  exposeInternals: boolean,
+  extraPlugins: ApolloServerPlugin<RequestContext>[] = [],
+) {
   return new ApolloServer<RequestContext>({
     schema,
     formatError: (formatted, error) => formatError(formatted, error, exposeInternals),
@@ -47,6 +54,7 @@ export function createApollo(schema: GraphQLSchema, httpServer: Server, logger: 
       // No HTTP caching of CRM data; without this plugin Apollo wraps every field resolver.
       ApolloServerPluginCacheControlDisabled(),
       requestLifecycle(logger, metrics),
+      ...extraPlugins,
     ],
   });
 }

@@ -8,6 +8,11 @@ import type { Redis } from 'ioredis';
 import type { AppRuntime, RequestContext } from '../kernel/context';
 import { contextFromAuthorization } from './authenticate';
 import { createApollo } from './graphql-server';
+import { clientAddress } from './limits/client-address';
+import { limitsPlugin } from './limits/limits-plugin';
+import { OperationLimits } from './limits/operation-limits';
+import { RateLimiter } from './limits/rate-limiter';
+import { admitSocketOperation } from './limits/subscription-limits';
 import { createMetrics } from './metrics';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -54,7 +59,9 @@ export async function createCrmServer(runtime: AppRuntime & { redis: Redis }, sc
   const metrics = createMetrics();
   const httpServer = createServer();
   const exposeInternals = runtime.config.NODE_ENV === 'development';
-  const apollo = createApollo(schema, httpServer, logger, metrics, exposeInternals);
+  const limiter = new RateLimiter(runtime.redis, runtime.config.RATE_LIMIT_KEY_PREFIX, logger);
+  const limits = new OperationLimits(runtime.config, limiter);
+  const apollo = createApollo(schema, httpServer, logger, metrics, exposeInternals, [limitsPlugin(limits)]);
   await apollo.start();
 
   async function ready(): Promise<Record<string, string>> {
@@ -94,7 +101,11 @@ export async function createCrmServer(runtime: AppRuntime & { redis: Redis }, sc
     const url = new URL(req.url ?? '/', 'http://localhost');
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-      context: async () => contextFromAuthorization(runtime, req.headers.authorization, requestId),
+      context: async () => {
+        const context = contextFromAuthorization(runtime, req.headers.authorization, requestId);
+        context.clientAddress = clientAddress(req, runtime.config.TRUST_PROXY_HOPS);
+        return context;
+      },
     });
     const status = result.status ?? 200;
     res.statusCode = status;
@@ -160,17 +171,20 @@ export async function createCrmServer(runtime: AppRuntime & { redis: Redis }, sc
   const release = async (socket: object, id: string) => {
     await contextsOf(socket).get(id)?.db.close();
   };
-  const wsCleanup = useServer<{ authorization?: string }>(
+  const wsCleanup = useServer<{ authorization?: string }, { request: IncomingMessage }>(
     {
       schema,
       onConnect: (ctx) => {
         const auth = contextFromAuthorization(runtime, ctx.connectionParams?.authorization, randomUUID());
         return auth.actor !== null;
       },
-      context: (ctx, id) => {
+      // Limits apply before anything runs; an admitted operation keeps its context for release below.
+      onSubscribe: async (ctx, id, payload) => {
         const requestContext = contextFromAuthorization(runtime, ctx.connectionParams?.authorization, randomUUID());
-        contextsOf(ctx).set(id, requestContext);
-        return requestContext;
+        requestContext.clientAddress = clientAddress(ctx.extra.request, runtime.config.TRUST_PROXY_HOPS);
+        const admitted = await admitSocketOperation(schema, limits, requestContext, payload);
+        if (!Array.isArray(admitted)) contextsOf(ctx).set(id, requestContext);
+        return admitted;
       },
       onOperation: (ctx, id) => release(ctx, id),
       onNext: (ctx, id) => release(ctx, id),

@@ -1,5 +1,5 @@
 import { createApp, type App } from '../../src/app';
-import { parseConfig } from '../../src/config/config';
+import { parseConfig, type Config } from '../../src/config/config';
 import { statementCounter } from '../../src/kernel/db/data-source';
 import { createLogger, type Logger } from '../../src/kernel/logger';
 import { createTestDatabase, type TestDatabase } from './databases';
@@ -38,6 +38,10 @@ export class TestApp {
       MIGRATION_DATABASE_URL: database.ownerUrl,
       REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
       JWT_SECRET: 'test-secret-0123456789abcdef0123456789abcdef',
+      // Buckets of their own per test database, and roomy: only test/limits.test.ts tests the limits.
+      RATE_LIMIT_KEY_PREFIX: `crm-test:${database.name}`,
+      RATE_LIMIT_CAPACITY: '1000000',
+      RATE_LIMIT_ANONYMOUS_CAPACITY: '1000000',
       ...env,
     });
     const app = await createApp(config, logger);
@@ -45,9 +49,9 @@ export class TestApp {
     return new TestApp(app, database, `http://127.0.0.1:${port}`);
   }
 
-  /** A second API process (its own pools, Redis connections and port) over the same database. */
-  static async alongside(other: TestApp, logger: Logger = createLogger('silent')): Promise<TestApp> {
-    const app = await createApp(other.app.runtime.config, logger);
+  /** A second API process (its own pools, Redis connections and port) over the same database; `overrides` change its config. */
+  static async alongside(other: TestApp, logger: Logger = createLogger('silent'), overrides: Partial<Config> = {}): Promise<TestApp> {
+    const app = await createApp({ ...other.app.runtime.config, ...overrides }, logger);
     const port = await app.server.listen(0, '127.0.0.1');
     return new TestApp(app, other.database, `http://127.0.0.1:${port}`, false);
   }

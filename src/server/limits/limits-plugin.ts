@@ -1,0 +1,43 @@
+import type { ApolloServerPlugin, HTTPGraphQLHead } from '@apollo/server';
+import type { RequestContext } from '../../kernel/context';
+import { rateLimited, rateLimitHeaders, type OperationLimits } from './operation-limits';
+import type { RateDecision } from './rate-limiter';
+
+/**
+ * GraphQL over HTTP: after validation and before execution, refuses an operation over the depth or
+ * complexity limit (400, BAD_USER_INPUT) and charges its complexity to the caller's bucket (429,
+ * RATE_LIMITED, when empty). A request that never got that far (a parse or validation error) costs
+ * 1 point, so every response of a limited caller carries the RateLimit-* headers.
+ */
+export function limitsPlugin(limits: OperationLimits): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      let decision: RateDecision | null | undefined;
+      const report = (http: HTTPGraphQLHead, answer: RateDecision | null) => {
+        decision = answer;
+        if (answer) for (const [name, value] of rateLimitHeaders(answer)) http.headers.set(name, value);
+      };
+      return {
+        async didResolveOperation({ schema, document, operation, request, contextValue, response }) {
+          let cost = 1;
+          if (operation) {
+            const measured = limits.measure(schema, document, operation, request.variables);
+            if (typeof measured !== 'number') {
+              response.http.status = 400;
+              throw measured;
+            }
+            cost = measured;
+          }
+          report(response.http, await limits.charge(contextValue, cost));
+          if (decision && !decision.allowed) {
+            response.http.status = 429;
+            throw rateLimited(decision);
+          }
+        },
+        async willSendResponse({ contextValue, response }) {
+          if (decision === undefined) report(response.http, await limits.charge(contextValue, 1));
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,114 @@
+import {
+  getNamedType,
+  getNullableType,
+  isInterfaceType,
+  isObjectType,
+  isListType,
+  Kind,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLNamedType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../kernel/pagination/connection';
+
+/** What an operation would cost: its deepest field path and its complexity in points. */
+export interface OperationCost {
+  depth: number;
+  complexity: number;
+}
+
+const CONNECTION = /Connection$/;
+const ZERO: OperationCost = { depth: 0, complexity: 0 };
+
+/**
+ * Measures a validated operation before it runs. Every field that returns an object costs 1 (a
+ * leaf costs 0); a Relay connection costs 1, and the rows of its `edges` are paid once per row
+ * of its page size (`first`/`last`, default 50, at most 200), so nested connections multiply.
+ * Plain lists count once. Fragments on different concrete types are alternatives: the most
+ * expensive one counts. Introspection (`__schema`, `__type`) is neither measured nor charged.
+ */
+export function measureOperation(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown> | undefined,
+): OperationCost {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  }
+  // A fragment's cost depends only on its own selections (and the fixed variables): measure it once,
+  // so fragments spreading fragments twice per level cannot make the measurement itself explode.
+  const measuredFragments = new Map<string, OperationCost>();
+  const rootType = schema.getRootType(operation.operation);
+  if (!rootType) return ZERO;
+
+  function selections(selectionSet: SelectionSetNode, parent: GraphQLNamedType, rows: number): OperationCost {
+    let depth = 0;
+    let complexity = 0;
+    const alternatives = new Map<string, number>();
+    const add = (typeName: string, cost: OperationCost) => {
+      depth = Math.max(depth, cost.depth);
+      if (typeName === parent.name) complexity += cost.complexity;
+      else alternatives.set(typeName, (alternatives.get(typeName) ?? 0) + cost.complexity);
+    };
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) add(parent.name, field(selection, parent, rows));
+      else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const typeName = selection.typeCondition?.name.value ?? parent.name;
+        add(typeName, selections(selection.selectionSet, schema.getType(typeName) ?? parent, rows));
+      } else {
+        const definition = fragments.get(selection.name.value);
+        if (definition) add(definition.typeCondition.name.value, fragment(definition, rows));
+      }
+    }
+    return { depth, complexity: complexity + Math.max(0, ...alternatives.values()) };
+  }
+
+  function fragment(definition: FragmentDefinitionNode, rows: number): OperationCost {
+    const key = `${definition.name.value}:${rows}`;
+    let cost = measuredFragments.get(key);
+    if (!cost) {
+      const type = schema.getType(definition.typeCondition.name.value);
+      cost = type ? selections(definition.selectionSet, type, rows) : ZERO;
+      measuredFragments.set(key, cost);
+    }
+    return cost;
+  }
+
+  /** `rows`: the page size of the connection `parent` is, for its `edges`. */
+  function field(node: FieldNode, parent: GraphQLNamedType, rows: number): OperationCost {
+    const name = node.name.value;
+    if (name === '__schema' || name === '__type') return ZERO;
+    if (!node.selectionSet) return { depth: 1, complexity: 0 };
+    const definition = isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[name] : undefined;
+    if (!definition) return ZERO;
+    const type = getNamedType(definition.type);
+    const isConnection = CONNECTION.test(type.name) && definition.args.some((arg) => arg.name === 'first' || arg.name === 'last');
+    const childRows = isConnection ? pageSize(node, variables) : 1;
+    const children = selections(node.selectionSet, type, childRows);
+    // A connection's `edges` (a list on the connection type) is its page: a wrapper paid per row.
+    const isPage = CONNECTION.test(parent.name) && isListType(getNullableType(definition.type));
+    return { depth: children.depth + 1, complexity: isPage ? rows * children.complexity : 1 + children.complexity };
+  }
+
+  return selections(operation.selectionSet, rootType, 1);
+}
+
+/** The rows a connection field asks for: `first` or `last` (the larger when both), default 50, capped at 200. */
+function pageSize(node: FieldNode, variables: Record<string, unknown> | undefined): number {
+  const sizes: number[] = [];
+  for (const argument of node.arguments ?? []) {
+    if (argument.name.value !== 'first' && argument.name.value !== 'last') continue;
+    const value = argument.value;
+    const size =
+      value.kind === Kind.INT ? Number(value.value) : value.kind === Kind.VARIABLE ? variables?.[value.name.value] : undefined;
+    if (typeof size === 'number' && Number.isFinite(size)) sizes.push(size);
+  }
+  const size = sizes.length ? Math.max(...sizes) : DEFAULT_PAGE_SIZE;
+  return Math.min(MAX_PAGE_SIZE, Math.max(0, Math.floor(size)));
+}

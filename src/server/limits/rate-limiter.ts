@@ -1,0 +1,104 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../../kernel/logger';
+
+/** A token bucket: `capacity` points, refilled continuously at `refillPerSecond`. */
+export interface BucketPolicy {
+  capacity: number;
+  refillPerSecond: number;
+}
+
+/** The answer for one operation, and what the rate-limit headers report. */
+export interface RateDecision {
+  allowed: boolean;
+  limit: number;
+  /** Whole points left after this operation (never below 0). */
+  remaining: number;
+  /** Seconds until the bucket is full again. */
+  resetSeconds: number;
+  /** When refused: seconds until the operation's cost is available. */
+  retryAfterSeconds: number;
+}
+
+/**
+ * One round trip, atomic: refill by the time passed (Redis's clock, so API processes agree), then
+ * take the cost. An operation costing more than the whole bucket runs when the bucket is full and
+ * leaves it in debt, so no allowed query is impossible, only slow to repeat. The key expires when
+ * the bucket would be full again (a missing key is a full bucket).
+ * Replies in milliseconds and milli-points: Lua numbers become integers in a Redis reply.
+ */
+const TAKE = `
+local capacity = tonumber(ARGV[1])
+local rate = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(state[1]) or capacity
+local at = tonumber(state[2]) or now
+tokens = math.min(capacity, tokens + math.max(0, now - at) * rate / 1000)
+local needed = math.min(cost, capacity)
+local allowed = 0
+local retry = 0
+if tokens >= needed then
+  allowed = 1
+  tokens = tokens - cost
+else
+  retry = math.ceil((needed - tokens) * 1000 / rate)
+end
+local full = math.ceil((capacity - tokens) * 1000 / rate)
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', now)
+redis.call('PEXPIRE', KEYS[1], math.max(1, full))
+return { allowed, math.floor(tokens * 1000), full, retry }
+`;
+
+type TakeReply = [number, number, number, number];
+
+interface RedisWithTake extends Redis {
+  crmTakeTokens(key: string, capacity: number, refillPerSecond: number, cost: number): Promise<TakeReply>;
+}
+
+/** How often a Redis outage is logged while requests keep passing unlimited. */
+const OUTAGE_LOG_INTERVAL_MS = 60_000;
+
+/** Token buckets per principal (`user:<id>`, `ip:<address>`) in Redis. */
+export class RateLimiter {
+  private readonly redis: RedisWithTake;
+  private lastOutageLog = 0;
+
+  constructor(
+    redis: Redis,
+    private readonly keyPrefix: string,
+    private readonly logger: Logger,
+  ) {
+    if (!('crmTakeTokens' in redis)) redis.defineCommand('crmTakeTokens', { numberOfKeys: 1, lua: TAKE });
+    this.redis = redis as RedisWithTake;
+  }
+
+  /**
+   * Takes `cost` points from the principal's bucket. Null when Redis does not answer: the limiter
+   * fails open (a warning at most once a minute), so an outage of Redis is not an outage of the API.
+   */
+  async take(principal: string, policy: BucketPolicy, cost: number): Promise<RateDecision | null> {
+    try {
+      const [allowed, milliTokens, fullMs, retryMs] = await this.redis.crmTakeTokens(
+        `${this.keyPrefix}:${principal}`,
+        policy.capacity,
+        policy.refillPerSecond,
+        Math.max(1, cost),
+      );
+      return {
+        allowed: allowed === 1,
+        limit: policy.capacity,
+        remaining: Math.max(0, Math.floor(milliTokens / 1000)),
+        resetSeconds: Math.ceil(fullMs / 1000),
+        retryAfterSeconds: Math.max(1, Math.ceil(retryMs / 1000)),
+      };
+    } catch (error) {
+      if (Date.now() - this.lastOutageLog > OUTAGE_LOG_INTERVAL_MS) {
+        this.lastOutageLog = Date.now();
+        this.logger.warn({ err: error }, 'rate limiter: Redis did not answer; requests pass unlimited');
+      }
+      return null;
+    }
+  }
+}
