@@ -40,6 +40,8 @@ const schema = z.object({
   FOLLOW_UP_SWEEP_MINUTES: z.coerce.number().min(1).max(1440).default(15),
   // A record event this many automation runs deep triggers no further run (recorded SKIPPED, "loop guard").
   AUTOMATION_MAX_DEPTH: z.coerce.number().int().min(1).max(50).default(5),
+  // Hours a mutation's response is kept for retries with the same Idempotency-Key; fractions allowed.
+  IDEMPOTENCY_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
 });
 
 export type Config = z.infer<typeof schema>;
