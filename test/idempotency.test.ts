@@ -144,6 +144,18 @@ describe('a mutation with Idempotency-Key', () => {
     expect((await post(t, admin, 'version-1', UPDATE, { id, v: 1 })).replayed).toBe('true');
   });
 
+  test('a request that committed a change is stored whatever it answered: one field written, another refused', async () => {
+    const { id } = (await create(admin, undefined, 'Half Done Target')).body.data.createAccount;
+    const BOTH = `mutation($id: ID!) { made: createAccount(input: { name: "Half Done" }) { id } stale: updateAccount(id: $id, expectedVersion: 9, input: { city: "Zug" }) { id } }`;
+    const first = await post(t, admin, 'half-1', BOTH, { id });
+    // The refused non-null field nulls `data`, but the first field's account was committed.
+    expect(problem(first).code).toBe('CONFLICT');
+    expect(await accountsNamed('Half Done')).toBe(1);
+    const retry = await post(t, admin, 'half-1', BOTH, { id });
+    expect(retry).toEqual({ ...first, replayed: 'true' });
+    expect(await accountsNamed('Half Done')).toBe(1);
+  });
+
   test('writes made through a derived session (addMember) are fenced too: a retry adds the member once', async () => {
     const ADD = `mutation($input: AddMemberInput!) { addMember(input: $input) { id } }`;
     const input = { email: 'fenced.member@example.com', role: 'SUPPORT', name: 'Fenced', password: 'correct horse battery' };

@@ -50,6 +50,14 @@ const refParams = (ref: KeyRef) => [ref.workspaceId, ref.principal, ref.key];
  * exactly one wins. Otherwise the row says why not.
  */
 export async function claimKey(session: DbSession, ref: KeyRef, fingerprint: string, ttlHours: number): Promise<Claim> {
+  // The row that refused us may be released (deleted) before we read it; then claim again.
+  for (;;) {
+    const claim = await tryClaim(session, ref, fingerprint, ttlHours);
+    if (claim) return claim;
+  }
+}
+
+async function tryClaim(session: DbSession, ref: KeyRef, fingerprint: string, ttlHours: number): Promise<Claim | null> {
   const lockToken = randomUUID();
   const ttl = `${Math.round(ttlHours * 3600 * 1000)} milliseconds`;
   return session.write(async (em) => {
@@ -70,7 +78,7 @@ export async function claimKey(session: DbSession, ref: KeyRef, fingerprint: str
        FROM idempotency_keys WHERE ${PK}`,
       refParams(ref),
     )) as KeyRow[];
-    return verdict(row, fingerprint);
+    return row ? verdict(row, fingerprint) : null;
   });
 }
 
