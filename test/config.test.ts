@@ -23,6 +23,7 @@ describe('configuration', () => {
     [{ WORKER_MAX_STALLED_COUNT: '-1' }, 'WORKER_MAX_STALLED_COUNT'],
     [{ PROCESSED_EVENTS_RETENTION_DAYS: '0' }, 'PROCESSED_EVENTS_RETENTION_DAYS'],
     [{ RECORD_EVENTS_RETENTION_DAYS: '0' }, 'RECORD_EVENTS_RETENTION_DAYS'],
+    [{ IDEMPOTENCY_TTL_HOURS: '0' }, 'IDEMPOTENCY_TTL_HOURS'],
   ])('%j is refused naming %s', (env, name) => {
     expect(() => parseConfig(env)).toThrow(ConfigError);
     expect(() => parseConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${name} `));

@@ -3,6 +3,7 @@ import type { Config } from '../src/config/config';
 import type { AppRuntime } from '../src/kernel/context';
 import type { JobName, JobPayload, QueueName } from '../src/kernel/queue';
 import { sweepFollowUps } from './follow-up-sweep';
+import { purgeIdempotencyKeys } from './purge-idempotency-keys';
 import { purgeProcessedEvents } from './purge-processed-events';
 import { purgeRecordEvents } from './purge-record-events';
 import { purgeRefreshTokens } from './purge-refresh-tokens';
@@ -22,6 +23,7 @@ export const HANDLERS: { [Q in QueueName]: QueueHandlers<Q> } = {
     'purge-refresh-tokens': purgeRefreshTokens,
     'purge-processed-events': purgeProcessedEvents,
     'purge-record-events': purgeRecordEvents,
+    'purge-idempotency-keys': purgeIdempotencyKeys,
   },
   'follow-ups': {
     'follow-up-sweep': sweepFollowUps,
@@ -57,6 +59,7 @@ export const SCHEDULES: readonly Schedule[] = [
   { queue: 'maintenance', job: 'purge-refresh-tokens', everyMs: HOUR_MS, data: {} },
   { queue: 'maintenance', job: 'purge-processed-events', everyMs: HOUR_MS, data: {} },
   { queue: 'maintenance', job: 'purge-record-events', everyMs: HOUR_MS, data: {} },
+  { queue: 'maintenance', job: 'purge-idempotency-keys', everyMs: HOUR_MS, data: {} },
   { queue: 'sla', job: 'sla-sweep', everyMs: 60_000, data: {} },
   { queue: 'follow-ups', job: 'follow-up-sweep', everyMs: (config) => config.FOLLOW_UP_SWEEP_MINUTES * 60_000, data: {} },
   { queue: 'automations', job: 'automation-sweep', everyMs: 60_000, data: {} },

@@ -52,6 +52,8 @@ const schema = z.object({
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   // Redis key prefix of the buckets, so several CRMs (or test runs) can share one Redis.
   RATE_LIMIT_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_:-]+$/, 'must be letters, digits, :, - or _').default('crm:rate'),
+  // Hours a mutation's response is kept for retries with the same Idempotency-Key; fractions allowed.
+  IDEMPOTENCY_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -12,6 +12,8 @@ export interface JobPayloads {
     'purge-processed-events': Record<string, never>;
     /** Deletes relayed record events older than RECORD_EVENTS_RETENTION_DAYS, in all workspaces. */
     'purge-record-events': Record<string, never>;
+    /** Deletes expired Idempotency-Key rows (stored mutation responses), in all workspaces. */
+    'purge-idempotency-keys': Record<string, never>;
   };
   /** A recurring sweep that creates follow-up tasks (stale deals, birthdays, renewals) in every workspace. */
   'follow-ups': {

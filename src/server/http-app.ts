@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import type { AppRuntime, RequestContext } from '../kernel/context';
 import { contextFromAuthorization } from './authenticate';
 import { createApollo } from './graphql-server';
+import { executeIdempotently } from './idempotency/idempotent-request';
 import { clientAddress } from './limits/client-address';
 import { limitsPlugin } from './limits/limits-plugin';
 import { OperationLimits } from './limits/operation-limits';
@@ -99,14 +100,13 @@ export async function createCrmServer(runtime: AppRuntime & { redis: Redis }, sc
       }
     }
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const result = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-      context: async () => {
-        const context = contextFromAuthorization(runtime, req.headers.authorization, requestId);
-        context.clientAddress = clientAddress(req, runtime.config.TRUST_PROXY_HOPS);
-        return context;
-      },
-    });
+    const method = req.method ?? 'GET';
+    const context = contextFromAuthorization(runtime, req.headers.authorization, requestId);
+    context.clientAddress = clientAddress(req, runtime.config.TRUST_PROXY_HOPS);
+    // A replayed answer comes from the ledger before Apollo runs, so it costs no rate-limit points.
+    const result = await executeIdempotently({ runtime, ctx: context, method, key: headers.get('idempotency-key'), body }, () =>
+      apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: { method, headers, search: url.search, body }, context: async () => context }),
+    );
     const status = result.status ?? 200;
     res.statusCode = status;
     for (const [key, value] of result.headers) res.setHeader(key, value);

@@ -8,6 +8,8 @@ export interface TenantScope {
   lookupEmail?: string | null;
 }
 
+export type CommitCheck = (em: EntityManager) => Promise<void>;
+
 /**
  * The request's one connection. Reads share a lazily opened transaction; each write runs in a
  * transaction of its own that commits before the write returns. Both set the tenant scope, so
@@ -23,7 +25,26 @@ export class DbSession {
   constructor(
     private readonly dataSource: DataSource,
     readonly scope: TenantScope,
+    /** Run inside every write transaction just before it commits; shared with derived sessions. */
+    private readonly commitChecks: CommitCheck[] = [],
   ) {}
+
+  /**
+   * A further session of the same request with a changed scope (e.g. an email lookup) that keeps
+   * this session's commit checks, so its writes are held to the same rules.
+   */
+  derive(scope: Partial<TenantScope>): DbSession {
+    return new DbSession(this.dataSource, { ...this.scope, ...scope }, this.commitChecks);
+  }
+
+  /**
+   * Runs `check` in every later write transaction of this session (and its derived ones) after
+   * the work and before the commit; a check that throws rolls the write back. The Idempotency-Key
+   * fence uses it to record, in the same transaction, that the request changed something.
+   */
+  checkBeforeCommit(check: CommitCheck): void {
+    this.commitChecks.push(check);
+  }
 
   /** Runs reads in the request's transaction (or inside the write in progress). */
   read<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
@@ -44,6 +65,7 @@ export class DbSession {
     this.writing = true;
     try {
       const result = await work(em);
+      for (const check of this.commitChecks) await check(em);
       await this.runner!.commitTransaction();
       await this.flushAfterCommit();
       return result;

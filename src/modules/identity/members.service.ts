@@ -107,7 +107,7 @@ export const membersService = {
    * then required). A removed member is brought back with the new role.
    */
   async add(ctx: RequestContext, input: AddMemberInput): Promise<Membership> {
-    const lookup = new DbSession(ctx.runtime.dataSource, { ...ctx.db.scope, lookupEmail: input.email });
+    const lookup = ctx.db.derive({ lookupEmail: input.email });
     try {
       const membershipId = await lookup.write(async (em) => {
         await requireCurrentManager(lookup);
