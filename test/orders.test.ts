@@ -151,6 +151,8 @@ describe('orders: bad input names the line path', () => {
     expect(errorCode(noAccount)).toBe('BAD_USER_INPUT');
     expect(errorFields(await createOrder({ accountId: contactId }))).toEqual(['accountId']);
     expect(errorFields(await createOrder({ contactId: accountId }))).toEqual(['contactId']);
+    expect(errorFields(await createOrder({ orderDate: null }))).toEqual(['orderDate']);
+    expect(errorFields(await createOrder({ accountId: null }))).toEqual(['accountId']);
     const first = await newOrder({ number: 'DUP-1' });
     const dup = await t.gql(`mutation($a: ID!) { createOrder(input: { number: "dup-1", accountId: $a }) { id } }`, { a: accountId }, admin);
     expect(errorCode(dup)).toBe('CONFLICT');

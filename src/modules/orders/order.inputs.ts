@@ -23,9 +23,9 @@ type OrderReferences = 'accountId' | 'contactId' | 'status';
 @InputType({ description: 'Fields of an order; on update, omitted fields stay as they are and null clears. Status changes through changeOrderStatus.' })
 export class OrderInput implements Partial<Omit<Order, OrderReferences>> {
   @Field({ nullable: true }) @IfPresent() @Length(1, 50) @NotBlank() number?: string;
-  @Field(() => ID, { nullable: true, description: 'A live account.' }) accountId?: string;
+  @Field(() => ID, { nullable: true, description: 'A live account.' }) @IfPresent() accountId?: string;
   @Field(() => ID, { nullable: true, description: 'A live contact; it need not work for the account.' }) contactId?: string | null;
-  @Field(() => LocalDateScalar, { nullable: true }) orderDate?: string;
+  @Field(() => LocalDateScalar, { nullable: true }) @IfPresent() orderDate?: string;
   @Field(() => CurrencyScalar, { nullable: true, description: 'Changing it needs lines priced in the new currency.' }) @IfPresent() @NotBlank() currency?: string;
 
   @Field(() => [OrderLineInput], { nullable: true, description: `Replaces all lines (at most ${MAX_ORDER_LINES}); the totals are recomputed. Only while DRAFT or CONFIRMED.` })

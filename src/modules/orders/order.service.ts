@@ -21,7 +21,6 @@ export { orders };
 /** Input → order columns (lines and status apart): references decoded and checked to be live, text trimmed. */
 async function orderColumns(ctx: RequestContext, input: OrderInput): Promise<QueryDeepPartialEntity<Order>> {
   const { accountId, contactId, lines: _lines, ...fields } = input;
-  if (accountId === null) throw badField('accountId', 'an order needs an account');
   const [account, contact] = await Promise.all([
     accounts.reference(ctx, accountId, 'accountId'),
     contacts.reference(ctx, contactId, 'contactId'),
