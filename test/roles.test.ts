@@ -119,6 +119,17 @@ const REPRESENTATIVES: Record<Permission, Representative> = {
       ),
     state: total('automations', ''),
   },
+  [Permission.MANAGE_PRODUCTS]: {
+    name: 'createProduct',
+    run: (who) => t.gql(`mutation($sku: String!) { createProduct(input: { sku: $sku, name: "By role", price: "1.00" }) { id } }`, { sku: `SKU-${++mailbox}` }, who),
+    state: total('products'),
+  },
+  [Permission.WRITE_ORDERS]: {
+    name: 'createOrder',
+    run: (who) =>
+      t.gql(`mutation($number: String!, $accountId: ID!) { createOrder(input: { number: $number, accountId: $accountId }) { id } }`, { number: `SO-${++mailbox}`, accountId: seedAccountId }, who),
+    state: total('orders'),
+  },
 };
 
 const ROLES = Object.values(Role);

@@ -21,6 +21,7 @@ import type { Membership } from '../modules/identity/membership.entity';
 import { Weekday } from '../modules/sla/business-calendar.entity';
 import { businessCalendarService } from '../modules/sla/business-calendar.service';
 import { slaPolicyService } from '../modules/sla/sla-policy.service';
+import { seedOrders } from './demo-orders';
 
 export const DEMO_LOGIN = { email: 'demo@example.com', password: 'demo-password-123' };
 
@@ -196,6 +197,7 @@ async function seedRecords(ctx: RequestContext, adminId: string, log: (line: str
     if (type === ActivityType.TASK && dayOffset < -7) await activityService.completeTask(ctx, activity.id);
     progress('activities', i + 1, COUNTS.activities);
   }
+  await seedOrders(ctx, seededRandom(4711), accountIds, contactsByAccount, log);
 }
 
 /**

@@ -24,6 +24,8 @@ const UNIQUE_FIELDS: Record<string, string> = {
   business_calendars_default_key: 'isDefault',
   sla_policies_priority_key: 'priority',
   teams_name_key: 'name',
+  products_sku_key: 'sku',
+  orders_number_key: 'number',
   // Reopening or restoring a follow-up task while a newer one for the same occasion is open.
   activities_follow_up_open_key: 'id',
 };

@@ -24,6 +24,8 @@ export const ID_PREFIXES = {
   RoutingDecision: 'rd',
   Automation: 'aut',
   AutomationRun: 'arun',
+  Product: 'prd',
+  Order: 'ord',
 } as const;
 
 export type NodeType = keyof typeof ID_PREFIXES;

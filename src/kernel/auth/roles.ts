@@ -24,6 +24,8 @@ export enum Permission {
   MANAGE_ROUTING = 'routing:manage',
   MANAGE_WORKSPACE = 'workspace:manage',
   MANAGE_AUTOMATIONS = 'automations:manage',
+  MANAGE_PRODUCTS = 'products:manage',
+  WRITE_ORDERS = 'orders:write',
 }
 
 const ALL = Object.values(Permission);
@@ -40,6 +42,7 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     Permission.WRITE_CONTACTS,
     Permission.WRITE_DEALS,
     Permission.WRITE_ACTIVITIES,
+    Permission.WRITE_ORDERS,
   ]),
   [Role.SUPPORT]: new Set([
     Permission.READ,

@@ -4,7 +4,7 @@ import type { EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { RequestContext } from '../context';
 import { badField, conflict, notFound } from '../errors';
-import { Snapshotter, writeRecordEvents, type RecordAction, type RecordChange } from '../events/record-events';
+import { Snapshotter, writeRecordEvents, type RecordAction, type RecordChange, type RecordSnapshot } from '../events/record-events';
 import { decodeOptionalId, type NodeType } from '../ids';
 import { compileFilter, type FieldSpec, type FilterSpec } from '../filtering/compile-filter';
 import type { Connection } from '../pagination/connection';
@@ -31,7 +31,15 @@ export interface RecordModel<E extends TenantRecord, F, O extends string> {
    * (which are taken from there), e.g. a stage's `pipelineId`.
    */
   references?: Partial<Record<keyof E & string, NodeType>>;
+  /**
+   * Parts of a record kept in other tables (an order's lines), read inside the write and added
+   * to its events' `before` and `after` by property name, so consumers see the whole record.
+   */
+  eventDetails?: (ctx: RequestContext, em: EntityManager, ids: string[]) => Promise<Map<string, RecordSnapshot>>;
 }
+
+/** Work done inside a write after the record's row is written and before its event: e.g. replacing an order's lines. */
+export type Alongside<E> = (record: E) => Promise<void>;
 
 /** One list's scope below its parent, e.g. an account's contacts: `account_id = parent`. */
 export interface ParentScope {
@@ -156,20 +164,22 @@ export class RecordStore<E extends TenantRecord, F, O extends string> {
   }
 
   /** Inserts a record into the caller's write transaction and returns it as stored; writes its created event. */
-  async insert(ctx: RequestContext, em: EntityManager, values: QueryDeepPartialEntity<E>): Promise<E> {
-    const [stored] = await this.insertMany(ctx, em, [values]);
+  async insert(ctx: RequestContext, em: EntityManager, values: QueryDeepPartialEntity<E>, alongside?: Alongside<E>): Promise<E> {
+    const [stored] = await this.insertMany(ctx, em, [values], alongside);
     return stored;
   }
 
   /** Inserts records in one statement (in input order) and their created events in another. */
-  async insertMany(ctx: RequestContext, em: EntityManager, values: Array<QueryDeepPartialEntity<E>>): Promise<E[]> {
+  async insertMany(ctx: RequestContext, em: EntityManager, values: Array<QueryDeepPartialEntity<E>>, alongside?: Alongside<E>): Promise<E[]> {
     const repository = em.getRepository(this.model.entity);
     const result = await repository.insert(values.map((v) => ({ ...v, workspaceId: ctx.workspaceId }) as QueryDeepPartialEntity<E>));
     ctx.clearLoaders();
     const ids = result.identifiers.map((identifier) => identifier.id as string);
     const byId = new Map((await this.fetch(ctx, em, ids)).map((row) => [row.id, row]));
     const stored = ids.map((id) => byId.get(id)!);
-    await this.emit(ctx, em, 'created', stored.map((record) => ({ recordId: record.id, before: null, after: this.snapshot(ctx, record) })));
+    for (const record of alongside ? stored : []) await alongside!(record);
+    const after = await this.eventSnapshots(ctx, em, stored);
+    await this.emit(ctx, em, 'created', stored.map((record) => ({ recordId: record.id, before: null, after: after.get(record.id)! })));
     return stored;
   }
 
@@ -186,8 +196,9 @@ export class RecordStore<E extends TenantRecord, F, O extends string> {
     id: string,
     patch: QueryDeepPartialEntity<E>,
     expectedVersion?: number | null,
+    alongside?: Alongside<E>,
   ): Promise<E> {
-    return this.change(ctx, em, id, patch, expectedVersion, 'updated');
+    return this.change(ctx, em, id, patch, expectedVersion, 'updated', alongside);
   }
 
   /** Moves a record to the trash (a deleted event); `restore` brings it back (a restored event). */
@@ -205,11 +216,13 @@ export class RecordStore<E extends TenantRecord, F, O extends string> {
    * before and read again after.
    */
   async updateEach(ctx: RequestContext, em: EntityManager, ids: string[], work: () => Promise<unknown>): Promise<void> {
-    const before = new Map((await this.fetch(ctx, em, ids, true)).map((row) => [row.id, this.snapshot(ctx, row)]));
+    const before = await this.eventSnapshots(ctx, em, await this.fetch(ctx, em, ids, true));
     await work();
     ctx.clearLoaders();
-    const changes = (await this.fetch(ctx, em, ids))
-      .map((row) => ({ recordId: row.id, before: before.get(row.id) ?? null, after: this.snapshot(ctx, row) }))
+    const rows = await this.fetch(ctx, em, ids);
+    const after = await this.eventSnapshots(ctx, em, rows);
+    const changes = rows
+      .map((row) => ({ recordId: row.id, before: before.get(row.id) ?? null, after: after.get(row.id)! }))
       .filter((change) => JSON.stringify(change.before) !== JSON.stringify(change.after));
     await this.emit(ctx, em, 'updated', changes);
   }
@@ -221,9 +234,11 @@ export class RecordStore<E extends TenantRecord, F, O extends string> {
     patch: QueryDeepPartialEntity<E>,
     expectedVersion: number | null | undefined,
     action: Exclude<RecordAction, 'created'>,
+    alongside?: Alongside<E>,
   ): Promise<E> {
     const state = action === 'restored' ? 'trashed' : 'live';
-    const [before] = await this.fetch(ctx, em, [id], true);
+    const locked = await this.fetch(ctx, em, [id], true);
+    const before = (await this.eventSnapshots(ctx, em, locked)).get(id);
     const qb = em
       .createQueryBuilder()
       .update(this.model.entity)
@@ -240,8 +255,16 @@ export class RecordStore<E extends TenantRecord, F, O extends string> {
       throw notFound(this.model.type);
     }
     if (result.affected === 0) throw conflict(this.model.type, current.version);
-    await this.emit(ctx, em, action, [{ recordId: id, before: this.snapshot(ctx, before), after: this.snapshot(ctx, current) }]);
+    if (alongside) await alongside(current);
+    const after = (await this.eventSnapshots(ctx, em, [current])).get(id)!;
+    await this.emit(ctx, em, action, [{ recordId: id, before: before ?? null, after }]);
     return current;
+  }
+
+  /** Event snapshots by id: the columns, plus the model's `eventDetails` as they are now in this transaction. */
+  private async eventSnapshots(ctx: RequestContext, em: EntityManager, records: E[]): Promise<Map<string, RecordSnapshot>> {
+    const details = this.model.eventDetails && records.length ? await this.model.eventDetails(ctx, em, records.map((r) => r.id)) : null;
+    return new Map(records.map((record) => [record.id, { ...this.snapshot(ctx, record), ...details?.get(record.id) }]));
   }
 
   private emit(ctx: RequestContext, em: EntityManager, action: RecordAction, changes: RecordChange[]): Promise<void> {

@@ -1,0 +1,29 @@
+import { RecordStore, type RecordModel } from '../../kernel/records/record-store';
+import { Product } from './product.entity';
+import { ProductOrderField, type ProductFilter } from './product.inputs';
+
+export const productModel: RecordModel<Product, ProductFilter, ProductOrderField> = {
+  type: 'Product',
+  entity: Product,
+  filter: {
+    sku: { column: 'sku', kind: 'string' },
+    name: { column: 'name', kind: 'string' },
+    price: { column: 'price', kind: 'decimal' },
+    currency: { column: 'currency', kind: 'string' },
+    active: { column: 'active', kind: 'boolean' },
+    tags: { column: 'tags', kind: 'tags' },
+    createdAt: { column: 'created_at', kind: 'datetime' },
+    updatedAt: { column: 'updated_at', kind: 'datetime' },
+  },
+  order: {
+    SKU: { column: 'sku' },
+    NAME: { column: 'name' },
+    PRICE: { column: 'price' },
+    CREATED_AT: { column: 'created_at' },
+    UPDATED_AT: { column: 'updated_at' },
+  },
+  defaultOrder: { field: ProductOrderField.SKU, direction: 'ASC' },
+  search: ['sku', 'name'],
+};
+
+export const products = new RecordStore(productModel);

@@ -1,0 +1,40 @@
+import type { RequestContext } from '../../kernel/context';
+import { registerNodeType } from '../../kernel/node-registry';
+import type { Connection } from '../../kernel/pagination/connection';
+import type { ListArgs } from '../../kernel/records/list-args';
+import { normalizeTags } from '../../kernel/records/tags';
+import { membersService } from '../identity/members.service';
+import type { Product } from './product.entity';
+import type { CreateProductInput, ProductFilter, ProductInput, ProductOrderField } from './product.inputs';
+import { products } from './product.model';
+
+export { products };
+
+/** Input → columns: text trimmed, tags normalized. A taken SKU is refused by `products_sku_key` (CONFLICT on `sku`). */
+function toColumns(input: ProductInput): Partial<Product> {
+  return { ...input, sku: input.sku?.trim(), name: input.name?.trim(), tags: normalizeTags(input.tags) };
+}
+
+export const productService = {
+  load: (ctx: RequestContext, id: string | null | undefined) => products.load(ctx, id),
+
+  get: (ctx: RequestContext, id: string) => products.require(ctx, id),
+
+  list: (ctx: RequestContext, args: ListArgs<ProductFilter, ProductOrderField>): Promise<Connection<Product>> => products.list(ctx, args),
+
+  async create(ctx: RequestContext, input: CreateProductInput): Promise<Product> {
+    const currency = input.currency ?? (await membersService.workspace(ctx)).defaultCurrency;
+    return ctx.db.write((em) => products.insert(ctx, em, { ...toColumns(input), currency }));
+  },
+
+  /** A new price applies to order lines added later; existing lines keep the unit price they were given. */
+  update: (ctx: RequestContext, id: string, input: ProductInput, expectedVersion?: number | null): Promise<Product> =>
+    ctx.db.write((em) => products.update(ctx, em, id, toColumns(input), expectedVersion)),
+
+  delete: (ctx: RequestContext, id: string, expectedVersion?: number | null) =>
+    ctx.db.write((em) => products.softDelete(ctx, em, id, expectedVersion)),
+
+  restore: (ctx: RequestContext, id: string) => ctx.db.write((em) => products.restore(ctx, em, id)),
+};
+
+registerNodeType('Product', productService.load);
