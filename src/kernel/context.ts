@@ -7,6 +7,7 @@ import type { Producers } from './queue';
 import type { RedisPubSub } from './pubsub';
 import { DbSession } from './db/session';
 import { Permission, Role, roleAllows } from './auth/roles';
+import { scopesAllow } from './auth/api-key-scopes';
 import { forbidden, unauthenticated } from './errors';
 
 /** Who is acting: a signed-in member of one workspace. */
@@ -14,6 +15,22 @@ export interface Actor {
   userId: string;
   workspaceId: string;
   role: Role;
+}
+
+const NO_PERSON = 'An API key acts for no person; this needs a signed-in member';
+
+/** A system acting through an API key: its own principal, never a person. */
+export interface ApiKeyActor {
+  apiKeyId: string;
+  workspaceId: string;
+  scopes: readonly string[];
+}
+
+/** Who a request's rate limits and Idempotency-Key ledger are kept for. */
+export interface Principal {
+  workspaceId: string;
+  /** `user:<uuid>` or `key:<uuid>`. */
+  id: string;
 }
 
 /** The automation run whose actions make a write, and how deep in a chain of runs it is. */
@@ -53,6 +70,8 @@ export class RequestContext {
     readonly authProblem: string | null = null,
     /** A system context (see `system`): the workspace it acts in without an actor. */
     private readonly systemWorkspaceId: string | null = null,
+    /** Set when an API key authenticated the request; `actor` is then null (a key is no person). */
+    readonly apiKey: ApiKeyActor | null = null,
   ) {
     this.db = new DbSession(runtime.dataSource, {
       workspaceId: actor?.workspaceId ?? systemWorkspaceId,
@@ -69,8 +88,21 @@ export class RequestContext {
     return new RequestContext(runtime, null, requestId, 'A system context has no member', workspaceId);
   }
 
-  /** The actor, or UNAUTHENTICATED. */
+  /** A request authenticated by a valid API key: it acts in the key's workspace under row-level security. */
+  static forApiKey(runtime: AppRuntime, apiKey: ApiKeyActor, requestId?: string): RequestContext {
+    return new RequestContext(runtime, null, requestId, null, apiKey.workspaceId, apiKey);
+  }
+
+  /** The signed-in member or the API key the request acts as; null when anonymous or the system. */
+  get principal(): Principal | null {
+    if (this.actor) return { workspaceId: this.actor.workspaceId, id: `user:${this.actor.userId}` };
+    if (this.apiKey) return { workspaceId: this.apiKey.workspaceId, id: `key:${this.apiKey.apiKeyId}` };
+    return null;
+  }
+
+  /** The actor, or UNAUTHENTICATED (FORBIDDEN for an API key: what needs a person refuses keys). */
   get member(): Actor {
+    if (this.apiKey) throw forbidden(NO_PERSON);
     if (!this.actor) throw unauthenticated(this.authProblem ?? undefined);
     return this.actor;
   }
@@ -84,6 +116,22 @@ export class RequestContext {
    * The one permission check (`@Authorized` calls it). The role comes from the member's live seat
    * in the database, not from the token, so removal or demotion takes effect at once.
    */
+  /**
+   * What `@Authorized` checks: a member's live role, or an API key's scopes. The key itself was
+   * checked (unknown, expired, revoked) when this request was authenticated.
+   */
+  async authorize(permission?: Permission): Promise<void> {
+    if (!this.apiKey) {
+      await this.require(permission);
+      return;
+    }
+    // No permission named means "a live member": a person's own things (me, notifications, …).
+    if (!permission) throw forbidden(NO_PERSON);
+    if (!scopesAllow(this.apiKey.scopes, permission)) {
+      throw forbidden(`This API key may not ${permission}; its scopes are ${this.apiKey.scopes.join(', ') || 'none'}`);
+    }
+  }
+
   async require(permission?: Permission): Promise<Actor> {
     const actor = this.member;
     const role = (await this.db.seatRole()) as Role | null;

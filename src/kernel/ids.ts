@@ -26,6 +26,7 @@ export const ID_PREFIXES = {
   AutomationRun: 'arun',
   Product: 'prd',
   Order: 'ord',
+  ApiKey: 'key',
 } as const;
 
 export type NodeType = keyof typeof ID_PREFIXES;

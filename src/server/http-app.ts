@@ -101,7 +101,7 @@ export async function createCrmServer(runtime: AppRuntime & { redis: Redis }, sc
     }
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = req.method ?? 'GET';
-    const context = contextFromAuthorization(runtime, req.headers.authorization, requestId);
+    const context = await contextFromAuthorization(runtime, req.headers.authorization, requestId);
     context.clientAddress = clientAddress(req, runtime.config.TRUST_PROXY_HOPS);
     // A replayed answer comes from the ledger before Apollo runs, so it costs no rate-limit points.
     const result = await executeIdempotently({ runtime, ctx: context, method, key: headers.get('idempotency-key'), body }, () =>
@@ -174,13 +174,13 @@ export async function createCrmServer(runtime: AppRuntime & { redis: Redis }, sc
   const wsCleanup = useServer<{ authorization?: string }, { request: IncomingMessage }>(
     {
       schema,
-      onConnect: (ctx) => {
-        const auth = contextFromAuthorization(runtime, ctx.connectionParams?.authorization, randomUUID());
+      onConnect: async (ctx) => {
+        const auth = await contextFromAuthorization(runtime, ctx.connectionParams?.authorization, randomUUID());
         return auth.actor !== null;
       },
       // Limits apply before anything runs; an admitted operation keeps its context for release below.
       onSubscribe: async (ctx, id, payload) => {
-        const requestContext = contextFromAuthorization(runtime, ctx.connectionParams?.authorization, randomUUID());
+        const requestContext = await contextFromAuthorization(runtime, ctx.connectionParams?.authorization, randomUUID());
         requestContext.clientAddress = clientAddress(ctx.extra.request, runtime.config.TRUST_PROXY_HOPS);
         const admitted = await admitSocketOperation(schema, limits, requestContext, payload);
         if (!Array.isArray(admitted)) contextsOf(ctx).set(id, requestContext);

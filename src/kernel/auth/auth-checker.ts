@@ -4,10 +4,10 @@ import type { Permission } from './roles';
 
 /**
  * The one place `@Authorized(...)` is enforced: no permission named means "a live member";
- * otherwise the member's current role must grant every permission named. Throws the contract's codes.
+ * otherwise the member's current role (or the API key's scopes) must grant every permission named. Throws the contract's codes.
  */
 export const authChecker: AuthChecker<RequestContext, Permission> = async ({ context }, permissions) => {
-  if (permissions.length === 0) await context.require();
-  for (const permission of permissions) await context.require(permission);
+  if (permissions.length === 0) await context.authorize();
+  for (const permission of permissions) await context.authorize(permission);
   return true;
 };

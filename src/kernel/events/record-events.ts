@@ -79,16 +79,17 @@ export async function writeRecordEvents(
   const type = params.add(eventType(recordType, action));
   const record = params.add(recordType);
   const actor = params.add(ctx.actor?.userId ?? null);
+  const apiKey = params.add(ctx.apiKey?.apiKeyId ?? null);
   const causeRun = params.add(ctx.cause?.runId ?? null);
   const depth = params.add(ctx.cause?.depth ?? 0);
   const rows = changes.map(
     (change) =>
       `(${workspace}, ${type}, ${record}, ${params.add(change.recordId)}, ${actor}::uuid, ` +
       `${params.add(json(change.before))}::jsonb, ${params.add(json(change.after))}::jsonb, ` +
-      `${params.add(changedProperties(change.before, change.after))}::text[], ${causeRun}::uuid, ${depth}::smallint)`,
+      `${params.add(changedProperties(change.before, change.after))}::text[], ${causeRun}::uuid, ${depth}::smallint, ${apiKey}::uuid)`,
   );
   const [text, values] = params.bind(
-    `INSERT INTO record_events (workspace_id, type, record_type, record_id, actor_user_id, before, after, changed, caused_by_run_id, automation_depth) ` +
+    `INSERT INTO record_events (workspace_id, type, record_type, record_id, actor_user_id, before, after, changed, caused_by_run_id, automation_depth, actor_api_key_id) ` +
       `VALUES ${rows.join(', ')}`,
   );
   await em.query(text, values);

@@ -26,6 +26,9 @@ export class RecordEvent {
 
   @Column('uuid', { name: 'actor_user_id', nullable: true }) actorUserId: string | null;
 
+  /** Set instead of actorUserId when an API key made the change. */
+  @Column('uuid', { name: 'actor_api_key_id', nullable: true }) actorApiKeyUuid: string | null;
+
   @Field(() => GraphQLJSONObject, { nullable: true, description: 'The record before the change; null for a created one.' })
   @Column({ type: 'jsonb', nullable: true })
   before: Record<string, unknown> | null;

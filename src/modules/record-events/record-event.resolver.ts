@@ -2,6 +2,8 @@ import { Args, Authorized, Ctx, FieldResolver, Query, Resolver, Root } from 'typ
 import { Permission } from '../../kernel/auth/roles';
 import type { RequestContext } from '../../kernel/context';
 import { connectionType } from '../../kernel/pagination/connection';
+import { ApiKey } from '../api-keys/api-key.entity';
+import { apiKeyService } from '../api-keys/api-key.service';
 import { membersService } from '../identity/members.service';
 import { User } from '../identity/user.entity';
 import { RecordEvent } from './record-event.entity';
@@ -20,8 +22,13 @@ export class RecordEventResolver {
     return recordEventService.list(ctx, args);
   }
 
-  @FieldResolver(() => User, { nullable: true, description: 'Who made the change; null for changes made by the system.' })
+  @FieldResolver(() => User, { nullable: true, description: 'The person who made the change; null for changes made by the system or by an API key (see actorApiKey).' })
   actor(@Ctx() ctx: RequestContext, @Root() event: RecordEvent): Promise<User | null> {
     return membersService.loadUser(ctx, event.actorUserId);
+  }
+
+  @FieldResolver(() => ApiKey, { nullable: true, description: 'The API key that made the change, when a system made it through a key (then `actor` is null).' })
+  actorApiKey(@Ctx() ctx: RequestContext, @Root() event: RecordEvent): Promise<ApiKey | null> {
+    return apiKeyService.load(ctx, event.actorApiKeyUuid);
   }
 }

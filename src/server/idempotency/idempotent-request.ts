@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { HeaderMap, type HTTPGraphQLResponse } from '@apollo/server';
 import { getOperationAST, parse, type DocumentNode } from 'graphql';
-import type { Actor, AppRuntime, RequestContext } from '../../kernel/context';
+import type { AppRuntime, Principal, RequestContext } from '../../kernel/context';
 import { DbSession } from '../../kernel/db/session';
 import { claimKey, fence, settleKey, type Claim, type KeyRef, type StoredResponse } from './key-ledger';
 
@@ -40,16 +40,16 @@ export interface IdempotencyInput {
  */
 export async function executeIdempotently(input: IdempotencyInput, run: () => Promise<HTTPGraphQLResponse>): Promise<HTTPGraphQLResponse> {
   const { ctx, key, body } = input;
-  if (key === undefined || input.method !== 'POST' || !ctx.actor || !isPlainObject(body)) return run();
+  if (key === undefined || input.method !== 'POST' || !ctx.principal || !isPlainObject(body)) return run();
   if (typeof body.query !== 'string') {
     return refusal(400, 'BAD_USER_INPUT', 'needs the query text in the request body (not only a persisted-query hash)');
   }
   if (!isMutation(body.query, body.operationName)) return run();
   if (!VALID_KEY.test(key)) return refusal(400, 'BAD_USER_INPUT', 'must be 1 to 255 visible ASCII characters');
 
-  const actor = ctx.actor;
-  const ref: KeyRef = { workspaceId: actor.workspaceId, principal: principalOf(actor), key };
-  const ledger = <T>(work: (session: DbSession) => Promise<T>) => withLedger(input.runtime, actor, work);
+  const principal = ctx.principal!;
+  const ref: KeyRef = { workspaceId: principal.workspaceId, principal: principal.id, key };
+  const ledger = <T>(work: (session: DbSession) => Promise<T>) => withLedger(input.runtime, principal, work);
   const claim = await ledger((session) => claimKey(session, ref, fingerprint(body), input.runtime.config.IDEMPOTENCY_TTL_HOURS));
   if (claim.kind !== 'acquired') return answerFor(claim);
   ctx.db.checkBeforeCommit(fence(ref, claim.lockToken));
@@ -68,18 +68,13 @@ export async function executeIdempotently(input: IdempotencyInput, run: () => Pr
  * released at once: holding it while the mutation runs would take two pooled connections per
  * request, and a full pool of such requests would wait on itself.
  */
-async function withLedger<T>(runtime: AppRuntime, actor: Actor, work: (session: DbSession) => Promise<T>): Promise<T> {
-  const session = new DbSession(runtime.dataSource, { workspaceId: actor.workspaceId, userId: actor.userId });
+async function withLedger<T>(runtime: AppRuntime, principal: Principal, work: (session: DbSession) => Promise<T>): Promise<T> {
+  const session = new DbSession(runtime.dataSource, { workspaceId: principal.workspaceId, userId: null });
   try {
     return await work(session);
   } finally {
     await session.close();
   }
-}
-
-/** Who holds a key; API-key callers would get their own prefix. */
-function principalOf(actor: Actor): string {
-  return `user:${actor.userId}`;
 }
 
 function isPlainObject(value: unknown): value is GraphQLBody {

@@ -36,8 +36,9 @@ export class OperationLimits {
 
   /** Charges the caller's bucket: a signed-in member's own, else the client address's smaller one. */
   charge(ctx: RequestContext, cost: number): Promise<RateDecision | null> {
-    // An API-key principal (`key:<id>`) slots in here, with its own policy if it needs one.
-    if (ctx.actor) return this.limiter.take(`user:${ctx.actor.userId}`, this.member, cost);
+    // A member (`user:<id>`) and an API key (`key:<id>`) each have a bucket of their own.
+    const principal = ctx.principal;
+    if (principal) return this.limiter.take(principal.id, this.member, cost);
     return this.limiter.take(`ip:${ctx.clientAddress ?? 'unknown'}`, this.anonymous, cost);
   }
 }
