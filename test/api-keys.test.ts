@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import type { Client } from 'pg';
+import { API_KEY_SCOPES, SCOPE_OF_PERMISSION } from '../src/kernel/auth/api-key-scopes';
 import { sequenceEvents } from '../src/kernel/events/record-events';
 import { superuserClient } from './support/databases';
 import { errorCode, errorFields, TestApp, type Session } from './support/test-app';
@@ -58,6 +60,14 @@ describe('creating keys', () => {
     expect(JSON.stringify(listed)).not.toContain(token.slice(22));
   });
 
+  test('the README scope table is the scope map', () => {
+    const readme = readFileSync(`${__dirname}/../README.md`, 'utf8');
+    const table = readme.slice(readme.indexOf('| Covers | Scope | Permission |')).split('\n\n')[0].split('\n').slice(2);
+    const rows = table.map((line) => line.split('|').slice(2, 4).map((cell) => cell.trim().replace(/`/g, '')));
+    expect(rows).toEqual(Object.entries(SCOPE_OF_PERMISSION).map(([permission, scope]) => [scope, permission]));
+    expect(rows.map(([scope]) => scope)).toEqual(API_KEY_SCOPES);
+  });
+
   test('only admins create keys; unknown scopes are refused by path', async () => {
     const sales = await t.member(admin, 'SALES');
     const manager = await t.member(admin, 'MANAGER');
@@ -112,6 +122,29 @@ describe('using keys', () => {
     const unknown = await t.gql(ACCOUNTS, {}, `${token.slice(0, -4)}AAAA`);
     expect(errorCode(unknown)).toBe('UNAUTHENTICATED');
     expect(unknown.errors![0].message).toBe(refused.errors![0].message);
+  });
+
+  test('an activity a key logs has no owner unless it names one', async () => {
+    const { token } = await createKey(['crm:read', 'activities:write']);
+    const account = await t.ok(CREATE_ACCOUNT, { input: { name: 'Has Notes' } }, admin);
+    const input = { type: 'NOTE', subject: 'From ERP', accountId: account.createAccount.id };
+    const data = await t.ok(`mutation($input: CreateActivityInput!) { createActivity(input: $input) { owner { id } } }`, { input }, token);
+    expect(data.createActivity.owner).toBeNull();
+  });
+
+  test('Idempotency-Key replays are kept per key', async () => {
+    const { token } = await createKey(['crm:read', 'accounts:write']);
+    const send = () =>
+      fetch(`${t.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'idempotency-key': 'erp-1' },
+        body: JSON.stringify({ query: CREATE_ACCOUNT, variables: { input: { name: 'Once Per Key' } } }),
+      });
+    await send();
+    const second = await send();
+    expect(second.headers.get('idempotent-replayed')).toBe('true');
+    expect((await superuser.query(`SELECT principal FROM idempotency_keys WHERE key = 'erp-1'`)).rows).toEqual([{ principal: expect.stringMatching(/^key:/) }]);
+    expect((await superuser.query(`SELECT 1 FROM accounts WHERE name = 'Once Per Key'`)).rowCount).toBe(1);
   });
 
   test('an expired key is refused', async () => {

@@ -66,7 +66,7 @@ function setCompletion(ctx: RequestContext, id: string, done: boolean, expectedV
 }
 
 /**
- * Logs an activity, owned by the actor unless `ownerId` says otherwise. A call, email or
+ * Logs an activity, owned by the acting member unless `ownerId` says otherwise. A call, email or
  * meeting on a ticket stamps the ticket's first response in the same transaction.
  */
 async function insertActivity(ctx: RequestContext, input: CreateActivityInput, extra: Partial<Activity>): Promise<Activity> {
@@ -76,7 +76,8 @@ async function insertActivity(ctx: RequestContext, input: CreateActivityInput, e
     ...columns,
     ...extra,
     occurredAt: columns.occurredAt ?? (STAMPED_NOW.includes(type) ? new Date() : null),
-    ownerId: columns.ownerId === undefined ? ctx.member.userId : columns.ownerId,
+    // An API key is no person: what it logs has no owner unless it names one.
+    ownerId: columns.ownerId === undefined ? (ctx.actor?.userId ?? null) : columns.ownerId,
   };
   assertShape(type, values);
   return ctx.db.write(async (em) => {
