@@ -1,7 +1,5 @@
 import type { JobHandler } from './jobs';
-
-/** Rows per statement: short transactions that never hold many row locks at once. */
-const BATCH = 5000;
+import { repeatUntilShort } from './purge-in-batches';
 
 /**
  * Deletes expired Idempotency-Key rows (past IDEMPOTENCY_TTL_HOURS) in every workspace, a batch at
@@ -10,12 +8,7 @@ const BATCH = 5000;
  * keeps the table small.
  */
 export const purgeIdempotencyKeys: JobHandler<'maintenance', 'purge-idempotency-keys'> = async (_job, runtime) => {
-  let purged = 0;
-  for (;;) {
-    const [row] = (await runtime.dataSource.query('SELECT crm_purge_idempotency_keys($1) AS purged', [BATCH])) as Array<{ purged: number }>;
-    purged += row.purged;
-    if (row.purged < BATCH) break;
-  }
+  const purged = await repeatUntilShort(runtime, 'SELECT crm_purge_idempotency_keys($1) AS purged');
   runtime.logger.info({ purged }, 'purged expired idempotency keys');
   return { purged };
 };

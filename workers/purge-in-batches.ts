@@ -10,12 +10,20 @@ const BATCH = 5000;
  */
 export async function purgeInBatches(runtime: AppRuntime, fn: string, retentionDays: number, what: string): Promise<{ purged: number }> {
   const retention = `${retentionDays} days`;
-  let purged = 0;
-  for (;;) {
-    const [row] = (await runtime.dataSource.query(`SELECT ${fn}($1::interval, $2) AS purged`, [retention, BATCH])) as Array<{ purged: number }>;
-    purged += row.purged;
-    if (row.purged < BATCH) break;
-  }
+  const purged = await repeatUntilShort(runtime, `SELECT ${fn}($1::interval, $2) AS purged`, [retention]);
   runtime.logger.info({ purged, retention }, `purged ${what}`);
   return { purged };
+}
+
+/**
+ * Runs a purge statement (answering `purged`, taking the batch size as its last parameter after
+ * `params`) until a batch comes back short; returns how many rows went in all.
+ */
+export async function repeatUntilShort(runtime: AppRuntime, sql: string, params: unknown[] = []): Promise<number> {
+  let purged = 0;
+  for (;;) {
+    const [row] = (await runtime.dataSource.query(sql, [...params, BATCH])) as Array<{ purged: number }>;
+    purged += row.purged;
+    if (row.purged < BATCH) return purged;
+  }
 }
