@@ -32,9 +32,8 @@ async function fanOut(
   scope: (automation: Automation, params: SqlParams) => RecordScope,
   triggerKey: (recordId: string, key: string | null) => string,
 ): Promise<number> {
-  const ctx = RequestContext.system(runtime, workspaceId, `automation:${automationId}`);
-  try {
-    return await ctx.db.write(async (em) => {
+  return RequestContext.asSystem(runtime, workspaceId, `automation:${automationId}`, (ctx) =>
+    ctx.db.write(async (em) => {
       const automation = await automationService.loadAny(ctx, em, automationId);
       if (!automation || !automation.enabled || automation.deletedAt || !accept(automation)) return 0;
       const object = AUTOMATION_OBJECTS[automation.objectType];
@@ -58,10 +57,8 @@ async function fanOut(
         }
       }
       return queued;
-    });
-  } finally {
-    await ctx.close();
-  }
+    }),
+  );
 }
 
 /** One occurrence of a SCHEDULE automation (added by its job scheduler): a run per record matching the condition. */
@@ -117,8 +114,9 @@ export const sweepAutomations: JobHandler<'automations', 'automation-sweep'> = a
       dateRuns += await fireDateRelative(runtime, automation.workspace_id, automation.automation_id);
     } else {
       schedules.add(schedulerId(automation.automation_id));
-      const ctx = RequestContext.system(runtime, automation.workspace_id, 'automation-sweep');
-      await ctx.db.read((em) => syncSchedule(ctx, em, automation.automation_id)).finally(() => ctx.close());
+      await RequestContext.asSystem(runtime, automation.workspace_id, 'automation-sweep', (ctx) =>
+        ctx.db.read((em) => syncSchedule(ctx, em, automation.automation_id)),
+      );
     }
   }
   const queue = runtime.producers!.automations;

@@ -20,16 +20,13 @@ export async function sweepAllWorkspaces(runtime: AppRuntime, now: Date = new Da
   const result: SweepResult = { workspaces: ids.length, failedWorkspaces: 0, STALE_DEAL: 0, BIRTHDAY: 0, CONTRACT_RENEWAL: 0 };
   let firstError: unknown;
   for (const workspaceId of ids) {
-    const ctx = RequestContext.system(runtime, workspaceId, `follow-ups:${workspaceId}`);
     try {
-      const counts = await followUpService.sweep(ctx, now);
+      const counts = await RequestContext.asSystem(runtime, workspaceId, `follow-ups:${workspaceId}`, (ctx) => followUpService.sweep(ctx, now));
       for (const origin of Object.values(FollowUpOrigin)) result[origin] += counts[origin];
     } catch (error) {
       result.failedWorkspaces += 1;
       firstError ??= error;
       runtime.logger.error({ err: error, workspaceId }, 'follow-up sweep failed in a workspace');
-    } finally {
-      await ctx.close();
     }
   }
   runtime.logger.info(result, 'follow-up sweep done');

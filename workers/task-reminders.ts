@@ -108,9 +108,8 @@ export const scheduleTaskReminders: EventHandler = {
 export const sendTaskReminder: JobHandler<'reminders', 'task-reminder'> = async (job, runtime) => {
   const { workspaceId, taskId, kind } = job.data;
   const dueAt = new Date(job.data.dueAt);
-  const ctx = RequestContext.system(runtime, workspaceId, `reminder:${job.id}`);
-  try {
-    return await ctx.db.write(async (em) => {
+  return RequestContext.asSystem(runtime, workspaceId, `reminder:${job.id}`, (ctx) =>
+    ctx.db.write(async (em) => {
       const task = await loadTask(em, workspaceId, taskId, true);
       const current = remindable(task);
       if (!task || !current || current.getTime() !== dueAt.getTime()) return { notified: false, stale: true };
@@ -123,8 +122,6 @@ export const sendTaskReminder: JobHandler<'reminders', 'task-reminder'> = async 
         dedupeKey: dedupeKey(taskId, dueAt, kind),
       });
       return { notified: id !== null, stale: false };
-    });
-  } finally {
-    await ctx.close();
-  }
+    }),
+  );
 };

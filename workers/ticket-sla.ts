@@ -54,12 +54,7 @@ export const scheduleSlaChecks: EventHandler = {
 
 /** Handles what the ticket owes at `now`, as the system in its workspace (the priority raise is a system update). */
 export async function checkTicketSla(runtime: AppRuntime, workspaceId: string, ticketId: string, now: Date): Promise<Escalation[]> {
-  const ctx = RequestContext.system(runtime, workspaceId, `sla:${ticketId}`);
-  try {
-    return await ctx.db.write((em) => escalateTicket(ctx, em, ticketId, now));
-  } finally {
-    await ctx.close();
-  }
+  return RequestContext.asSystem(runtime, workspaceId, `sla:${ticketId}`, (ctx) => ctx.db.write((em) => escalateTicket(ctx, em, ticketId, now)));
 }
 
 /**

@@ -88,6 +88,16 @@ export class RequestContext {
     return new RequestContext(runtime, null, requestId, 'A system context has no member', workspaceId);
   }
 
+  /** Runs `work` in a system context of the workspace (see `system`) and closes it afterwards. */
+  static async asSystem<T>(runtime: AppRuntime, workspaceId: string, requestId: string, work: (ctx: RequestContext) => Promise<T>): Promise<T> {
+    const ctx = RequestContext.system(runtime, workspaceId, requestId);
+    try {
+      return await work(ctx);
+    } finally {
+      await ctx.close();
+    }
+  }
+
   /** A request authenticated by a valid API key: it acts in the key's workspace under row-level security. */
   static forApiKey(runtime: AppRuntime, apiKey: ApiKeyActor, requestId?: string): RequestContext {
     return new RequestContext(runtime, null, requestId, null, apiKey.workspaceId, apiKey);
