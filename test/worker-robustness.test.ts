@@ -81,10 +81,13 @@ describe('a worker that dies holding a job', () => {
 
     // The dying worker takes the job, does its work, and never completes it nor renews its lock.
     const dying = new Worker('record-events', null, { connection: workerConnection(t.app.runtime.config.REDIS_URL), prefix: PREFIX, lockDuration: 1000 });
-    const taken = await dying.getNextJob('dying-token');
-    expect(taken?.id).toBe(event.eventId);
-    expect(await dispatchRecordEvent(taken!, t.app.runtime)).toEqual({ ran: ACCOUNT_HANDLERS, skipped: [] });
-    await dying.close(true);
+    try {
+      const taken = await dying.getNextJob('dying-token');
+      expect(taken?.id).toBe(event.eventId);
+      expect(await dispatchRecordEvent(taken!, t.app.runtime)).toEqual({ ran: ACCOUNT_HANDLERS, skipped: [] });
+    } finally {
+      await dying.close(true);
+    }
     expect(await (await events.getJob(event.eventId))!.getState()).toBe('active');
 
     const worker = await start();
