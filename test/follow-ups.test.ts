@@ -167,9 +167,14 @@ describe('stale deals', () => {
     const withNote = await createDeal('Talked deal', seller, stageId);
     const moved = await createDeal('Moved deal', seller, openStage().id);
     const idle = await createDeal('Forgotten deal', seller, stageId);
-    await superuser.query(`UPDATE deals SET created_at = now() - interval '10 days' WHERE id = ANY($1)`, [[withNote, moved, idle].map(uuid)]);
+    await superuser.query(`UPDATE deals SET created_at = now() - interval '10 days', stage_changed_at = now() - interval '10 days' WHERE id = ANY($1)`, [
+      [withNote, moved, idle].map(uuid),
+    ]);
     await t.ok(`mutation($d: ID!) { createActivity(input: { type: NOTE, subject: "Called", dealId: $d }) { id } }`, { d: withNote }, seller);
-    await t.ok(`mutation($d: ID!, $s: ID!) { moveDeal(id: $d, stageId: $s) { id } }`, { d: moved, s: stageId }, seller);
+    const { moveDeal } = await t.ok(`mutation($d: ID!, $s: ID!) { moveDeal(id: $d, stageId: $s) { stageChangedAt } }`, { d: moved, s: stageId }, seller);
+    expect(Date.now() - Date.parse(moveDeal.stageChangedAt)).toBeLessThan(60_000);
+    // The move counts even once its event has left the log (RECORD_EVENTS_RETENTION_DAYS).
+    await superuser.query(`DELETE FROM record_events WHERE record_id = $1`, [uuid(moved)]);
     await sweep(daysFromNow(1));
     expect(await followUpsOf(withNote)).toEqual([]);
     expect(await followUpsOf(moved)).toEqual([]);

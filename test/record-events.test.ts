@@ -69,9 +69,9 @@ describe('writes', () => {
 
     const [created, moved, won, updated, deleted, restored] = await events(deal);
     expect(created).toMatchObject({ type: 'deal.created', after: { id: deal, accountId: account, pipelineId: pipeline.id, stageId: stage('Research'), amount: '100.0000', status: 'OPEN' } });
-    expect(moved).toMatchObject({ type: 'deal.updated', changed: ['stageId'], before: { stageId: stage('Research') }, after: { stageId: stage('Proposal') } });
+    expect(moved).toMatchObject({ type: 'deal.updated', changed: ['stageId', 'stageChangedAt'], before: { stageId: stage('Research') }, after: { stageId: stage('Proposal') } });
     expect(won.type).toBe('deal.updated');
-    expect(won.changed.sort()).toEqual(['closedAt', 'stageId', 'status']);
+    expect(won.changed.sort()).toEqual(['closedAt', 'stageChangedAt', 'stageId', 'status']);
     expect(won.after).toMatchObject({ status: 'WON', stageId: stage('Won'), closedAt: expect.any(String) });
     expect(updated).toMatchObject({ type: 'deal.updated', changed: ['amount'], before: { amount: '100.0000' }, after: { amount: '250.0000' } });
     expect([deleted.type, restored.type]).toEqual(['deal.deleted', 'deal.restored']);

@@ -34,6 +34,10 @@ export class Deal extends TenantRecord {
   @Column({ name: 'expected_close_date', type: 'date', nullable: true })
   expectedCloseDate: string | null;
 
+  @Field(() => Date, { description: 'When the deal entered its current stage (set by the database on every stage change).' })
+  @Column({ name: 'stage_changed_at', type: 'timestamptz', insert: false, update: false })
+  stageChangedAt: Date;
+
   @Field(() => Date, { nullable: true, description: 'When the deal was won or lost.' })
   @Column({ name: 'closed_at', type: 'timestamptz', nullable: true })
   closedAt: Date | null;

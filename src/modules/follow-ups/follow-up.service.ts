@@ -25,7 +25,7 @@ const LIVE_OWNER = `JOIN memberships m ON m.workspace_id = r.workspace_id AND m.
 /**
  * Open, owned deals of stages with `follow_up_after_days` whose last activity is that many days
  * before `now` and that have no open follow-up yet. The last activity is the latest of: the
- * deal's creation, its last stage change (from the event log), and the creation or completion
+ * deal's creation, its last stage change, and the creation or completion
  * of any live activity linked to it (the previous follow-up task included).
  */
 async function staleDeals(ctx: RequestContext, now: Date): Promise<DueFollowUp[]> {
@@ -41,8 +41,7 @@ async function staleDeals(ctx: RequestContext, now: Date): Promise<DueFollowUp[]
                              AND a.completed_at IS NULL AND a.deleted_at IS NULL)
           AND GREATEST(
                 r.created_at,
-                (SELECT max(e.occurred_at) FROM record_events e
-                  WHERE e.workspace_id = r.workspace_id AND e.record_id = r.id AND e.type = 'deal.updated' AND 'stageId' = ANY (e.changed)),
+                r.stage_changed_at,
                 (SELECT max(GREATEST(a.created_at, a.completed_at)) FROM activities a
                   WHERE a.workspace_id = r.workspace_id AND a.deal_id = r.id AND a.deleted_at IS NULL)
               ) <= $2::timestamptz - make_interval(days => s.follow_up_after_days)
