@@ -69,9 +69,9 @@ export const READ_RULE_OF_TYPE: Readonly<Record<string, ReadRule>> = {
   ApiKey: READ_ALL,
   CreatedApiKey: READ_ALL,
   Notification: READ_ALL,
-  // People named on records (owners, actors) and the credential's own workspace.
+  Workspace: READ_ALL,
+  // People named on records (owners, actors).
   User: OPEN,
-  Workspace: OPEN,
   AuthPayload: OPEN,
   PageInfo: OPEN,
 };
