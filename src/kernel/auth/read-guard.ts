@@ -23,10 +23,10 @@ import { BY_RECORD_TYPE, OPEN, READ_RULE_OF_TYPE, lacksScope, missingReadScope }
  */
 export type ReadCheck = { by: 'type'; typeName: string } | { by: 'value' } | { by: 'nodes' } | null;
 
-/** Connections (`edges`) and edges (`node`) stand for their node type. */
+/** Connections (`XConnection.edges`) and edges (`XEdge.node`) stand for their node type. */
 function nodeTypeOf(type: GraphQLObjectType): GraphQLNamedType | null {
   const fields = type.getFields();
-  const inner = fields.node ?? fields.edges;
+  const inner = type.name.endsWith('Connection') ? fields.edges : type.name.endsWith('Edge') ? fields.node : undefined;
   return inner ? getNamedType(inner.type) : null;
 }
 
