@@ -7,7 +7,9 @@ import { sequenceEvents } from '../src/kernel/events/record-events';
 import { matchesEventType } from '../src/modules/record-events/event-type-filter';
 import { parseRecordChangedArgs } from '../src/modules/record-events/record-changed';
 import { buildCrmSchema } from '../src/schema';
+import { superuserClient } from './support/databases';
 import { errorCode, TestApp, type GraphQLResult, type Session } from './support/test-app';
+import { waitFor } from './support/wait';
 
 /**
  * Per-object read scopes of API keys, enforced on every field by the type it returns (relations,
@@ -45,7 +47,18 @@ beforeAll(async () => {
   contactId = contact.createContact.id;
   const deal = await t.ok(`mutation($a: ID!) { createDeal(input: { name: "Big one", accountId: $a }) { id } }`, { a: accountId }, admin);
   dealId = deal.createDeal.id;
-  await sequenceEvents(t.app.runtime.dataSource);
+  // The feed shows numbered events only, and a transaction open anywhere on the server (another
+  // test file's) holds numbering back for a while: wait until these are numbered.
+  const superuser = await superuserClient(t.database.name);
+  try {
+    await waitFor('every event to be numbered', async () => {
+      await sequenceEvents(t.app.runtime.dataSource);
+      const { rows } = await superuser.query(`SELECT count(*)::int AS n FROM record_events WHERE seq IS NULL`);
+      return rows[0].n === 0 ? true : undefined;
+    }, 30_000);
+  } finally {
+    await superuser.end();
+  }
 });
 afterAll(async () => {
   await t?.stop();
