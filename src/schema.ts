@@ -3,6 +3,7 @@ import path from 'node:path';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema, type NonEmptyArray, type PubSub } from 'type-graphql';
 import { authChecker } from './kernel/auth/auth-checker';
+import { guardRecordReads } from './kernel/auth/read-guard';
 
 const RESOLVER_FILE = /\.resolver\.(ts|js)$/;
 
@@ -31,16 +32,18 @@ const PRINT_ONLY: PubSub = {
 
 /**
  * The executable schema: one auth checker for every `@Authorized`, class-validator rules on,
- * subscriptions fed by `pubSub` (the API passes its Redis pub/sub).
+ * subscriptions fed by `pubSub` (the API passes its Redis pub/sub), and API keys' read scopes
+ * checked on every field by the type it returns (read-guard.ts).
  */
-export function buildCrmSchema(pubSub: PubSub = PRINT_ONLY): Promise<GraphQLSchema> {
-  return buildSchema({
+export async function buildCrmSchema(pubSub: PubSub = PRINT_ONLY): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
     resolvers: moduleResolvers(),
     authChecker,
     pubSub,
     authMode: 'error',
     validate: { forbidUnknownValues: false },
   });
+  return guardRecordReads(schema);
 }
 
 /** The committed SDL (`schema/schema.graphql`): sorted, so it diffs cleanly. */

@@ -27,7 +27,7 @@ export class ChangeFeedResolver {
     topics: RECORD_CHANGED,
     // Called once when the subscription starts: bad arguments are refused then, not at the first change.
     topicId: ({ args, context }) => {
-      parseRecordChangedArgs(args as RecordChangedArgs);
+      parseRecordChangedArgs(context as RequestContext, args as RecordChangedArgs);
       return (context as RequestContext).workspaceId;
     },
     filter: ({ payload, args, context }) => isWanted(context as RequestContext, args as RecordChangedArgs, payload as RecordChangedMessage),

@@ -7,7 +7,7 @@ import { tablePage } from '../../kernel/records/table-page';
 import { column, type SqlParams } from '../../kernel/sql';
 import type { RecordEvent } from './record-event.entity';
 import type { ChangeFeedArgs } from './change-feed.inputs';
-import { eventTypeCondition, parseEventTypes, type EventTypeFilter } from './event-type-filter';
+import { eventTypeCondition, parseReadableEventTypes, type EventTypeFilter } from './event-type-filter';
 import { recordEventMapper } from './record-event.service';
 
 /** Commit order: `seq` is unique among numbered events; the id only completes the cursor. */
@@ -50,7 +50,7 @@ export const changeFeedService = {
    * transaction of its own), so a poller need not wait for the relay's next pass.
    */
   async list(ctx: RequestContext, args: ChangeFeedArgs): Promise<Connection<RecordEvent>> {
-    const filter = parseEventTypes(args.types);
+    const filter = parseReadableEventTypes(ctx.apiKey, args.types);
     const afterSeq = args.after ? String(decodeCursor(args.after, ORDER, 'after')[0]) : null;
     if (afterSeq !== null && !/^\d+$/.test(afterSeq)) throw badField('after', 'is not a cursor of this list and ordering');
     // Numbering takes a pooled connection of its own: give the request's back first, so that a

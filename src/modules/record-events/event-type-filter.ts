@@ -1,3 +1,5 @@
+import { lacksScope, missingReadScope, readableRecordTypes } from '../../kernel/auth/read-scopes';
+import type { ApiKeyActor } from '../../kernel/context';
 import { eventType, type RecordAction } from '../../kernel/events/record-events';
 import { badField } from '../../kernel/errors';
 import { ID_PREFIXES, type NodeType } from '../../kernel/ids';
@@ -15,11 +17,13 @@ const RECORD_TYPES = new Map<string, NodeType>(Object.keys(ID_PREFIXES).map((typ
 export interface EventTypeFilter {
   types: string[];
   recordTypes: NodeType[];
+  /** The record types an API key may read; null: all (people and the system). */
+  readable: NodeType[] | null;
 }
 
 /** Parses `types`; an unknown record type or action is bad input on `<field>.<index>`, so a typo never silently matches nothing. */
 export function parseEventTypes(types: readonly string[] | null | undefined, field = 'types'): EventTypeFilter {
-  const filter: EventTypeFilter = { types: [], recordTypes: [] };
+  const filter: EventTypeFilter = { types: [], recordTypes: [], readable: null };
   (types ?? []).forEach((type, index) => {
     const [record, action, ...rest] = type.split('.');
     const recordType = RECORD_TYPES.get(record);
@@ -31,15 +35,42 @@ export function parseEventTypes(types: readonly string[] | null | undefined, fie
   return filter;
 }
 
+/** The record type an event type names (`deal.updated` → `Deal`); undefined when none. */
+export const recordTypeOfEventType = (type: string): NodeType | undefined => RECORD_TYPES.get(type.split('.')[0]);
+
+/** FORBIDDEN when an API key asks (by `where`, e.g. `types.0: account.*`) for events of a record type it may not read. */
+export function refuseUnreadableRecordType(apiKey: ApiKeyActor | null, recordType: string | undefined, where: string): void {
+  const missing = apiKey && recordType ? missingReadScope(apiKey, recordType) : null;
+  if (missing) throw lacksScope(missing, where);
+}
+
+/**
+ * `parseEventTypes` for a reader: an API key naming a type it may not read is FORBIDDEN naming
+ * the entry; without types it gets only the readable ones.
+ */
+export function parseReadableEventTypes(apiKey: ApiKeyActor | null, types: readonly string[] | null | undefined): EventTypeFilter {
+  const filter = parseEventTypes(types);
+  (types ?? []).forEach((type, index) => refuseUnreadableRecordType(apiKey, recordTypeOfEventType(type), `types.${index}: ${type}`));
+  return { ...filter, readable: readableRecordTypes(apiKey) };
+}
+
 const isEmpty = (filter: EventTypeFilter) => filter.types.length === 0 && filter.recordTypes.length === 0;
 
 /** Whether an event of `type` on a `recordType` record passes the filter. */
 export function matchesEventType(filter: EventTypeFilter, type: string, recordType: string): boolean {
+  if (filter.readable && !(filter.readable as string[]).includes(recordType)) return false;
   return isEmpty(filter) || filter.types.includes(type) || (filter.recordTypes as string[]).includes(recordType);
+}
+
+/** Only the record types in `readable` (null: no condition). */
+export function readableCondition(readable: NodeType[] | null, alias: string, params: SqlParams): string | null {
+  return readable && `${column(alias, 'record_type')} = ANY(${params.add(readable)}::text[])`;
 }
 
 /** The filter as a SQL condition on an events table aliased `alias`; null when it lets everything through. */
 export function eventTypeCondition(filter: EventTypeFilter, alias: string, params: SqlParams): string | null {
-  if (isEmpty(filter)) return null;
-  return `(${column(alias, 'type')} = ANY(${params.add(filter.types)}::text[]) OR ${column(alias, 'record_type')} = ANY(${params.add(filter.recordTypes)}::text[]))`;
+  const readable = readableCondition(filter.readable, alias, params);
+  if (isEmpty(filter)) return readable;
+  const wanted = `(${column(alias, 'type')} = ANY(${params.add(filter.types)}::text[]) OR ${column(alias, 'record_type')} = ANY(${params.add(filter.recordTypes)}::text[]))`;
+  return readable ? `${wanted} AND ${readable}` : wanted;
 }

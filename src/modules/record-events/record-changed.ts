@@ -6,7 +6,7 @@ import { parseId } from '../../kernel/ids';
 import { requireLiveSeat } from '../../kernel/live-seat';
 import { RecordEvent } from './record-event.entity';
 import type { RecordChangedArgs } from './change-feed.inputs';
-import { matchesEventType, parseEventTypes, type EventTypeFilter } from './event-type-filter';
+import { matchesEventType, parseReadableEventTypes, type EventTypeFilter } from './event-type-filter';
 import { recordEventMapper } from './record-event.service';
 
 /** The pub/sub topic of record changes; its id is the workspace, so each workspace is a channel. */
@@ -22,14 +22,17 @@ export interface RecordChangedFilter {
   records: Set<string>;
 }
 
-/** Parses the subscription's arguments; bad ones are BAD_USER_INPUT naming `types.<i>` or `recordIds.<i>`. */
-export function parseRecordChangedArgs(args: RecordChangedArgs): RecordChangedFilter {
+/**
+ * Parses the subscription's arguments; bad ones are BAD_USER_INPUT naming `types.<i>` or
+ * `recordIds.<i>`, a type an API key may not read FORBIDDEN; a key gets only readable record types.
+ */
+export function parseRecordChangedArgs(ctx: RequestContext, args: RecordChangedArgs): RecordChangedFilter {
   const records = (args.recordIds ?? []).map((id, index) => {
     const record = parseId(id);
     if (!record) throw badField(`recordIds.${index}`, 'must be a record id');
     return `${record.type}:${record.uuid}`;
   });
-  return { types: parseEventTypes(args.types), records: new Set(records) };
+  return { types: parseReadableEventTypes(ctx.apiKey, args.types), records: new Set(records) };
 }
 
 /**
@@ -59,7 +62,7 @@ export async function publishRecordChange(ctx: RequestContext, em: EntityManager
  * subscription ends with UNAUTHENTICATED at the next change).
  */
 export async function isWanted(ctx: RequestContext, args: RecordChangedArgs, message: RecordChangedMessage): Promise<boolean> {
-  const filter = parseRecordChangedArgs(args);
+  const filter = parseRecordChangedArgs(ctx, args);
   if (message.workspaceId !== ctx.workspaceId || !matchesEventType(filter.types, message.type, message.recordType)) return false;
   if (filter.records.size > 0 && !filter.records.has(`${message.recordType}:${message.recordUuid}`)) return false;
   await requireLiveSeat(ctx, Permission.READ);

@@ -6,8 +6,10 @@ import type { OrderTerm } from '../../kernel/pagination/keyset';
 import { RowMapper } from '../../kernel/records/row-mapper';
 import { tablePage } from '../../kernel/records/table-page';
 import { SqlParams, column } from '../../kernel/sql';
+import { readableRecordTypes } from '../../kernel/auth/read-scopes';
 import { RecordEvent } from './record-event.entity';
 import type { RecordEventListArgs } from './record-event.inputs';
+import { readableCondition, recordTypeOfEventType, refuseUnreadableRecordType } from './event-type-filter';
 
 const ALIAS = 'e';
 
@@ -24,11 +26,15 @@ export function recordEventMapper(ctx: RequestContext): RowMapper<RecordEvent> {
   return mapperOf;
 }
 
+/** An API key sees only events of record types it may read, and naming another is FORBIDDEN. */
 function conditions(ctx: RequestContext, args: RecordEventListArgs, params: SqlParams): string[] {
-  const where = [`${column(ALIAS, 'workspace_id')} = ${params.add(ctx.workspaceId)}`];
+  const readable = readableCondition(readableRecordTypes(ctx.apiKey), ALIAS, params);
+  const where = [`${column(ALIAS, 'workspace_id')} = ${params.add(ctx.workspaceId)}`, ...(readable ? [readable] : [])];
+  if (args.type != null) refuseUnreadableRecordType(ctx.apiKey, recordTypeOfEventType(args.type), `type: ${args.type}`);
   if (args.recordId != null) {
     const record = parseId(args.recordId);
     if (!record) throw badField('recordId', 'must be a record id');
+    refuseUnreadableRecordType(ctx.apiKey, record.type, `recordId: ${args.recordId}`);
     where.push(`${column(ALIAS, 'record_id')} = ${params.add(record.uuid)}`, `${column(ALIAS, 'record_type')} = ${params.add(record.type)}`);
   }
   if (args.type != null) where.push(`${column(ALIAS, 'type')} = ${params.add(args.type)}`);
