@@ -18,6 +18,7 @@ export const SCOPE_OF_PERMISSION: Partial<Record<Permission, string>> = {
   [Permission.MANAGE_PRODUCTS]: 'products:write',
   [Permission.WRITE_ORDERS]: 'orders:write',
   [Permission.DELETE_RECORDS]: 'records:delete',
+  [Permission.MANAGE_WEBHOOKS]: 'webhooks:manage',
 };
 
 export const API_KEY_SCOPES: readonly string[] = Object.values(SCOPE_OF_PERMISSION);
