@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,9 +7,9 @@ import { parseArgs } from 'node:util';
 import { dropDatabase } from '../src/kernel/db/provision';
 import { parseId } from '../src/kernel/ids';
 import { WebhookReceiver, type ReceivedDelivery } from '../test/support/webhook-receiver';
-import { EVENTS_APP_URL, EVENTS_DATABASE, EVENTS_OWNER_URL, EVENTS_WORKER_URL, freshEventsDatabase } from './events-db';
+import { EVENTS_APP_URL, EVENTS_DATABASE, EVENTS_OWNER_URL, freshEventsDatabase, spawnEventsWorker } from './events-db';
 import { send } from './load';
-import { spawnProcess, startServer, stopServer, type ServerProcess } from './processes';
+import { runBench, startServer, stopServer, type ServerProcess } from './processes';
 import { ADMIN_URL, productionEnv } from './settings';
 
 /**
@@ -143,24 +142,6 @@ async function runPhase(api: string, token: string, receiver: WebhookReceiver, d
   };
 }
 
-function startWorker(options: Options): Promise<ServerProcess> {
-  return spawnProcess(
-    {
-      name: 'worker',
-      script: path.join(ROOT, 'dist/workers/index.js'),
-      applicationName: 'crm-worker',
-      env: {
-        ...productionEnv(EVENTS_APP_URL, EVENTS_OWNER_URL),
-        WORKER_DATABASE_URL: EVENTS_WORKER_URL,
-        QUEUE_PREFIX: `crm-bench-webhooks-${randomBytes(3).toString('hex')}`,
-        WORKER_CONCURRENCY: String(options.workerConcurrency),
-        WEBHOOK_ALLOW_PRIVATE_TARGETS: 'loopback',
-      },
-    },
-    LOG_FILE,
-  );
-}
-
 function report(phases: Phase[], options: Options): string {
   return [
     `Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}; API, worker, receiver, PostgreSQL, Redis and the load share them.`,
@@ -181,7 +162,7 @@ async function main(): Promise<void> {
   const env = { ...productionEnv(EVENTS_APP_URL, EVENTS_OWNER_URL), WEBHOOK_ALLOW_PRIVATE_TARGETS: 'loopback' };
   const api = await startServer({ name: 'API', script: path.join(ROOT, 'dist/src/main.js'), applicationName: 'crm-api', env }, LOG_FILE);
   running.add(api);
-  const worker = await startWorker(options);
+  const worker = await spawnEventsWorker({ WORKER_CONCURRENCY: String(options.workerConcurrency), WEBHOOK_ALLOW_PRIVATE_TARGETS: 'loopback' }, LOG_FILE);
   running.add(worker);
   log(`API (pid ${api.child.pid}) at ${api.url}, worker (pid ${worker.child.pid})`);
   const receiver = await WebhookReceiver.start();
@@ -220,13 +201,4 @@ async function stopAll(): Promise<void> {
   await dropDatabase(ADMIN_URL, EVENTS_DATABASE);
 }
 
-process.once('SIGINT', () => {
-  stopAll().finally(() => process.exit(130));
-});
-
-main()
-  .catch((error: unknown) => {
-    process.stderr.write(`[webhooks] failed: ${(error as Error)?.stack ?? String(error)}\n`);
-    process.exitCode = 1;
-  })
-  .finally(stopAll);
+runBench('webhooks', main, stopAll);
