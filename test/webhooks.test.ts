@@ -22,6 +22,8 @@ import { waitFor } from './support/wait';
 
 const PREFIX = `crm-test-${randomBytes(4).toString('hex')}`;
 const HOUR = 3_600_000;
+/** The pipeline's waits: generous, as other suites may load the machine. */
+const PATIENCE_MS = 30_000;
 
 let t: TestApp;
 let superuser: Client;
@@ -64,7 +66,7 @@ async function deliveries(webhookId: string, status?: string, who: Session = adm
 }
 
 const waitForDelivery = (webhookId: string, done: (delivery: any) => boolean) =>
-  waitFor(`a delivery of ${webhookId}`, async () => (await deliveries(webhookId)).find(done));
+  waitFor(`a delivery of ${webhookId}`, async () => (await deliveries(webhookId)).find(done), PATIENCE_MS);
 
 async function createDeal(name: string, who: Session = admin): Promise<any> {
   return (await t.ok(`mutation($input: CreateDealInput!) { createDeal(input: $input) { id version } }`, { input: { name } }, who)).createDeal;
@@ -79,7 +81,7 @@ function fannedOut(recordId: string): Promise<true> {
       [uuid(recordId)],
     );
     return rows[0].open === 0 ? true : undefined;
-  });
+  }, PATIENCE_MS);
 }
 
 /** An attempt made by the test in the delivery's workspace, as the worker would make it, at `now`. */
@@ -135,7 +137,7 @@ describe('delivery', () => {
     expect(rotated.webhook.version).toBe(2);
     hooks.secrets.set('/secretive', rotated.secret);
     await t.ok(`mutation { createTicket(input: { subject: "After rotation" }) { id } }`, {}, admin);
-    const hit = await waitFor('the delivery after rotation', async () => hooks.hits('/secretive')[0]);
+    const hit = await waitFor('the delivery after rotation', async () => hooks.hits('/secretive')[0], PATIENCE_MS);
     expect(hit.verified).toBe(true);
     expect(verifyWebhook(secret, hit.headers, hit.raw)).toBe(false);
   });
@@ -207,7 +209,7 @@ describe('what is delivered', () => {
     const deal = await createDeal('Not a contact');
     await fannedOut(contact.id);
     await fannedOut(deal.id);
-    await waitFor('all deliveries', async () => ((await deliveries(all.webhook.id, 'SUCCEEDED')).length >= 3 ? true : undefined));
+    await waitFor('all deliveries', async () => ((await deliveries(all.webhook.id, 'SUCCEEDED')).length >= 3 ? true : undefined), PATIENCE_MS);
     expect((await deliveries(contacts.webhook.id)).map((d) => d.eventType).sort()).toEqual(['contact.created', 'contact.updated']);
     expect((await deliveries(all.webhook.id)).map((d) => d.eventType).sort()).toEqual(['contact.created', 'contact.updated', 'deal.created']);
     await t.ok(`mutation($id: ID!) { deleteWebhook(id: $id) }`, { id: all.webhook.id }, admin);
@@ -267,8 +269,10 @@ describe('addresses', () => {
       // Delivery re-checks: a webhook saved while loopback was allowed is refused once it is not, and the receiver hears nothing.
       const { webhook } = await createWebhook('/recheck', { events: ['product.created'] });
       await t.ok(`mutation { createProduct(input: { sku: "RECHECK-1", name: "Recheck", price: "1", currency: "EUR" }) { id } }`, {}, admin);
-      const [delivery] = await waitFor('the delivery', async () => ((await deliveries(webhook.id)).length ? deliveries(webhook.id) : undefined));
-      await waitFor('the first attempt', async () => ((await deliveries(webhook.id))[0].attempts >= 1 ? true : undefined));
+      const [delivery] = await waitFor('the first attempt', async () => {
+        const list = await deliveries(webhook.id);
+        return list[0]?.attempts >= 1 ? list : undefined;
+      }, PATIENCE_MS);
       const before = hooks.hits('/recheck').length;
       const redelivered = (await strict.ok(`mutation($id: ID!) { redeliver(deliveryId: $id) { lastError lastStatusCode } }`, { id: delivery.id }, admin)).redeliver;
       expect(redelivered).toEqual({ lastStatusCode: null, lastError: expect.stringMatching(/loopback address/) });
@@ -289,7 +293,7 @@ describe('auto-disable', () => {
     await waitFor('both deliveries retrying', async () => {
       const list = await deliveries(webhook.id, 'FAILED', owner);
       return list.length === 2 && list.every((d) => d.attempts === 3) ? list : undefined;
-    });
+    }, PATIENCE_MS);
     const open = await deliveries(webhook.id, 'FAILED', owner);
     const { rows } = await superuser.query(`SELECT failing_since FROM webhooks WHERE id = $1`, [uuid(webhook.id)]);
     const dayLater = new Date(rows[0].failing_since.getTime() + 25 * HOUR);
@@ -306,7 +310,7 @@ describe('auto-disable', () => {
     await waitFor('the event handled', async () => {
       const { rows: open } = await superuser.query(`SELECT count(*)::int AS n FROM record_events e WHERE e.workspace_id = $1 AND NOT EXISTS (SELECT 1 FROM processed_events p WHERE p.event_id = e.id AND p.handler = 'webhook-fanout')`, [uuid(owner.workspaceId)]);
       return open[0].n === 0 ? true : undefined;
-    });
+    }, PATIENCE_MS);
     expect(await deliveries(webhook.id, undefined, owner)).toHaveLength(2);
 
     const enabled = (await t.ok(`mutation($id: ID!) { enableWebhook(id: $id) { ${WEBHOOK} } }`, { id: webhook.id }, owner)).enableWebhook;
@@ -332,7 +336,7 @@ describe('access', () => {
     const [mine] = await waitFor('a delivery', async () => {
       const list = await deliveries(webhook.id);
       return list.length ? list : undefined;
-    });
+    }, PATIENCE_MS);
     for (const [query, variables] of [
       [`query($id: ID!) { webhook(id: $id) { id } }`, { id: webhook.id }],
       [`query($id: ID!) { webhookDeliveries(webhookId: $id) { totalCount } }`, { id: webhook.id }],
