@@ -1,6 +1,9 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { Client } from 'pg';
 import { dropDatabase, ensureRolesAndDatabase, migrate } from '../src/kernel/db/provision';
-import { ADMIN_URL, HOST } from './settings';
+import { spawnProcess, type ServerProcess } from './processes';
+import { ADMIN_URL, HOST, productionEnv } from './settings';
 
 /** The event benchmark's own database: created fresh on every run, so the outbox starts empty. */
 export const EVENTS_DATABASE = process.env.BENCH_EVENTS_DATABASE ?? 'crm_bench_events';
@@ -12,6 +15,27 @@ export async function freshEventsDatabase(): Promise<void> {
   await dropDatabase(ADMIN_URL, EVENTS_DATABASE);
   await ensureRolesAndDatabase(ADMIN_URL, EVENTS_OWNER_URL, EVENTS_APP_URL, EVENTS_WORKER_URL);
   await migrate(EVENTS_OWNER_URL, EVENTS_APP_URL, undefined, EVENTS_WORKER_URL);
+}
+
+/**
+ * The production worker process (`dist/workers/index.js`) over the events database, with `env`
+ * added and a queue prefix of its own: no other worker on this Redis takes these jobs, and this one takes no others.
+ */
+export function spawnEventsWorker(env: Record<string, string>, logFile: string): Promise<ServerProcess> {
+  return spawnProcess(
+    {
+      name: 'worker',
+      script: path.resolve(__dirname, '../../dist/workers/index.js'),
+      applicationName: 'crm-worker',
+      env: {
+        ...productionEnv(EVENTS_APP_URL, EVENTS_OWNER_URL),
+        WORKER_DATABASE_URL: EVENTS_WORKER_URL,
+        QUEUE_PREFIX: `crm-bench-events-${randomBytes(3).toString('hex')}`,
+        ...env,
+      },
+    },
+    logFile,
+  );
 }
 
 /** One handled event: when its transaction started and when the `processed-log` handler claimed it (epoch ms, database clock). */

@@ -1,14 +1,13 @@
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { parseId } from '../src/kernel/ids';
-import { EVENTS_APP_URL, EVENTS_DATABASE, EVENTS_OWNER_URL, EVENTS_WORKER_URL, EventsProbe, freshEventsDatabase, type HandledEvent } from './events-db';
+import { EVENTS_APP_URL, EVENTS_DATABASE, EVENTS_OWNER_URL, EventsProbe, freshEventsDatabase, spawnEventsWorker, type HandledEvent } from './events-db';
 import { send } from './load';
-import { spawnProcess, startServer, stopServer, type ServerProcess } from './processes';
+import { runBench, startServer, stopServer, type ServerProcess } from './processes';
 import { productionEnv } from './settings';
 
 /**
@@ -155,22 +154,7 @@ async function produce(api: string, token: string, options: Options, commits: Co
 }
 
 function startWorker(options: Options): Promise<ServerProcess> {
-  return spawnProcess(
-    {
-      name: 'worker',
-      script: path.join(ROOT, 'dist/workers/index.js'),
-      applicationName: 'crm-worker',
-      env: {
-        ...productionEnv(EVENTS_APP_URL, EVENTS_OWNER_URL),
-        WORKER_DATABASE_URL: EVENTS_WORKER_URL,
-        // A prefix of its own: no other worker on this Redis takes these jobs, and this one takes no others.
-        QUEUE_PREFIX: `crm-bench-events-${randomBytes(3).toString('hex')}`,
-        WORKER_CONCURRENCY: String(options.workerConcurrency),
-        EVENT_RELAY_INTERVAL_MS: String(options.relayIntervalMs),
-      },
-    },
-    LOG_FILE,
-  );
+  return spawnEventsWorker({ WORKER_CONCURRENCY: String(options.workerConcurrency), EVENT_RELAY_INTERVAL_MS: String(options.relayIntervalMs) }, LOG_FILE);
 }
 
 /** Prints progress every second until the handler has done `target` events. */
@@ -296,13 +280,4 @@ async function stopAll(): Promise<void> {
   running.clear();
 }
 
-process.once('SIGINT', () => {
-  stopAll().finally(() => process.exit(130));
-});
-
-main()
-  .catch((error: unknown) => {
-    process.stderr.write(`[events] failed: ${(error as Error)?.stack ?? String(error)}\n`);
-    process.exitCode = 1;
-  })
-  .finally(stopAll);
+runBench('events', main, stopAll);

@@ -91,3 +91,16 @@ export function cpuTimeMs(pid: number | undefined): number | null {
     return null;
   }
 }
+
+/** Runs a bench script's `main`, then `cleanUp` (on Ctrl-C too); a failure is printed under `tag` and sets the exit code. */
+export function runBench(tag: string, main: () => Promise<void>, cleanUp: () => Promise<void>): void {
+  process.once('SIGINT', () => {
+    cleanUp().finally(() => process.exit(130));
+  });
+  main()
+    .catch((error: unknown) => {
+      process.stderr.write(`[${tag}] failed: ${(error as Error)?.stack ?? String(error)}\n`);
+      process.exitCode = 1;
+    })
+    .finally(cleanUp);
+}

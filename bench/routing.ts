@@ -15,7 +15,7 @@ import { routingRulesService } from '../src/modules/routing/routing-rules.servic
 import { routingService } from '../src/modules/routing/routing.service';
 import { teamsService } from '../src/modules/routing/teams.service';
 import { buildCrmSchema } from '../src/schema';
-import { ADMIN_URL, APP_URL, JWT_SECRET, OWNER_URL, POOL_SIZE } from './settings';
+import { ADMIN_URL, APP_URL, DATA_ENCRYPTION_KEY, JWT_SECRET, OWNER_URL, POOL_SIZE } from './settings';
 
 /**
  * Lead routing throughput: a fresh database with one workspace, a 7-member team and three
@@ -129,7 +129,7 @@ async function main(): Promise<void> {
   await ensureRolesAndDatabase(ADMIN_URL, ownerUrl, appUrl);
   await migrate(ownerUrl, appUrl);
   log(`database ${DATABASE} created and migrated`);
-  const config = parseConfig({ NODE_ENV: 'production', DATABASE_URL: appUrl, JWT_SECRET, LOG_LEVEL: 'silent' });
+  const config = parseConfig({ NODE_ENV: 'production', DATABASE_URL: appUrl, JWT_SECRET, DATA_ENCRYPTION_KEY, LOG_LEVEL: 'silent' });
   const dataSource = createDataSource({ url: appUrl, poolSize: POOL_SIZE, applicationName: 'crm-bench-routing' });
   await dataSource.initialize();
   const runtime: AppRuntime = { config, dataSource, logger: createLogger('silent') };

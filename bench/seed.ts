@@ -10,7 +10,7 @@ import { createLogger } from '../src/kernel/logger';
 import { authService } from '../src/modules/identity/auth.service';
 import { membersService } from '../src/modules/identity/members.service';
 import * as sql from './seed-sql';
-import { ADMIN_URL, APP_URL, BENCH_DATABASE, BENCH_LOGIN, JWT_SECRET, OWNER_URL, WORKSPACE_NAME } from './settings';
+import { ADMIN_URL, APP_URL, BENCH_DATABASE, BENCH_LOGIN, DATA_ENCRYPTION_KEY, JWT_SECRET, OWNER_URL, WORKSPACE_NAME } from './settings';
 
 const BATCH_ROWS = 50_000;
 const MEMBERS: Array<{ name: string; role: Role }> = [
@@ -72,7 +72,7 @@ async function prepareDatabase(fresh: boolean): Promise<void> {
 
 /** The workspace, its admin and a few members, made the way the API makes them. */
 async function signUpWorkspace(): Promise<{ workspaceId: string; ownerIds: string[] }> {
-  const config = parseConfig({ NODE_ENV: 'production', DATABASE_URL: APP_URL, JWT_SECRET, LOG_LEVEL: 'silent' });
+  const config = parseConfig({ NODE_ENV: 'production', DATABASE_URL: APP_URL, JWT_SECRET, DATA_ENCRYPTION_KEY, LOG_LEVEL: 'silent' });
   const dataSource = createDataSource({ url: APP_URL, poolSize: 2, applicationName: 'crm-bench-seed' });
   await dataSource.initialize();
   const runtime = { config, dataSource, logger: createLogger('silent') };

@@ -8,6 +8,8 @@ export const APP_URL = `postgres://crm_app@${HOST}/${BENCH_DATABASE}`;
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export const JWT_SECRET = 'bench-only-secret-0123456789abcdef0123456789';
+/** Production requires one (it seals webhook secrets). */
+export const DATA_ENCRYPTION_KEY = 'be4c'.repeat(16);
 /** Long enough that the token outlives a long run; the TTL does not change the cost of verifying it. */
 export const JWT_ACCESS_TTL_SECONDS = 24 * 3600;
 /** The API's default; the bare handler gets the same number of connections. */
@@ -28,6 +30,7 @@ export function productionEnv(appUrl: string, ownerUrl: string): Record<string, 
     DATABASE_POOL_SIZE: String(POOL_SIZE),
     REDIS_URL,
     JWT_SECRET,
+    DATA_ENCRYPTION_KEY,
     JWT_ACCESS_TTL_SECONDS: String(JWT_ACCESS_TTL_SECONDS),
     // One user drives the whole load: a bucket that never empties, so the limiter's Redis call is
     // measured without throttling the run.

@@ -24,6 +24,10 @@ describe('configuration', () => {
     [{ PROCESSED_EVENTS_RETENTION_DAYS: '0' }, 'PROCESSED_EVENTS_RETENTION_DAYS'],
     [{ RECORD_EVENTS_RETENTION_DAYS: '0' }, 'RECORD_EVENTS_RETENTION_DAYS'],
     [{ IDEMPOTENCY_TTL_HOURS: '0' }, 'IDEMPOTENCY_TTL_HOURS'],
+    [{ DATA_ENCRYPTION_KEY: 'not-hex' }, 'DATA_ENCRYPTION_KEY'],
+    [{ NODE_ENV: 'production', JWT_SECRET: 'a-production-secret-0123456789abcdef' }, 'DATA_ENCRYPTION_KEY'],
+    [{ WEBHOOK_ALLOW_PRIVATE_TARGETS: 'loopback,metadata' }, 'WEBHOOK_ALLOW_PRIVATE_TARGETS'],
+    [{ WEBHOOK_RETRY_DELAYS_SECONDS: '30,soon' }, 'WEBHOOK_RETRY_DELAYS_SECONDS'],
   ])('%j is refused naming %s', (env, name) => {
     expect(() => parseConfig(env)).toThrow(ConfigError);
     expect(() => parseConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${name} `));

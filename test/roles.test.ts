@@ -130,6 +130,11 @@ const REPRESENTATIVES: Record<Permission, Representative> = {
       t.gql(`mutation($number: String!, $accountId: ID!) { createOrder(input: { number: $number, accountId: $accountId }) { id } }`, { number: `SO-${++mailbox}`, accountId: seedAccountId }, who),
     state: total('orders'),
   },
+  [Permission.MANAGE_WEBHOOKS]: {
+    name: 'createWebhook',
+    run: (who) => t.gql(`mutation { createWebhook(input: { url: "http://127.0.0.1:9/hook", events: ["deal.*"] }) { webhook { id } } }`, {}, who),
+    state: async () => (await t.ok(`{ webhooks { id } }`, {}, admin)).webhooks.length,
+  },
 };
 
 const ROLES = Object.values(Role);

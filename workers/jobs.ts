@@ -11,6 +11,7 @@ import { dispatchRecordEvent } from './record-events';
 import { sendTaskReminder } from './task-reminders';
 import { runSlaCheck, runSlaSweep } from './ticket-sla';
 import { fireSchedule, runAutomation, sweepAutomations } from './automation-jobs';
+import { deliverWebhook } from './webhook-deliveries';
 
 /** Runs one job; `runtime.logger` already names the queue, the job and its id. Must be safe to run twice. */
 export type JobHandler<Q extends QueueName, N extends JobName<Q>> = (job: Job<JobPayload<Q, N>>, runtime: AppRuntime) => Promise<unknown>;
@@ -42,6 +43,9 @@ export const HANDLERS: { [Q in QueueName]: QueueHandlers<Q> } = {
     'automation-run': runAutomation,
     'automation-schedule': fireSchedule,
     'automation-sweep': sweepAutomations,
+  },
+  'webhook-deliveries': {
+    'webhook-delivery': deliverWebhook,
   },
 };
 

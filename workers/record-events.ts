@@ -10,6 +10,7 @@ import { pushRecordChanges } from './record-change-push';
 import { scheduleTaskReminders } from './task-reminders';
 import { scheduleSlaChecks } from './ticket-sla';
 import { enqueueRetriedRuns, matchAutomations, syncAutomationSchedules } from './automation-triggers';
+import { fanOutWebhooks } from './webhook-fanout';
 
 /**
  * A reaction to record events. `run` gets the rebuilt context and the transaction in which its
@@ -39,6 +40,7 @@ export const EVENT_HANDLERS: readonly EventHandler[] = [
   syncAutomationSchedules,
   enqueueRetriedRuns,
   pushRecordChanges,
+  fanOutWebhooks,
 ];
 
 /** The handlers subscribed to an event type, in the order they run. */

@@ -54,6 +54,24 @@ const schema = z.object({
   RATE_LIMIT_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_:-]+$/, 'must be letters, digits, :, - or _').default('crm:rate'),
   // Hours a mutation's response is kept for retries with the same Idempotency-Key; fractions allowed.
   IDEMPOTENCY_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
+  // AES-256-GCM key (64 hex characters) for secrets kept at rest (webhook signing secrets); the default is for development only.
+  DATA_ENCRYPTION_KEY: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (32 bytes)').default('0dec0de0'.repeat(8)),
+  // Private address ranges outbound webhooks may reach anyway: a comma list of `loopback`, `private`; empty by default.
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(['loopback', 'private']))),
+  // How long one webhook delivery attempt may take before it counts as failed.
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  // Delays between a webhook delivery's attempts (seconds, fractions allowed); the last one repeats. Jittered by ±10%.
+  WEBHOOK_RETRY_DELAYS_SECONDS: z
+    .string()
+    .default('30,120,600,1800,3600,10800,21600,43200,86400')
+    .transform((value) => value.split(',').map(Number))
+    .pipe(z.array(z.number().positive()).min(1)),
+  // A delivery still failing this long after its first attempt is given up (DEAD); fractions allowed.
+  WEBHOOK_RETRY_WINDOW_HOURS: z.coerce.number().positive().default(72),
 });
 
 export type Config = z.infer<typeof schema>;
@@ -70,6 +88,9 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
   const config = result.data;
   if (config.NODE_ENV === 'production' && !env.JWT_SECRET) {
     throw new ConfigError('Invalid configuration: JWT_SECRET must be set in production');
+  }
+  if (config.NODE_ENV === 'production' && !env.DATA_ENCRYPTION_KEY) {
+    throw new ConfigError('Invalid configuration: DATA_ENCRYPTION_KEY must be set in production');
   }
   return config;
 }

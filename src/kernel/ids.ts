@@ -27,6 +27,8 @@ export const ID_PREFIXES = {
   Product: 'prd',
   Order: 'ord',
   ApiKey: 'key',
+  Webhook: 'whk',
+  WebhookDelivery: 'whd',
 } as const;
 
 export type NodeType = keyof typeof ID_PREFIXES;

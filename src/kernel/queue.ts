@@ -39,6 +39,17 @@ export interface JobPayloads {
     'automation-schedule': AutomationSchedulePayload;
     'automation-sweep': Record<string, never>;
   };
+  /** Webhook delivery attempts, added by the `webhook-fanout` event handler and after each failed attempt (delayed). */
+  'webhook-deliveries': {
+    'webhook-delivery': WebhookDeliveryPayload;
+  };
+}
+
+/** One due attempt of a delivery; `dueAt` (ISO) is the attempt it was scheduled for, so a stale job does nothing. */
+export interface WebhookDeliveryPayload {
+  workspaceId: string;
+  deliveryId: string;
+  dueAt: string;
 }
 
 /** Re-check a ticket's SLA targets; the job id names the moment it was scheduled for. */
@@ -95,6 +106,7 @@ export const QUEUE_NAMES = Object.keys({
   sla: true,
   'follow-ups': true,
   automations: true,
+  'webhook-deliveries': true,
 } satisfies Record<QueueName, true>) as QueueName[];
 
 /** A producer per queue, typed by its payloads; handlers add jobs through `runtime.producers`. */

@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import { parseId } from '../../src/kernel/ids';
 import type { Session, TestApp } from './test-app';
@@ -7,46 +5,8 @@ import { waitFor } from './wait';
 
 export const uuid = (id: string) => parseId(id)!.uuid;
 
-/** A local receiver for CALL_WEBHOOK: answers each path with the status set for it (default 200) and keeps every request. */
-export class WebhookReceiver {
-  readonly requests: Array<{ path: string; body: any }> = [];
-  readonly statuses = new Map<string, number[] | number>();
-  private constructor(private readonly server: Server) {}
-
-  static async start(): Promise<WebhookReceiver> {
-    const receiver: WebhookReceiver = new WebhookReceiver(
-      createServer((request, response) => {
-        let body = '';
-        request.on('data', (chunk) => (body += chunk));
-        request.on('end', () => {
-          receiver.requests.push({ path: request.url ?? '', body: JSON.parse(body || 'null') });
-          response.writeHead(receiver.statusFor(request.url ?? '')).end('{}');
-        });
-      }),
-    );
-    await new Promise<void>((resolve) => receiver.server.listen(0, '127.0.0.1', resolve));
-    return receiver;
-  }
-
-  /** A status list is answered in turn (the last one repeats). */
-  private statusFor(path: string): number {
-    const status = this.statuses.get(path) ?? 200;
-    if (!Array.isArray(status)) return status;
-    return status.length > 1 ? status.shift()! : status[0];
-  }
-
-  url(path: string): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}${path}`;
-  }
-
-  hits(path: string) {
-    return this.requests.filter((request) => request.path === path);
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-}
+/** CALL_WEBHOOK's receiver is the webhooks' one. */
+export { WebhookReceiver } from './webhook-receiver';
 
 const AUTOMATION = `id name enabled version stopOnError trigger { type objectType watchedFields dateField offsetMinutes cron timeZone } condition actions { type continueOnError settings }`;
 const RUN = `id status version trigger triggerEventId recordId depth reason attempts retries errorCode errorMessage actionResults { index type status output errorCode errorMessage } automation { id }`;

@@ -20,6 +20,7 @@ export const SCOPE_OF_PERMISSION: Partial<Record<Permission, string>> = {
   [Permission.MANAGE_PRODUCTS]: 'products:write',
   [Permission.WRITE_ORDERS]: 'orders:write',
   [Permission.DELETE_RECORDS]: 'records:delete',
+  [Permission.MANAGE_WEBHOOKS]: 'webhooks:manage',
 };
 
 /** Every scope a key can hold: `crm:read`, the per-object reads, then the writes. */

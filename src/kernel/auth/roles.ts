@@ -26,12 +26,13 @@ export enum Permission {
   MANAGE_AUTOMATIONS = 'automations:manage',
   MANAGE_PRODUCTS = 'products:manage',
   WRITE_ORDERS = 'orders:write',
+  MANAGE_WEBHOOKS = 'webhooks:manage',
 }
 
 const ALL = Object.values(Permission);
 
 /** Only admins hold these. */
-const ADMIN_ONLY: ReadonlySet<Permission> = new Set([Permission.MANAGE_MEMBERS, Permission.MANAGE_WORKSPACE]);
+const ADMIN_ONLY: ReadonlySet<Permission> = new Set([Permission.MANAGE_MEMBERS, Permission.MANAGE_WORKSPACE, Permission.MANAGE_WEBHOOKS]);
 
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   [Role.ADMIN]: new Set(ALL),

@@ -21,15 +21,23 @@ export interface EventTypeFilter {
   readable: NodeType[] | null;
 }
 
+/** The record type an event type (`deal.updated`) or pattern (`deal.*`) names, or null when it is neither. */
+export function recordTypeOfEventType(type: string): NodeType | null {
+  const [record, action, ...rest] = type.split('.');
+  const recordType = RECORD_TYPES.get(record);
+  const valid = recordType && rest.length === 0 && (action === '*' || ACTIONS.includes(action as RecordAction));
+  return valid ? recordType : null;
+}
+
+export const EVENT_TYPE_HINT = `must be an event type such as "deal.updated" or "deal.*" (record types: ${[...RECORD_TYPES.keys()].join(', ')}; actions: ${ACTIONS.join(', ')})`;
+
 /** Parses `types`; an unknown record type or action is bad input on `<field>.<index>`, so a typo never silently matches nothing. */
 export function parseEventTypes(types: readonly string[] | null | undefined, field = 'types'): EventTypeFilter {
   const filter: EventTypeFilter = { types: [], recordTypes: [], readable: null };
   (types ?? []).forEach((type, index) => {
-    const [record, action, ...rest] = type.split('.');
-    const recordType = RECORD_TYPES.get(record);
-    const valid = recordType && rest.length === 0 && (action === '*' || ACTIONS.includes(action as RecordAction));
-    if (!valid) throw badField(`${field}.${index}`, `must be an event type such as "deal.updated" or "deal.*" (record types: ${[...RECORD_TYPES.keys()].join(', ')}; actions: ${ACTIONS.join(', ')})`);
-    if (action === '*') filter.recordTypes.push(recordType);
+    const recordType = recordTypeOfEventType(type);
+    if (!recordType) throw badField(`${field}.${index}`, EVENT_TYPE_HINT);
+    if (type.endsWith('.*')) filter.recordTypes.push(recordType);
     else filter.types.push(type);
   });
   return filter;
