@@ -70,6 +70,11 @@ export const READ_RULE_OF_TYPE: Readonly<Record<string, ReadRule>> = {
   CreatedApiKey: READ_ALL,
   Notification: READ_ALL,
   Workspace: READ_ALL,
+  // Guarded by webhooks:manage on every field that returns them; whoever holds it may have any record delivered anyway.
+  Webhook: OPEN,
+  WebhookWithSecret: OPEN,
+  WebhookDelivery: OPEN,
+  WebhookDeliveryAttempt: OPEN,
   // People named on records (owners, actors).
   User: OPEN,
   AuthPayload: OPEN,

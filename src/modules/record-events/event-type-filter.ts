@@ -43,11 +43,8 @@ export function parseEventTypes(types: readonly string[] | null | undefined, fie
   return filter;
 }
 
-/** The record type an event type names (`deal.updated` → `Deal`); undefined when none. */
-export const recordTypeOfEventType = (type: string): NodeType | undefined => RECORD_TYPES.get(type.split('.')[0]);
-
 /** FORBIDDEN when an API key asks (by `where`, e.g. `types.0: account.*`) for events of a record type it may not read. */
-export function refuseUnreadableRecordType(apiKey: ApiKeyActor | null, recordType: string | undefined, where: string): void {
+export function refuseUnreadableRecordType(apiKey: ApiKeyActor | null, recordType: string | null, where: string): void {
   const missing = apiKey && recordType ? missingReadScope(apiKey, recordType) : null;
   if (missing) throw lacksScope(missing, where);
 }
