@@ -56,6 +56,9 @@ export async function ensureRolesAndDatabase(adminUrl: string, ownerUrl: string,
         await admin.query(`CREATE ROLE ${quoteIdent(role.user)} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEROLE${password}`);
       }
     }
+    // Lets the event sequencer (owned by this role) see which running transactions belong to
+    // other databases, so they do not hold back this one's numbering (sequencer-database-horizon migration).
+    await admin.query(`GRANT pg_read_all_stats TO ${quoteIdent(owner.user)}`);
     const db = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [owner.database]);
     if (db.rowCount === 0) {
       await admin.query(`CREATE DATABASE ${quoteIdent(owner.database)} OWNER ${quoteIdent(owner.user)}`);
