@@ -87,9 +87,9 @@ async function storedEventIds(who: Session): Promise<string[]> {
 }
 
 /**
- * Waits until every committed event of the workspace has its number. Transaction ids are
- * cluster-wide, so a transaction open anywhere on the server (another test file's) holds
- * numbering back for a while; the feed rightly shows nothing unnumbered.
+ * Waits until every committed event of the workspace has its number: a transaction open in this
+ * database (or one in another whose database the owner role cannot see) holds numbering back for
+ * a while; the feed rightly shows nothing unnumbered.
  */
 const settled = (who: Session) =>
   waitFor('every event to be numbered', async () => {
@@ -242,6 +242,39 @@ describe('concurrent writers', () => {
     expect(new Set(ids)).toEqual(new Set(await storedEventIds(w)));
     expect(increasing(seen)).toBe(true);
   }, 60_000);
+});
+
+describe('the numbering horizon', () => {
+  test('a transaction held open in another database of the server does not hold back this one’s feed', async () => {
+    const elsewhere = await superuserClient('postgres');
+    try {
+      await elsewhere.query('BEGIN');
+      await elsewhere.query('SELECT pg_current_xact_id()');
+      const { cursor } = await drain(a);
+      const id = await createAccount('Past the other database');
+      const { changes } = await page(a, { after: cursor });
+      expect(changes.map((change) => [change.type, change.recordId])).toEqual([['account.created', id]]);
+    } finally {
+      await elsewhere.query('ROLLBACK');
+      await elsewhere.end();
+    }
+  });
+
+  test('a transaction held open in this database does hold it back, until it ends', async () => {
+    const { cursor } = await drain(a);
+    const here = await superuserClient(t.database.name);
+    try {
+      await here.query('BEGIN');
+      await here.query('SELECT pg_current_xact_id()');
+      const id = await createAccount('Behind the open transaction');
+      expect((await page(a, { after: cursor })).changes).toEqual([]);
+      await here.query('COMMIT');
+      const { changes } = await page(a, { after: cursor });
+      expect(changes.map((change) => change.recordId)).toEqual([id]);
+    } finally {
+      await here.end();
+    }
+  });
 });
 
 describe('retention', () => {
