@@ -101,7 +101,8 @@ function resolveRefFields(state: BatchState, fields: RecordInput): Record<string
 /** Upserts one parsed item inside the batch's write (under a savepoint the caller holds). */
 async function upsertItem(ctx: RequestContext, state: BatchState, item: ParsedItem, renames: Record<string, string>): Promise<UpsertItemResult> {
   const { spec } = state;
-  const { externalRef, syncSource, ...fields } = item as RecordInput & ParsedItem;
+  const { externalRef, syncSource, ...sent } = item as RecordInput & ParsedItem;
+  const fields: RecordInput = Object.fromEntries(Object.entries(sent).filter(([, value]) => value !== undefined));
   const source = syncSource ?? state.source ?? externalRef?.system ?? 'crm';
   Object.assign(renames, resolveRefFields(state, fields));
   Object.assign(renames, (await spec.prepare?.(ctx, fields)) ?? {});
