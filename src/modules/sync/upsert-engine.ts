@@ -119,6 +119,8 @@ async function upsertItem(ctx: RequestContext, state: BatchState, item: ParsedIt
     state.records.delete(recordId);
   };
   if (!id) {
+    const missing = (spec.requiredOnCreate ?? []).filter((field) => fields[field] == null);
+    if (missing.length) throw badInput(missing.map((field) => ({ field, message: `is required to create the ${spec.object}` })));
     const record = await spec.create(ctx, fields, async (created) => attach?.(created));
     remember(record.id);
     return { status: 'CREATED', recordId: encodeId(spec.type, record.id), skippedFields: [] };
