@@ -5,13 +5,15 @@ import type { RequestContext } from '../../kernel/context';
 import { decimal, subtract } from '../../kernel/decimal';
 import { badInput, type FieldProblem } from '../../kernel/errors';
 import { databaseError } from '../../kernel/format-error';
-import { encodeId, type NodeType } from '../../kernel/ids';
+import { encodeId } from '../../kernel/ids';
 import type { TenantRecord } from '../../kernel/record';
 import { externalRefs, type ExternalRefInput } from '../../kernel/records/external-refs';
 import { fieldOwnerService } from './field-owners.service';
 import type { RecordInput, SyncObjectName, UpsertItemError, UpsertItemResult, UpsertSpec } from './sync-object';
 import { parseItem, type ParsedItem } from './upsert-parse';
 import { upsertSpec } from './upsert-specs';
+
+export type { SyncObjectName, UpsertItemResult } from './sync-object';
 
 export const MAX_BATCH = 1000;
 
@@ -236,4 +238,3 @@ export async function upsertBatch(
   });
 }
 
-export const upsertRecordType = (object: SyncObjectName): NodeType => upsertSpec(object).type;
