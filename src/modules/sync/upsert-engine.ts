@@ -104,6 +104,7 @@ function resolveRefFields(state: BatchState, fields: RecordInput): Record<string
 async function upsertItem(ctx: RequestContext, state: BatchState, item: ParsedItem, renames: Record<string, string>): Promise<UpsertItemResult> {
   const { spec } = state;
   const { externalRef, syncSource, ...sent } = item as RecordInput & ParsedItem;
+  // Only what was sent: the input class's fields are own properties, undefined when not sent.
   const fields: RecordInput = Object.fromEntries(Object.entries(sent).filter(([, value]) => value !== undefined));
   const source = syncSource ?? state.source ?? externalRef?.system ?? 'crm';
   Object.assign(renames, resolveRefFields(state, fields));

@@ -49,9 +49,7 @@ export async function parseItem(spec: UpsertSpec, raw: unknown): Promise<ParsedI
     problems.push({ field: pathText(path) || 'item', message: error.message }),
   ) as Record<string, unknown>;
   if (problems.length) throw badInput(problems);
-  // Only what was sent: class fields would add own properties set to undefined.
-  const sent = Object.fromEntries(Object.entries(coerced).filter(([, value]) => value !== undefined));
-  const input = Object.assign(new spec.input(), sent) as ParsedItem;
+  const input = Object.assign(new spec.input(), coerced) as ParsedItem;
   const errors: ValidationError[] = await validate(input, { skipMissingProperties: true, forbidUnknownValues: false });
   problems.push(...validationProblems(errors));
   for (const field of ['externalRef', ...spec.refs.map((r) => r.ref)]) {
