@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../src/kernel/logger';
+import { verifyWebhook } from '../examples/erp-sync/verify-webhook';
 import { startWorkers, type WorkerProcess } from '../workers/start-workers';
 import { TestApp, type Session } from './support/test-app';
 import { waitFor } from './support/wait';
@@ -136,4 +137,18 @@ test('webhooks: the receiver verifies each delivery; a forged one is refused', a
   } finally {
     receiver.kill('SIGTERM');
   }
+});
+
+test('verifyWebhook: a correctly signed delivery replayed after the tolerance is refused; a fresh one passes', () => {
+  const secret = `whsec_${randomBytes(32).toString('base64')}`;
+  const body = JSON.stringify({ id: 'evt_1', type: 'deal.updated' });
+  const signed = (at: number) => ({
+    'webhook-id': 'evt_1',
+    'webhook-timestamp': String(at),
+    'webhook-signature': `v1,${createHmac('sha256', Buffer.from(secret.slice(6), 'base64')).update(`evt_1.${at}.${body}`).digest('base64')}`,
+  });
+  const now = Math.floor(Date.now() / 1000);
+  expect(verifyWebhook(secret, signed(now), body, now)).toEqual({ ok: true, eventId: 'evt_1' });
+  expect(verifyWebhook(secret, signed(now - 600), body, now)).toEqual({ ok: false, reason: 'timestamp outside the tolerance' });
+  expect(verifyWebhook(secret, signed(now), `${body} `, now)).toEqual({ ok: false, reason: 'signature does not match' });
 });
