@@ -37,7 +37,7 @@ async function rateRemaining(token: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  t = await TestApp.start('api_keys', { RATE_LIMIT_KEY_PREFIX: `apikeys-test-${Date.now()}`, RATE_LIMIT_CAPACITY: '100000', RATE_LIMIT_REFILL_PER_SECOND: '0.001' });
+  t = await TestApp.start('api_keys', { RATE_LIMIT_KEY_PREFIX: `apikeys-test-${Date.now()}`, RATE_LIMIT_API_KEY_CAPACITY: '100000', RATE_LIMIT_API_KEY_REFILL_PER_SECOND: '0.001' });
   admin = await t.signUp('Keys A');
   other = await t.signUp('Keys B');
   superuser = await superuserClient(t.database.name);

@@ -24,8 +24,8 @@ const BULK_CONTACTS = `mutation($inputs: [UpsertContactInput!]!, $atomic: Boolea
 const contact = (i: number, extra: Record<string, unknown> = {}) => ({ lastName: `Bulk ${i}`, email: `bulk${i}@example.com`, externalRef: { system: 'erp', id: `C${i}` }, ...extra });
 
 beforeAll(async () => {
-  // The default limits (complexity 5,000; a bucket of 1,000 points refilled at 50 a second).
-  t = await TestApp.start('bulk_upserts', { RATE_LIMIT_CAPACITY: '1000', RATE_LIMIT_REFILL_PER_SECOND: '50' });
+  // The default limits (complexity 5,000; an API key's bucket of 5,000 points refilled at 250 a second).
+  t = await TestApp.start('bulk_upserts', { RATE_LIMIT_API_KEY_CAPACITY: '5000', RATE_LIMIT_API_KEY_REFILL_PER_SECOND: '250' });
   admin = await t.signUp();
 });
 afterAll(() => t.stop());
@@ -134,7 +134,7 @@ test('cost: 1,000 items pass the default complexity limit, and calls keep passin
   const cost = measureOperation(schema, document, getOperationAST(document)!, { inputs });
   // 1 + 100 (1 point per 10 items) + 100 × the item's selection (contact 1, error 1, its fields 1).
   expect(cost.complexity).toBe(1 + 100 + 100 * 3);
-  // An API key has a bucket of its own: two such calls back to back fit it (802 of 1,000 points); it refills 50 a second.
+  // An API key has a bucket of its own: twelve such calls back to back fit it (4,812 of 5,000 points); it refills 250 a second.
   const key = await t.ok(`mutation { createApiKey(input: { name: "erp", scopes: ["contacts:write"] }) { token } }`, {}, admin);
   for (let round = 0; round < 2; round++) {
     const response = await fetch(`${t.url}/graphql`, {
@@ -145,6 +145,7 @@ test('cost: 1,000 items pass the default complexity limit, and calls keep passin
     const body = (await response.json()) as { data: { upsertContacts: { failed: number } } };
     expect(response.status).toBe(200);
     expect(body.data.upsertContacts.failed).toBe(0);
-    expect(Number(response.headers.get('ratelimit-remaining'))).toBeGreaterThanOrEqual(1000 - (round + 1) * cost.complexity);
+    expect(response.headers.get('ratelimit-limit')).toBe('5000');
+    expect(Number(response.headers.get('ratelimit-remaining'))).toBeGreaterThanOrEqual(5000 - (round + 1) * cost.complexity);
   }
 }, 60_000);

@@ -46,6 +46,9 @@ const schema = z.object({
   // Token bucket per signed-in user (points = query complexity); anonymous calls share one per client address.
   RATE_LIMIT_CAPACITY: z.coerce.number().min(1).default(1000),
   RATE_LIMIT_REFILL_PER_SECOND: z.coerce.number().positive().default(50),
+  // API keys are systems (ERP, shop) that sync in bulk: a bucket of their own, larger than a person's.
+  RATE_LIMIT_API_KEY_CAPACITY: z.coerce.number().min(1).default(5000),
+  RATE_LIMIT_API_KEY_REFILL_PER_SECOND: z.coerce.number().positive().default(250),
   RATE_LIMIT_ANONYMOUS_CAPACITY: z.coerce.number().min(1).default(60),
   RATE_LIMIT_ANONYMOUS_REFILL_PER_SECOND: z.coerce.number().positive().default(1),
   // Reverse proxies in front of the API that append to X-Forwarded-For; 0 trusts the header not at all.

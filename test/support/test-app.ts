@@ -41,6 +41,7 @@ export class TestApp {
       // Buckets of their own per test database, and roomy: only test/limits.test.ts tests the limits.
       RATE_LIMIT_KEY_PREFIX: `crm-test:${database.name}`,
       RATE_LIMIT_CAPACITY: '1000000',
+      RATE_LIMIT_API_KEY_CAPACITY: '1000000',
       RATE_LIMIT_ANONYMOUS_CAPACITY: '1000000',
       // Receivers in tests listen on 127.0.0.1; every other closed range stays closed.
       WEBHOOK_ALLOW_PRIVATE_TARGETS: 'loopback',

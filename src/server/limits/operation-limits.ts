@@ -14,6 +14,7 @@ export class OperationLimits {
   private readonly maxDepth: number;
   private readonly maxComplexity: number;
   private readonly member: BucketPolicy;
+  private readonly apiKey: BucketPolicy;
   private readonly anonymous: BucketPolicy;
 
   constructor(
@@ -23,6 +24,7 @@ export class OperationLimits {
     this.maxDepth = config.GRAPHQL_MAX_DEPTH;
     this.maxComplexity = config.GRAPHQL_MAX_COMPLEXITY;
     this.member = { capacity: config.RATE_LIMIT_CAPACITY, refillPerSecond: config.RATE_LIMIT_REFILL_PER_SECOND };
+    this.apiKey = { capacity: config.RATE_LIMIT_API_KEY_CAPACITY, refillPerSecond: config.RATE_LIMIT_API_KEY_REFILL_PER_SECOND };
     this.anonymous = { capacity: config.RATE_LIMIT_ANONYMOUS_CAPACITY, refillPerSecond: config.RATE_LIMIT_ANONYMOUS_REFILL_PER_SECOND };
   }
 
@@ -34,11 +36,11 @@ export class OperationLimits {
     return complexity;
   }
 
-  /** Charges the caller's bucket: a signed-in member's own, else the client address's smaller one. */
+  /** Charges the caller's bucket: a signed-in member's or an API key's own, else the client address's smaller one. */
   charge(ctx: RequestContext, cost: number): Promise<RateDecision | null> {
     // A member (`user:<id>`) and an API key (`key:<id>`) each have a bucket of their own.
     const principal = ctx.principal;
-    if (principal) return this.limiter.take(principal.id, this.member, cost);
+    if (principal) return this.limiter.take(principal.id, ctx.apiKey ? this.apiKey : this.member, cost);
     return this.limiter.take(`ip:${ctx.clientAddress ?? 'unknown'}`, this.anonymous, cost);
   }
 }
