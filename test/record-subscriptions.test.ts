@@ -19,7 +19,7 @@ import { wsSubscribe, type WsSubscription } from './support/ws-subscription';
 const SILENT = createLogger('silent');
 const PREFIX = `crm-test-${randomBytes(4).toString('hex')}`;
 const FIELDS = 'id type recordType recordId changed before after sequence occurredAt actor { id }';
-const SUBSCRIPTION = `subscription($types: [String!], $recordIds: [ID!]) { recordChanged(types: $types, recordIds: $recordIds) { ${FIELDS} } }`;
+const SUBSCRIPTION = `subscription($types: [String!], $recordIds: [ID!], $fields: [String!]) { recordChanged(types: $types, recordIds: $recordIds, fields: $fields) { ${FIELDS} } }`;
 
 let t: TestApp;
 let superuser: Client;
@@ -55,7 +55,9 @@ interface Change {
 
 type Subscription = WsSubscription<Change>;
 
-const subscribe = (token: string | null, variables: { types?: readonly string[]; recordIds?: readonly string[] } = {}): Subscription =>
+type Filter = { types?: readonly string[]; recordIds?: readonly string[]; fields?: readonly string[] };
+
+const subscribe = (token: string | null, variables: Filter = {}): Subscription =>
   wsSubscribe<Change>(t, clients, token, SUBSCRIPTION, 'recordChanged', variables);
 
 const createAccount = async (name: string, who: Session = alice): Promise<string> =>
@@ -71,7 +73,7 @@ const arrived = (sub: Subscription, recordId: string, name: string) =>
  * A subscription once it is live: the probe account (which the subscription must let through) is
  * renamed until a change arrives; then its changes are forgotten.
  */
-async function live(token: string, probe: string, who: Session, variables: { types?: string[]; recordIds?: string[] } = {}): Promise<Subscription> {
+async function live(token: string, probe: string, who: Session, variables: Filter = {}): Promise<Subscription> {
   const sub = subscribe(token, variables);
   let n = 0;
   await waitFor(
@@ -149,6 +151,23 @@ test('types and recordIds choose what is delivered; bad ones are refused when su
     const refused = subscribe(reader.token, variables);
     expect(await refused.ended).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', fields: [expect.objectContaining({ field })] }) })]);
   }
+});
+
+test('fields: only updates that changed one of them (creates still come); a field the record types lack is refused', async () => {
+  const probe = await createAccount('Probe fields');
+  const sub = await live(reader.token, probe, alice, { types: ['account.*'], fields: ['name'] });
+
+  const account = await createAccount('Field Corp'); // delivered: a create
+  await t.ok(`mutation($id: ID!) { updateAccount(id: $id, input: { industry: "Steel" }) { id } }`, { id: account }, alice); // not: name unchanged
+  await renameAccount(account, 'Field Corp II'); // delivered
+  await renameAccount(probe, 'marker');
+  await arrived(sub, probe, 'marker');
+  const ofAccount = sub.received.filter((change) => change.recordId === account);
+  expect(ofAccount.map((change) => change.type)).toEqual(['account.created', 'account.updated']);
+  expect(ofAccount[1].changed).toEqual(['name']);
+
+  const refused = subscribe(reader.token, { types: ['account.*'], fields: ['name', 'stageId'] });
+  expect(await refused.ended).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', fields: [expect.objectContaining({ field: 'fields.1' })] }) })]);
 });
 
 test('a member removed from the workspace stops receiving: the subscription ends at the next change', async () => {

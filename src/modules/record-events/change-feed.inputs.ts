@@ -23,4 +23,10 @@ export class RecordChangedArgs {
 
   @Field(() => [ID], { nullable: true, description: 'Only changes of these records (any record type). Omitted or empty: every record.' })
   recordIds?: string[] | null;
+
+  @Field(() => [String], {
+    nullable: true,
+    description: 'Only updates that changed one of these fields (e.g. `stageId`); creates, deletes and restores still come. Omitted or empty: every update.',
+  })
+  fields?: string[] | null;
 }

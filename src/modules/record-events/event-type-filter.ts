@@ -4,6 +4,7 @@ import { eventType, type RecordAction } from '../../kernel/events/record-events'
 import { badField } from '../../kernel/errors';
 import { ID_PREFIXES, type NodeType } from '../../kernel/ids';
 import { column, type SqlParams } from '../../kernel/sql';
+import type { DataSource } from 'typeorm';
 
 const ACTIONS: readonly RecordAction[] = ['created', 'updated', 'deleted', 'restored'];
 
@@ -57,6 +58,22 @@ export function parseReadableEventTypes(apiKey: ApiKeyActor | null, types: reado
   const filter = parseEventTypes(types);
   (types ?? []).forEach((type, index) => refuseUnreadableRecordType(apiKey, recordTypeOfEventType(type), `types.${index}: ${type}`));
   return { ...filter, readable: readableRecordTypes(apiKey) };
+}
+
+/** The properties a record type's events carry (its columns, as the snapshots name them). */
+export function eventFieldsOf(dataSource: DataSource, types: readonly NodeType[]): Set<string> {
+  const names = new Set<string>();
+  for (const metadata of dataSource.entityMetadatas) {
+    if (!(types as readonly string[]).includes(metadata.name)) continue;
+    for (const column of metadata.columns) if (column.propertyName !== 'workspaceId') names.add(column.propertyName);
+  }
+  return names;
+}
+
+/** The record types a filter can let through: those it names, or every one when it names none. */
+export function recordTypesOf(filter: EventTypeFilter): NodeType[] {
+  const named = [...filter.recordTypes, ...filter.types.map((type) => recordTypeOfEventType(type)!)];
+  return named.length ? named : [...RECORD_TYPES.values()];
 }
 
 const isEmpty = (filter: EventTypeFilter) => filter.types.length === 0 && filter.recordTypes.length === 0;

@@ -6,7 +6,7 @@ import { parseId } from '../../kernel/ids';
 import { requireLiveSeat } from '../../kernel/live-seat';
 import { RecordEvent } from './record-event.entity';
 import type { RecordChangedArgs } from './change-feed.inputs';
-import { matchesEventType, parseReadableEventTypes, type EventTypeFilter } from './event-type-filter';
+import { eventFieldsOf, matchesEventType, parseReadableEventTypes, recordTypesOf, type EventTypeFilter } from './event-type-filter';
 import { recordEventMapper } from './record-event.service';
 
 /** The pub/sub topic of record changes; its id is the workspace, so each workspace is a channel. */
@@ -20,11 +20,14 @@ export interface RecordChangedFilter {
   types: EventTypeFilter;
   /** `<type>:<uuid>` of the wanted records; empty: all. */
   records: Set<string>;
+  /** Updates must have changed one of these; empty: any. */
+  fields: Set<string>;
 }
 
 /**
- * Parses the subscription's arguments; bad ones are BAD_USER_INPUT naming `types.<i>` or
- * `recordIds.<i>`, a type an API key may not read FORBIDDEN; a key gets only readable record types.
+ * Parses the subscription's arguments; bad ones are BAD_USER_INPUT naming `types.<i>`,
+ * `recordIds.<i>` or `fields.<i>` (a field none of the wanted record types has), a type an API key
+ * may not read FORBIDDEN; a key gets only readable record types.
  */
 export function parseRecordChangedArgs(ctx: RequestContext, args: RecordChangedArgs): RecordChangedFilter {
   const records = (args.recordIds ?? []).map((id, index) => {
@@ -32,7 +35,12 @@ export function parseRecordChangedArgs(ctx: RequestContext, args: RecordChangedA
     if (!record) throw badField(`recordIds.${index}`, 'must be a record id');
     return `${record.type}:${record.uuid}`;
   });
-  return { types: parseReadableEventTypes(ctx.apiKey, args.types), records: new Set(records) };
+  const types = parseReadableEventTypes(ctx.apiKey, args.types);
+  const known = eventFieldsOf(ctx.runtime.dataSource, recordTypesOf(types));
+  (args.fields ?? []).forEach((field, index) => {
+    if (!known.has(field)) throw badField(`fields.${index}`, `is not a field of the records these changes are about`);
+  });
+  return { types, records: new Set(records), fields: new Set(args.fields ?? []) };
 }
 
 /**
@@ -65,6 +73,7 @@ export async function isWanted(ctx: RequestContext, args: RecordChangedArgs, mes
   const filter = parseRecordChangedArgs(ctx, args);
   if (message.workspaceId !== ctx.workspaceId || !matchesEventType(filter.types, message.type, message.recordType)) return false;
   if (filter.records.size > 0 && !filter.records.has(`${message.recordType}:${message.recordUuid}`)) return false;
+  if (filter.fields.size > 0 && message.type.endsWith('.updated') && !message.changed.some((field) => filter.fields.has(field))) return false;
   await requireLiveSeat(ctx, Permission.READ);
   ctx.clearLoaders(); // the actor's name as it is now, not as it was at the first delivery
   return true;

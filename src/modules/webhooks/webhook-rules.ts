@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { FieldProblem } from '../../kernel/errors';
 import { ID_PREFIXES, type NodeType } from '../../kernel/ids';
 import { checkTarget, TargetRefused, type AllowedPrivateRange } from '../../kernel/outbound/target-guard';
-import { EVENT_TYPE_HINT, recordTypeOfEventType } from '../record-events/event-type-filter';
+import { EVENT_TYPE_HINT, eventFieldsOf, recordTypeOfEventType } from '../record-events/event-type-filter';
 
 /** What createWebhook and updateWebhook check; each problem names its input path. */
 export interface WebhookShape {
@@ -11,16 +11,6 @@ export interface WebhookShape {
   fields?: string[] | null;
   secret?: string | null;
   description?: string | null;
-}
-
-/** The properties a record type's events carry (its columns, as the snapshots name them). */
-function fieldsOf(dataSource: DataSource, types: NodeType[]): Set<string> {
-  const names = new Set<string>();
-  for (const metadata of dataSource.entityMetadatas) {
-    if (!(types as string[]).includes(metadata.name)) continue;
-    for (const column of metadata.columns) if (column.propertyName !== 'workspaceId') names.add(column.propertyName);
-  }
-  return names;
 }
 
 export async function webhookProblems(input: WebhookShape, dataSource: DataSource, allowPrivate: readonly AllowedPrivateRange[]): Promise<FieldProblem[]> {
@@ -45,7 +35,7 @@ export async function webhookProblems(input: WebhookShape, dataSource: DataSourc
     });
   }
   if (input.fields?.length && input.events != null) {
-    const known = fieldsOf(dataSource, recordTypes);
+    const known = eventFieldsOf(dataSource, recordTypes);
     input.fields.forEach((field, i) => {
       if (!known.has(field)) problems.push({ field: `input.fields[${i}]`, message: `is not a field of the records these events are about (${input.events!.join(', ')})` });
     });
