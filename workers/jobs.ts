@@ -11,6 +11,7 @@ import { dispatchRecordEvent } from './record-events';
 import { sendTaskReminder } from './task-reminders';
 import { runSlaCheck, runSlaSweep } from './ticket-sla';
 import { fireSchedule, runAutomation, sweepAutomations } from './automation-jobs';
+import { runImportJob, sweepImports } from './import-jobs';
 
 /** Runs one job; `runtime.logger` already names the queue, the job and its id. Must be safe to run twice. */
 export type JobHandler<Q extends QueueName, N extends JobName<Q>> = (job: Job<JobPayload<Q, N>>, runtime: AppRuntime) => Promise<unknown>;
@@ -43,6 +44,10 @@ export const HANDLERS: { [Q in QueueName]: QueueHandlers<Q> } = {
     'automation-schedule': fireSchedule,
     'automation-sweep': sweepAutomations,
   },
+  imports: {
+    'import-job': runImportJob,
+    'import-sweep': sweepImports,
+  },
 };
 
 type ScheduleOf<Q extends QueueName> = {
@@ -63,6 +68,7 @@ export const SCHEDULES: readonly Schedule[] = [
   { queue: 'sla', job: 'sla-sweep', everyMs: 60_000, data: {} },
   { queue: 'follow-ups', job: 'follow-up-sweep', everyMs: (config) => config.FOLLOW_UP_SWEEP_MINUTES * 60_000, data: {} },
   { queue: 'automations', job: 'automation-sweep', everyMs: 60_000, data: {} },
+  { queue: 'imports', job: 'import-sweep', everyMs: 60_000, data: {} },
 ];
 
 /** A failed run is retried a few times; the next scheduled run comes anyway. */

@@ -54,6 +54,11 @@ const schema = z.object({
   RATE_LIMIT_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_:-]+$/, 'must be letters, digits, :, - or _').default('crm:rate'),
   // Hours a mutation's response is kept for retries with the same Idempotency-Key; fractions allowed.
   IDEMPOTENCY_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
+  // Bulk imports: an upload over either cap is refused with 413 and stores nothing.
+  IMPORT_MAX_BYTES: z.coerce.number().int().min(1).default(2 * 1024 * 1024 * 1024),
+  IMPORT_MAX_ROWS: z.coerce.number().int().min(1).default(2_000_000),
+  // Lines an import worker upserts per transaction (and per progress message).
+  IMPORT_CHUNK_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
 });
 
 export type Config = z.infer<typeof schema>;

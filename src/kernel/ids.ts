@@ -27,6 +27,7 @@ export const ID_PREFIXES = {
   Product: 'prd',
   Order: 'ord',
   ApiKey: 'key',
+  ImportJob: 'imp',
 } as const;
 
 export type NodeType = keyof typeof ID_PREFIXES;

@@ -39,6 +39,18 @@ export interface JobPayloads {
     'automation-schedule': AutomationSchedulePayload;
     'automation-sweep': Record<string, never>;
   };
+  /** Bulk imports: one job per import (the job id is derived from the import's id), and the minute sweep. */
+  imports: {
+    'import-job': ImportJobPayload;
+    /** Queues open imports no worker touched lately again and purges staged lines of ended ones; needs no input. */
+    'import-sweep': Record<string, never>;
+  };
+}
+
+/** An import_jobs row to process; the worker acts as the principal that uploaded it. */
+export interface ImportJobPayload {
+  workspaceId: string;
+  importJobId: string;
 }
 
 /** Re-check a ticket's SLA targets; the job id names the moment it was scheduled for. */
@@ -95,6 +107,7 @@ export const QUEUE_NAMES = Object.keys({
   sla: true,
   'follow-ups': true,
   automations: true,
+  imports: true,
 } satisfies Record<QueueName, true>) as QueueName[];
 
 /** A producer per queue, typed by its payloads; handlers add jobs through `runtime.producers`. */

@@ -1,0 +1,106 @@
+import { GraphQLError } from 'graphql';
+import type { Job, Queue } from 'bullmq';
+import type { Role } from '../src/kernel/auth/roles';
+import { RequestContext, type AppRuntime } from '../src/kernel/context';
+import { DbSession } from '../src/kernel/db/session';
+import type { ImportJobPayload } from '../src/kernel/queue';
+import { ApiKey } from '../src/modules/api-keys/api-key.entity';
+import { importJobService } from '../src/modules/imports/import-job.service';
+import { enqueueImport, importQueueJobId } from '../src/modules/imports/import-queue';
+import { importRunService } from '../src/modules/imports/import-run.service';
+import { upsertBatch } from '../src/modules/upserts/upsert-batch';
+import type { JobHandler } from './jobs';
+import { repeatUntilShort } from './purge-in-batches';
+
+/** An open import untouched this long has lost its job (Redis lost it, or it failed for good): the sweep queues it again. */
+export const IMPORT_STALE_AFTER = '1 minute';
+
+/** Why an import cannot run as its uploader; that ends it FAILED rather than retrying. */
+class UploaderGone extends Error {}
+
+/**
+ * The context of the principal that uploaded the import, as it is now: a member with their live
+ * seat, or the API key if it is neither revoked nor expired. Each chunk checks the object's
+ * write permission again.
+ */
+async function uploaderContext(runtime: AppRuntime, payload: ImportJobPayload, requestId: string): Promise<RequestContext> {
+  const job = await RequestContext.asSystem(runtime, payload.workspaceId, requestId, (ctx) => importJobService.get(ctx, payload.importJobId));
+  if (job.createdByApiKeyUuid) {
+    const key = await RequestContext.asSystem(runtime, payload.workspaceId, requestId, (ctx) =>
+      ctx.db.read((em) => em.getRepository(ApiKey).findOneBy({ id: job.createdByApiKeyUuid! })),
+    );
+    if (!key || key.revokedAt || (key.expiresAt && key.expiresAt <= new Date())) throw new UploaderGone('The API key that uploaded the import is revoked or expired');
+    return RequestContext.forApiKey(runtime, { apiKeyId: key.id, workspaceId: key.workspaceId, scopes: key.scopes }, requestId);
+  }
+  if (job.createdByUuid) {
+    const probe = new DbSession(runtime.dataSource, { workspaceId: payload.workspaceId, userId: job.createdByUuid });
+    try {
+      const role = (await probe.seatRole()) as Role | null;
+      if (role) return new RequestContext(runtime, { userId: job.createdByUuid, workspaceId: payload.workspaceId, role }, requestId);
+    } finally {
+      await probe.close();
+    }
+  }
+  throw new UploaderGone('The member who uploaded the import is no longer in the workspace');
+}
+
+/** A refusal that retrying will not change: the uploader lost the right to write these records. */
+function refused(error: unknown): boolean {
+  const code = error instanceof GraphQLError ? error.extensions.code : undefined;
+  return error instanceof UploaderGone || code === 'FORBIDDEN' || code === 'UNAUTHENTICATED' || code === 'NOT_FOUND';
+}
+
+function lastAttempt(job: Job): boolean {
+  return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+}
+
+/**
+ * Runs an import chunk by chunk (IMPORT_CHUNK_SIZE lines per transaction) until it ends. Safe to
+ * run twice, or after a worker died mid-import: each chunk commits with its own bookkeeping (see
+ * runChunk), so the next run goes on from the last committed one. A refused uploader ends the
+ * import FAILED; other errors are retried, and the last attempt's error ends it FAILED.
+ */
+export const runImportJob: JobHandler<'imports', 'import-job'> = async (job, runtime) => {
+  const { workspaceId, importJobId } = job.data;
+  const requestId = `import:${importJobId}`;
+  const failJob = (reason: string) => RequestContext.asSystem(runtime, workspaceId, requestId, (ctx) => importRunService.fail(ctx, importJobId, reason));
+  let ctx: RequestContext | null = null;
+  try {
+    ctx = await uploaderContext(runtime, job.data, requestId);
+    let chunks = 0;
+    for (let outcome = { done: false, job: null as unknown }; !outcome.done; chunks += 1) {
+      outcome = await importRunService.runChunk(ctx, importJobId, runtime.config.IMPORT_CHUNK_SIZE, upsertBatch);
+    }
+    return { chunks };
+  } catch (error) {
+    if (refused(error)) {
+      await failJob((error as Error).message);
+      return { failed: (error as Error).message };
+    }
+    if (lastAttempt(job)) await failJob(`Stopped by an internal error: ${(error as Error).message}`);
+    throw error;
+  } finally {
+    await ctx?.close();
+  }
+};
+
+/**
+ * Every minute: queues again open imports no worker touched for IMPORT_STALE_AFTER whose job is
+ * neither waiting nor running (lost with Redis, or failed for good after its worker died too
+ * often), and purges staged lines that ended imports left behind.
+ */
+export const sweepImports: JobHandler<'imports', 'import-sweep'> = async (_job, runtime) => {
+  const queue = runtime.producers!.imports as Queue<ImportJobPayload>;
+  const stale = (await runtime.dataSource.query(`SELECT * FROM crm_stale_import_jobs($1::interval)`, [IMPORT_STALE_AFTER])) as Array<{ workspace_id: string; job_id: string }>;
+  let requeued = 0;
+  for (const row of stale) {
+    const id = importQueueJobId(row.job_id);
+    const state = await queue.getJobState(id);
+    if (state === 'active' || state === 'waiting' || state === 'delayed' || state === 'prioritized' || state === 'waiting-children') continue;
+    if (state !== 'unknown') await queue.remove(id);
+    await enqueueImport(queue, { workspaceId: row.workspace_id, importJobId: row.job_id });
+    requeued += 1;
+  }
+  const purged = await repeatUntilShort(runtime, `SELECT crm_purge_import_rows($1) AS purged`);
+  return { requeued, purged };
+};
