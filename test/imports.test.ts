@@ -47,8 +47,9 @@ afterAll(async () => {
   await t.stop();
 });
 
-function startWorkersOnce(): Promise<WorkerProcess> {
-  return (async () => (workers ??= await startWorkers({ ...t.app.runtime.config, WORKER_CONCURRENCY: 1 }, SILENT, { prefix: PREFIX, relay: false })))();
+async function startWorkersOnce(): Promise<WorkerProcess> {
+  workers ??= await startWorkers({ ...t.app.runtime.config, WORKER_CONCURRENCY: 1 }, SILENT, { prefix: PREFIX, relay: false });
+  return workers;
 }
 
 interface Upload {
@@ -166,5 +167,80 @@ describe('uploads (no worker running yet)', () => {
     expect(await staged(id)).toBe(0);
     const again = await t.ok(`mutation($id: ID!) { cancelImportJob(id: $id) { status finishedAt } }`, { id }, admin);
     expect(again.cancelImportJob).toEqual(data.cancelImportJob && { status: 'CANCELLED', finishedAt: data.cancelImportJob.finishedAt });
+  });
+});
+
+describe('the worker imports', () => {
+  const ERRORS = `errors(first: 10) { totalCount edges { node { line code message fields { field message } } } }`;
+
+  test('progress reaches a subscriber after each chunk, through Redis, until COMPLETED', async () => {
+    const { body } = await upload('contacts', 'application/x-ndjson', contactLines(100, 'pushed'), admin.token, '?system=sap');
+    const id = body.importJob!.id;
+    const subscription = wsSubscribe<Record<string, any>>(t, clients, admin.token, `subscription($id: ID!) { importJobProgress(id: $id) { id status processedRows created } }`, 'importJobProgress', { id });
+    const foreign = wsSubscribe(t, clients, other.token, `subscription($id: ID!) { importJobProgress(id: $id) { id } }`, 'importJobProgress', { id });
+    expect(JSON.stringify(await foreign.ended)).toMatch(/NOT_FOUND/);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the subscription is registered in Redis
+    await startWorkersOnce();
+    await ended(id);
+    const updates = await waitFor('the last progress message', async () => (subscription.received.at(-1)?.status === 'COMPLETED' ? subscription.received : undefined));
+    // 100 lines in chunks of 40: 40, 80, then 100 with COMPLETED.
+    expect(updates.map((u) => [u.status, u.processedRows])).toEqual([['RUNNING', 40], ['RUNNING', 80], ['COMPLETED', 100]]);
+    expect(updates.at(-1)).toMatchObject({ id, created: 100 });
+  });
+
+  test('NDJSON: created counts, per-line errors with line numbers; the same file again is all UNCHANGED', async () => {
+    const lines = contactLines(50, 'ndjson').split('\n');
+    lines[2] = '{"externalRef": {"system": "sap", "id": "broken"'; // line 3: bad JSON
+    lines[6] = JSON.stringify({ externalRef: { system: 'sap', id: 'ndjson-7' }, firstName: 'No last name' }); // line 7: invalid input
+    const file = lines.join('\n');
+    const first = await upload('contacts', 'application/x-ndjson', file, admin.token, '?system=sap');
+    await startWorkersOnce();
+    const done = await ended(first.body.importJob!.id);
+    expect(done).toMatchObject({ status: 'COMPLETED', totalRows: 50, processedRows: 50, created: 48, updated: 0, unchanged: 0, failed: 2 });
+    expect(await staged(first.body.importJob!.id)).toBe(0);
+    const { importJob } = await t.ok(`query($id: ID!) { importJob(id: $id) { ${ERRORS} } }`, { id: first.body.importJob!.id }, admin);
+    expect(importJob.errors.totalCount).toBe(2);
+    const [bad, invalid] = importJob.errors.edges.map((e: any) => e.node);
+    expect(bad).toMatchObject({ line: 3, code: 'BAD_USER_INPUT' });
+    expect(invalid).toMatchObject({ line: 7, code: 'BAD_USER_INPUT' });
+    expect(invalid.fields.map((f: any) => f.field).join(' ')).toMatch(/lastName/);
+
+    const again = await upload('contacts', 'application/x-ndjson', file, admin.token, '?system=sap');
+    expect(await ended(again.body.importJob!.id)).toMatchObject({ status: 'COMPLETED', created: 0, updated: 0, unchanged: 48, failed: 2 });
+  });
+
+  test('CSV: header names the input fields, externalId with ?system= is the external reference; quoted fields, wrong column counts', async () => {
+    const csv = [
+      'externalId,firstName,lastName,email,jobTitle',
+      'csv-1,Ada,"Lovelace, Countess",csv.1@example.com,"Analyst ""first"""',
+      'csv-2,Bob,"Multi',
+      'line",csv.2@example.com,',
+      'csv-3,Cy,Too,many,columns,here',
+      '',
+      'csv-4,Di,Four,csv.4@example.com,',
+    ].join('\r\n');
+    const { status, body } = await upload('contacts', 'text/csv; charset=utf-8', csv, admin.token, '?system=sap');
+    expect(status).toBe(202);
+    await startWorkersOnce();
+    const done = await ended(body.importJob!.id);
+    expect(done).toMatchObject({ status: 'COMPLETED', totalRows: 4, created: 3, failed: 1 });
+    const { importJob } = await t.ok(`query($id: ID!) { importJob(id: $id) { ${ERRORS} } }`, { id: body.importJob!.id }, admin);
+    expect(importJob.errors.edges.map((e: any) => [e.node.line, e.node.message])).toEqual([[5, 'Line 5: has 6 columns, the header 5']]);
+    const { contacts } = await t.ok(`{ contacts(first: 10, filter: { email: { startsWith: "csv." } }, orderBy: [{ field: EMAIL, direction: ASC }]) { edges { node { lastName jobTitle } } } }`, {}, admin);
+    expect(contacts.edges.map((e: any) => e.node)).toEqual([
+      { lastName: 'Lovelace, Countess', jobTitle: 'Analyst "first"' },
+      { lastName: 'Multi\r\nline', jobTitle: null },
+      { lastName: 'Four', jobTitle: null },
+    ]);
+    // A changed cell updates the record it names by its external id.
+    const changed = await upload('contacts', 'text/csv', 'externalId,lastName\ncsv-4,Fourth', admin.token, '?system=sap');
+    expect(await ended(changed.body.importJob!.id)).toMatchObject({ updated: 1, created: 0 });
+  });
+
+  test('a CSV header that names no input field, or externalId without ?system=, refuses the upload', async () => {
+    const unknown = await upload('contacts', 'text/csv', 'lastName,shoeSize\nX,42', admin.token);
+    expect([unknown.status, unknown.body.errors?.[0].extensions.fields?.map((f) => f.field)]).toEqual([400, ['header[1]']]);
+    const noSystem = await upload('contacts', 'text/csv', 'externalId,lastName\nx,X', admin.token);
+    expect(noSystem.body.errors?.[0].extensions.fields?.map((f) => f.field)).toEqual(['system']);
   });
 });

@@ -70,10 +70,10 @@ function rowBuilder(schema: GraphQLSchema, inputType: string, header: string[], 
   };
 }
 
-interface ParsedRecord {
-  record: string[];
-  info: { lines: number };
-}
+/** A record as read, or a record the parser could not read; `line` is where it ends. */
+type Parsed = { line: number; record: string[] } | { line: number; problem: string };
+
+const CRLF = /\r\n/g;
 
 /**
  * Parses CSV as it arrives (csv-parse, RFC 4180: quoted fields may hold commas, quotes and line
@@ -81,40 +81,47 @@ interface ParsedRecord {
  * columns, or one the parser cannot read, becomes a line error; a bad header refuses the upload.
  */
 export async function* csvLines(body: AsyncIterable<Buffer>, schema: GraphQLSchema, inputType: string, system: string | null): AsyncGenerator<StagedLine> {
-  const skipped: StagedLine[] = [];
+  let unreadable: Parsed[] = [];
+  // csv-parse counts a CRLF inside a quoted field as two lines; this many so far.
+  let extraLines = 0;
   const parser = parse({
     bom: true,
-    info: true,
     relax_column_count: true,
     skip_empty_lines: true,
     skip_records_with_error: true,
     max_record_size: MAX_LINE_BYTES,
+    // Both hooks run in file order as the parser reads, so a skipped record travels with the next one read.
     on_skip: (error: CsvError | undefined) => {
-      skipped.push({ line: (error as { lines?: number } | undefined)?.lines ?? 0, payload: null, problem: `not valid CSV: ${error?.message ?? 'unreadable'}` });
+      const line = ((error as { lines?: number } | undefined)?.lines ?? 0) - extraLines;
+      unreadable.push({ line, problem: `not valid CSV: ${error?.message.replace(/ at line \d+.*$/s, '') ?? 'unreadable'}` });
+    },
+    on_record: (record: string[], context: { lines: number }) => {
+      for (const field of record) extraLines += field.match(CRLF)?.length ?? 0;
+      const parsed = [...unreadable, { line: context.lines - extraLines, record }];
+      unreadable = [];
+      return parsed;
     },
   });
-  const records = pipeline(Readable.from(body), parser, () => undefined) as AsyncIterable<ParsedRecord>;
+  const batches = pipeline(Readable.from(body), parser, () => undefined) as AsyncIterable<Parsed[]>;
   let build: ((cells: string[]) => Record<string, unknown>) | null = null;
   let width = 0;
   let last = 0;
-  // Line numbers are the staged rows' keys: never repeat one, even after a record the parser skipped.
-  const numbered = (staged: StagedLine): StagedLine => {
-    last = Math.max(staged.line, last + 1);
-    return { ...staged, line: last };
+  const stage = (parsed: Parsed): StagedLine => {
+    // Line numbers key the staged rows: strictly rising, even where the parser's count is off.
+    const line = (last = Math.max(parsed.line, last + 1));
+    if ('problem' in parsed) return { line, payload: null, problem: parsed.problem };
+    if (parsed.record.length !== width) return { line, payload: null, problem: `has ${parsed.record.length} columns, the header ${width}` };
+    return jsonLine(line, JSON.stringify(build!(parsed.record)));
   };
-  for await (const { record, info } of records) {
-    while (skipped.length > 0) yield numbered(skipped.shift()!);
-    if (!build) {
-      width = record.length;
-      build = rowBuilder(schema, inputType, record.map((name) => name.trim()), system);
-      last = info.lines;
-      continue;
-    }
-    if (record.length !== width) {
-      yield numbered({ line: info.lines, payload: null, problem: `has ${record.length} columns, the header ${width}` });
-    } else {
-      yield numbered(jsonLine(info.lines, JSON.stringify(build(record))));
+  for await (const batch of batches) {
+    for (const parsed of batch) {
+      if (build) yield stage(parsed);
+      else if ('record' in parsed) {
+        width = parsed.record.length;
+        last = parsed.line;
+        build = rowBuilder(schema, inputType, parsed.record.map((name) => name.trim()), system);
+      } else throw badInput([{ field: 'header', message: parsed.problem }]);
     }
   }
-  while (skipped.length > 0) yield numbered(skipped.shift()!);
+  for (const parsed of unreadable) yield stage(parsed);
 }

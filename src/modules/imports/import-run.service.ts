@@ -58,7 +58,7 @@ export const importRunService = {
       const counts = { ...COUNTERS };
       const errors: LineError[] = [];
       for (const row of rows) {
-        if (row.problem !== null) errors.push({ line: row.line, code: 'BAD_USER_INPUT', message: `Line ${row.line} is ${row.problem}`, fields: [] });
+        if (row.problem !== null) errors.push({ line: row.line, code: 'BAD_USER_INPUT', message: `Line ${row.line}: ${row.problem}`, fields: [] });
       }
       results.forEach((result, i) => {
         counts[result.status] += 1;
