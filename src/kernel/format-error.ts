@@ -30,7 +30,7 @@ const UNIQUE_FIELDS: Record<string, string> = {
   activities_follow_up_open_key: 'id',
 };
 
-function validationProblems(errors: ValidationError[], prefix = ''): FieldProblem[] {
+export function validationProblems(errors: ValidationError[], prefix = ''): FieldProblem[] {
   return errors.flatMap((error) => {
     const field = prefix ? `${prefix}.${error.property}` : error.property;
     const own = Object.values(error.constraints ?? {}).map((message) => ({ field, message }));
@@ -86,7 +86,7 @@ function fieldOf(error: GraphQLError): string {
   return (node?.loc && source && inputPathAt(source, node.loc.start)) || 'query';
 }
 
-function databaseError(error: QueryFailedError): GraphQLFormattedError | null {
+export function databaseError(error: QueryFailedError): GraphQLFormattedError | null {
   const { code, constraint } = error.driverError as { code?: string; constraint?: string };
   if (code === '23505') {
     const field = UNIQUE_FIELDS[constraint ?? ''] ?? 'input';

@@ -8,15 +8,20 @@ import { User } from '../identity/user.entity';
 import { Account } from './account.entity';
 import { AccountInput, AccountListArgs, CreateAccountInput } from './account.inputs';
 import { accountService } from './account.service';
+import { ExternalRefInput, lookupId } from '../../kernel/records/external-refs';
 
 export const AccountConnection = connectionType(Account, 'Account');
 
 @Resolver(() => Account)
 export class AccountResolver {
   @Authorized(Permission.READ)
-  @Query(() => Account, { description: 'One account by id (also when in the trash).' })
-  account(@Ctx() ctx: RequestContext, @Arg('id', () => ID) id: string): Promise<Account> {
-    return accountService.get(ctx, decodeId('Account', id, 'id'));
+  @Query(() => Account, { description: 'One account by id or by its id in another system (also when in the trash).' })
+  account(
+    @Ctx() ctx: RequestContext,
+    @Arg('id', () => ID, { nullable: true }) id?: string | null,
+    @Arg('externalRef', () => ExternalRefInput, { nullable: true, description: 'Instead of id.' }) externalRef?: ExternalRefInput | null,
+  ): Promise<Account> {
+    return lookupId(ctx, 'Account', id, externalRef).then((uuid) => accountService.get(ctx, uuid));
   }
 
   @Authorized(Permission.READ)

@@ -2,7 +2,7 @@ import { registerNodeType } from '../../kernel/node-registry';
 import type { RequestContext } from '../../kernel/context';
 import { normalizeTags } from '../../kernel/records/tags';
 import type { Connection } from '../../kernel/pagination/connection';
-import { RecordStore } from '../../kernel/records/record-store';
+import { RecordStore, type Alongside } from '../../kernel/records/record-store';
 import type { ListArgs } from '../../kernel/records/list-args';
 import { membersService } from '../identity/members.service';
 import type { Account } from './account.entity';
@@ -12,7 +12,7 @@ import { accountModel } from './account.model';
 export const accounts = new RecordStore(accountModel);
 
 /** Input → columns: references decoded and checked, text trimmed, domains lower-cased. */
-async function toColumns(ctx: RequestContext, input: AccountInput): Promise<Partial<Account>> {
+export async function accountColumns(ctx: RequestContext, input: AccountInput): Promise<Partial<Account>> {
   const { ownerId, ...fields } = input;
   return {
     ...fields,
@@ -32,14 +32,15 @@ export const accountService = {
   list: (ctx: RequestContext, args: ListArgs<AccountFilter, AccountOrderField>): Promise<Connection<Account>> =>
     accounts.list(ctx, args),
 
-  async create(ctx: RequestContext, input: CreateAccountInput): Promise<Account> {
-    const values = await toColumns(ctx, input);
-    return ctx.db.write((em) => accounts.insert(ctx, em, values));
+  /** `alongside` runs in the write before the created event (an upsert links the external ref there). */
+  async create(ctx: RequestContext, input: CreateAccountInput, alongside?: Alongside<Account>): Promise<Account> {
+    const values = await accountColumns(ctx, input);
+    return ctx.db.write((em) => accounts.insert(ctx, em, values, alongside));
   },
 
-  async update(ctx: RequestContext, id: string, input: AccountInput, expectedVersion?: number | null): Promise<Account> {
-    const patch = await toColumns(ctx, input);
-    return ctx.db.write((em) => accounts.update(ctx, em, id, patch, expectedVersion));
+  async update(ctx: RequestContext, id: string, input: AccountInput, expectedVersion?: number | null, alongside?: Alongside<Account>): Promise<Account> {
+    const patch = await accountColumns(ctx, input);
+    return ctx.db.write((em) => accounts.update(ctx, em, id, patch, expectedVersion, alongside));
   },
 
   delete: (ctx: RequestContext, id: string, expectedVersion?: number | null) =>

@@ -10,15 +10,20 @@ import { User } from '../identity/user.entity';
 import { Contact } from './contact.entity';
 import { ContactInput, ContactListArgs, CreateContactInput } from './contact.inputs';
 import { contacts, contactService } from './contact.service';
+import { ExternalRefInput, lookupId } from '../../kernel/records/external-refs';
 
 export const ContactConnection = connectionType(Contact, 'Contact');
 
 @Resolver(() => Contact)
 export class ContactResolver {
   @Authorized(Permission.READ)
-  @Query(() => Contact, { description: 'One contact by id (also when in the trash).' })
-  contact(@Ctx() ctx: RequestContext, @Arg('id', () => ID) id: string): Promise<Contact> {
-    return contactService.get(ctx, decodeId('Contact', id, 'id'));
+  @Query(() => Contact, { description: 'One contact by id or by its id in another system (also when in the trash).' })
+  contact(
+    @Ctx() ctx: RequestContext,
+    @Arg('id', () => ID, { nullable: true }) id?: string | null,
+    @Arg('externalRef', () => ExternalRefInput, { nullable: true, description: 'Instead of id.' }) externalRef?: ExternalRefInput | null,
+  ): Promise<Contact> {
+    return lookupId(ctx, 'Contact', id, externalRef).then((uuid) => contactService.get(ctx, uuid));
   }
 
   @Authorized(Permission.READ)

@@ -2,7 +2,7 @@ import type { RequestContext } from '../../kernel/context';
 import { normalizeTags } from '../../kernel/records/tags';
 import { registerNodeType } from '../../kernel/node-registry';
 import type { Connection } from '../../kernel/pagination/connection';
-import { RecordStore } from '../../kernel/records/record-store';
+import { RecordStore, type Alongside } from '../../kernel/records/record-store';
 import type { ListArgs } from '../../kernel/records/list-args';
 import { accounts } from '../accounts/account.service';
 import { membersService } from '../identity/members.service';
@@ -35,14 +35,15 @@ export const contactService = {
   list: (ctx: RequestContext, args: ListArgs<ContactFilter, ContactOrderField>): Promise<Connection<Contact>> =>
     contacts.list(ctx, args),
 
-  async create(ctx: RequestContext, input: CreateContactInput): Promise<Contact> {
+  /** `alongside` runs in the write before the created event (an upsert links the external ref there). */
+  async create(ctx: RequestContext, input: CreateContactInput, alongside?: Alongside<Contact>): Promise<Contact> {
     const values = await contactColumns(ctx, input);
-    return ctx.db.write((em) => contacts.insert(ctx, em, values));
+    return ctx.db.write((em) => contacts.insert(ctx, em, values, alongside));
   },
 
-  async update(ctx: RequestContext, id: string, input: ContactInput, expectedVersion?: number | null): Promise<Contact> {
+  async update(ctx: RequestContext, id: string, input: ContactInput, expectedVersion?: number | null, alongside?: Alongside<Contact>): Promise<Contact> {
     const patch = await contactColumns(ctx, input);
-    return ctx.db.write((em) => contacts.update(ctx, em, id, patch, expectedVersion));
+    return ctx.db.write((em) => contacts.update(ctx, em, id, patch, expectedVersion, alongside));
   },
 
   delete: (ctx: RequestContext, id: string, expectedVersion?: number | null) =>

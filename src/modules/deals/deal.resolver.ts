@@ -17,15 +17,20 @@ import { dealContactService } from './deal-contacts.service';
 import { Deal } from './deal.entity';
 import { CreateDealInput, DealInput, DealListArgs } from './deal.inputs';
 import { dealService } from './deal.service';
+import { ExternalRefInput, lookupId } from '../../kernel/records/external-refs';
 
 export const DealConnection = connectionType(Deal, 'Deal');
 
 @Resolver(() => Deal)
 export class DealResolver {
   @Authorized(Permission.READ)
-  @Query(() => Deal, { description: 'One deal by id (also when in the trash).' })
-  deal(@Ctx() ctx: RequestContext, @Arg('id', () => ID) id: string): Promise<Deal> {
-    return dealService.get(ctx, decodeId('Deal', id, 'id'));
+  @Query(() => Deal, { description: 'One deal by id or by its id in another system (also when in the trash).' })
+  deal(
+    @Ctx() ctx: RequestContext,
+    @Arg('id', () => ID, { nullable: true }) id?: string | null,
+    @Arg('externalRef', () => ExternalRefInput, { nullable: true, description: 'Instead of id.' }) externalRef?: ExternalRefInput | null,
+  ): Promise<Deal> {
+    return lookupId(ctx, 'Deal', id, externalRef).then((uuid) => dealService.get(ctx, uuid));
   }
 
   @Authorized(Permission.READ)

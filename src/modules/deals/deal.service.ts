@@ -5,6 +5,7 @@ import { decodeOptionalId } from '../../kernel/ids';
 import { registerNodeType } from '../../kernel/node-registry';
 import type { Connection } from '../../kernel/pagination/connection';
 import type { ListArgs } from '../../kernel/records/list-args';
+import type { Alongside } from '../../kernel/records/record-store';
 import { accounts } from '../accounts/account.service';
 import { contacts } from '../contacts/contact.service';
 import { membersService } from '../identity/members.service';
@@ -39,7 +40,8 @@ export const dealService = {
     deals.listForParent(ctx, { column: 'account_id', parentId: accountId }, args),
 
   /** Creates an open deal in an OPEN stage, with its contacts. */
-  async create(ctx: RequestContext, input: CreateDealInput): Promise<Deal> {
+  /** `alongside` runs in the write before the created event (an upsert links the external ref there). */
+  async create(ctx: RequestContext, input: CreateDealInput, alongside?: Alongside<Deal>): Promise<Deal> {
     const { pipelineId, stageId, contacts: contactList, ...fields } = input;
     const pipeline = decodeOptionalId('Pipeline', pipelineId, 'pipelineId');
     const stage = decodeOptionalId('Stage', stageId, 'stageId');
@@ -48,15 +50,15 @@ export const dealService = {
     const currency = fields.currency ?? (await membersService.workspace(ctx)).defaultCurrency;
     return ctx.db.write(async (em) => {
       const placement = await placeNewDeal(ctx, em, pipeline, stage);
-      const deal = await deals.insert(ctx, em, { ...values, ...placement, currency, status: DealStatus.OPEN });
+      const deal = await deals.insert(ctx, em, { ...values, ...placement, currency, status: DealStatus.OPEN }, alongside);
       await dealContactService.insertLinks(ctx, em, deal.id, links);
       return deal;
     });
   },
 
-  async update(ctx: RequestContext, id: string, input: DealInput, expectedVersion?: number | null): Promise<Deal> {
+  async update(ctx: RequestContext, id: string, input: DealInput, expectedVersion?: number | null, alongside?: Alongside<Deal>): Promise<Deal> {
     const patch = await dealColumns(ctx, input);
-    return ctx.db.write((em) => deals.update(ctx, em, id, patch, expectedVersion));
+    return ctx.db.write((em) => deals.update(ctx, em, id, patch, expectedVersion, alongside));
   },
 
   delete: (ctx: RequestContext, id: string, expectedVersion?: number | null): Promise<Deal> =>

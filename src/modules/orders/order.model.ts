@@ -2,6 +2,7 @@ import { RecordStore, type RecordModel } from '../../kernel/records/record-store
 import { Order } from './order.entity';
 import { OrderOrderField, type OrderFilter } from './order.inputs';
 import { lineSnapshots } from './order-lines';
+import { externalRefDetails } from '../../kernel/records/external-refs';
 
 export const orderModel: RecordModel<Order, OrderFilter, OrderOrderField> = {
   type: 'Order',
@@ -27,8 +28,8 @@ export const orderModel: RecordModel<Order, OrderFilter, OrderOrderField> = {
   },
   defaultOrder: { field: OrderOrderField.CREATED_AT, direction: 'DESC' },
   search: ['number'],
-  // An order's events carry its lines, so the change feed and analytics see what was sold.
-  eventDetails: lineSnapshots,
+  // An order's events carry its lines, so the change feed and analytics see what was sold, and its ids in other systems.
+  eventDetails: externalRefDetails('Order', lineSnapshots),
 };
 
 export const orders = new RecordStore(orderModel);

@@ -12,15 +12,20 @@ import { productService } from '../products/product.service';
 import { Order, OrderLine, OrderStatus } from './order.entity';
 import { CreateOrderInput, OrderInput, OrderListArgs } from './order.inputs';
 import { orderService } from './order.service';
+import { ExternalRefInput, lookupId } from '../../kernel/records/external-refs';
 
 export const OrderConnection = connectionType(Order, 'Order');
 
 @Resolver(() => Order)
 export class OrderResolver {
   @Authorized(Permission.READ)
-  @Query(() => Order, { description: 'One order by id (also when in the trash).' })
-  order(@Ctx() ctx: RequestContext, @Arg('id', () => ID) id: string): Promise<Order> {
-    return orderService.get(ctx, decodeId('Order', id, 'id'));
+  @Query(() => Order, { description: 'One order by id or by its id in another system (also when in the trash).' })
+  order(
+    @Ctx() ctx: RequestContext,
+    @Arg('id', () => ID, { nullable: true }) id?: string | null,
+    @Arg('externalRef', () => ExternalRefInput, { nullable: true, description: 'Instead of id.' }) externalRef?: ExternalRefInput | null,
+  ): Promise<Order> {
+    return lookupId(ctx, 'Order', id, externalRef).then((uuid) => orderService.get(ctx, uuid));
   }
 
   @Authorized(Permission.READ)

@@ -5,6 +5,7 @@ import { badField, notFound } from '../../kernel/errors';
 import { registerNodeType } from '../../kernel/node-registry';
 import type { Connection } from '../../kernel/pagination/connection';
 import type { ListArgs } from '../../kernel/records/list-args';
+import type { Alongside } from '../../kernel/records/record-store';
 import { normalizeTags } from '../../kernel/records/tags';
 import { accounts } from '../accounts/account.service';
 import { contacts } from '../contacts/contact.service';
@@ -19,7 +20,7 @@ import { orders } from './order.model';
 export { orders };
 
 /** Input → order columns (lines and status apart): references decoded and checked to be live, text trimmed. */
-async function orderColumns(ctx: RequestContext, input: OrderInput): Promise<QueryDeepPartialEntity<Order>> {
+export async function orderColumns(ctx: RequestContext, input: OrderInput): Promise<QueryDeepPartialEntity<Order>> {
   const { accountId, contactId, lines: _lines, ...fields } = input;
   const [account, contact] = await Promise.all([
     accounts.reference(ctx, accountId, 'accountId'),
@@ -54,7 +55,7 @@ export const orderService = {
    * Creates the order with its lines and totals in one transaction; its created event carries
    * both. Joins the caller's write when there is one (an upsert or a bulk call).
    */
-  async create(ctx: RequestContext, input: CreateOrderInput): Promise<Order> {
+  async create(ctx: RequestContext, input: CreateOrderInput, alongside?: Alongside<Order>): Promise<Order> {
     const { status, ...fields } = input;
     const values = await orderColumns(ctx, fields);
     const workspace = await membersService.workspace(ctx);
@@ -63,7 +64,7 @@ export const orderService = {
     const orderDate = input.orderDate ?? localDate(new Date(), workspace.timeZone);
     return ctx.db.write((em) =>
       orders.insert(ctx, em, { ...values, currency, orderDate, status: status ?? OrderStatus.DRAFT, ...priced.totals }, (order) =>
-        replaceLines(ctx, em, order.id, priced.lines),
+        replaceLines(ctx, em, order.id, priced.lines).then(() => alongside?.(order)),
       ),
     );
   },
@@ -73,18 +74,20 @@ export const orderService = {
    * transaction as the order's row and its event. Lines and currency change only while DRAFT or
    * CONFIRMED; a new currency on an order with lines comes with lines priced in it.
    */
-  async update(ctx: RequestContext, id: string, input: OrderInput, expectedVersion?: number | null): Promise<Order> {
+  async update(ctx: RequestContext, id: string, input: OrderInput, expectedVersion?: number | null, alongside?: Alongside<Order>): Promise<Order> {
     const patch = await orderColumns(ctx, input);
     return ctx.db.write(async (em) => {
       const current = await lockLive(ctx, em, id);
       const currency = input.currency ?? current.currency;
-      if (input.lines === undefined && currency === current.currency) return orders.update(ctx, em, id, patch, expectedVersion);
+      if (input.lines === undefined && currency === current.currency) return orders.update(ctx, em, id, patch, expectedVersion, alongside);
       const field = input.lines ? 'input.lines' : 'currency';
       if (!EDITABLE_STATUSES.includes(current.status)) throw badField(field, `cannot change once the order is ${current.status}`);
       const existing = await linesOf(ctx, id);
       if (!input.lines && existing.length) throw badField('currency', 'a new currency needs `lines` priced in it, sent with it');
       const priced = await priceLines(ctx, input.lines ?? [], currency, new Set(existing.map((line) => line.productId)));
-      return orders.update(ctx, em, id, { ...patch, ...priced.totals }, expectedVersion, () => replaceLines(ctx, em, id, priced.lines));
+      return orders.update(ctx, em, id, { ...patch, ...priced.totals }, expectedVersion, () =>
+        replaceLines(ctx, em, id, priced.lines).then(() => alongside?.(current)),
+      );
     });
   },
 

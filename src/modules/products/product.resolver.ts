@@ -6,15 +6,20 @@ import { connectionType } from '../../kernel/pagination/connection';
 import { Product } from './product.entity';
 import { CreateProductInput, ProductInput, ProductListArgs } from './product.inputs';
 import { productService } from './product.service';
+import { ExternalRefInput, lookupId } from '../../kernel/records/external-refs';
 
 export const ProductConnection = connectionType(Product, 'Product');
 
 @Resolver(() => Product)
 export class ProductResolver {
   @Authorized(Permission.READ)
-  @Query(() => Product, { description: 'One product by id (also when in the trash).' })
-  product(@Ctx() ctx: RequestContext, @Arg('id', () => ID) id: string): Promise<Product> {
-    return productService.get(ctx, decodeId('Product', id, 'id'));
+  @Query(() => Product, { description: 'One product by id or by its id in another system (also when in the trash).' })
+  product(
+    @Ctx() ctx: RequestContext,
+    @Arg('id', () => ID, { nullable: true }) id?: string | null,
+    @Arg('externalRef', () => ExternalRefInput, { nullable: true, description: 'Instead of id.' }) externalRef?: ExternalRefInput | null,
+  ): Promise<Product> {
+    return lookupId(ctx, 'Product', id, externalRef).then((uuid) => productService.get(ctx, uuid));
   }
 
   @Authorized(Permission.READ)

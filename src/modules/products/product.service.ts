@@ -3,6 +3,7 @@ import { registerNodeType } from '../../kernel/node-registry';
 import type { Connection } from '../../kernel/pagination/connection';
 import type { ListArgs } from '../../kernel/records/list-args';
 import { normalizeTags } from '../../kernel/records/tags';
+import type { Alongside } from '../../kernel/records/record-store';
 import { membersService } from '../identity/members.service';
 import type { Product } from './product.entity';
 import type { CreateProductInput, ProductFilter, ProductInput, ProductOrderField } from './product.inputs';
@@ -11,7 +12,7 @@ import { products } from './product.model';
 export { products };
 
 /** Input → columns: text trimmed, tags normalized. A taken SKU is refused by `products_sku_key` (CONFLICT on `sku`). */
-function toColumns(input: ProductInput): Partial<Product> {
+export function productColumns(input: ProductInput): Partial<Product> {
   return { ...input, sku: input.sku?.trim(), name: input.name?.trim(), tags: normalizeTags(input.tags) };
 }
 
@@ -22,14 +23,15 @@ export const productService = {
 
   list: (ctx: RequestContext, args: ListArgs<ProductFilter, ProductOrderField>): Promise<Connection<Product>> => products.list(ctx, args),
 
-  async create(ctx: RequestContext, input: CreateProductInput): Promise<Product> {
+  /** `alongside` runs in the write before the created event (an upsert links the external ref there). */
+  async create(ctx: RequestContext, input: CreateProductInput, alongside?: Alongside<Product>): Promise<Product> {
     const currency = input.currency ?? (await membersService.workspace(ctx)).defaultCurrency;
-    return ctx.db.write((em) => products.insert(ctx, em, { ...toColumns(input), currency }));
+    return ctx.db.write((em) => products.insert(ctx, em, { ...productColumns(input), currency }, alongside));
   },
 
   /** A new price applies to order lines added later; existing lines keep the unit price they were given. */
-  update: (ctx: RequestContext, id: string, input: ProductInput, expectedVersion?: number | null): Promise<Product> =>
-    ctx.db.write((em) => products.update(ctx, em, id, toColumns(input), expectedVersion)),
+  update: (ctx: RequestContext, id: string, input: ProductInput, expectedVersion?: number | null, alongside?: Alongside<Product>): Promise<Product> =>
+    ctx.db.write((em) => products.update(ctx, em, id, productColumns(input), expectedVersion, alongside)),
 
   delete: (ctx: RequestContext, id: string, expectedVersion?: number | null) =>
     ctx.db.write((em) => products.softDelete(ctx, em, id, expectedVersion)),

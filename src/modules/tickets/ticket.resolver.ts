@@ -12,6 +12,7 @@ import { User } from '../identity/user.entity';
 import { Ticket, TicketStatus } from './ticket.entity';
 import { CreateTicketInput, TicketInput, TicketListArgs } from './ticket.inputs';
 import { ticketService } from './ticket.service';
+import { ExternalRefInput, lookupId } from '../../kernel/records/external-refs';
 
 export const TicketConnection = connectionType(Ticket, 'Ticket');
 
@@ -20,9 +21,13 @@ const ticketId = (id: string) => decodeId('Ticket', id, 'id');
 @Resolver(() => Ticket)
 export class TicketResolver {
   @Authorized(Permission.READ)
-  @Query(() => Ticket, { description: 'One ticket by id (also when in the trash).' })
-  ticket(@Ctx() ctx: RequestContext, @Arg('id', () => ID) id: string): Promise<Ticket> {
-    return ticketService.get(ctx, ticketId(id));
+  @Query(() => Ticket, { description: 'One ticket by id or by its id in another system (also when in the trash).' })
+  ticket(
+    @Ctx() ctx: RequestContext,
+    @Arg('id', () => ID, { nullable: true }) id?: string | null,
+    @Arg('externalRef', () => ExternalRefInput, { nullable: true, description: 'Instead of id.' }) externalRef?: ExternalRefInput | null,
+  ): Promise<Ticket> {
+    return lookupId(ctx, 'Ticket', id, externalRef).then((uuid) => ticketService.get(ctx, uuid));
   }
 
   @Authorized(Permission.READ)

@@ -5,7 +5,7 @@ import { normalizeTags } from '../../kernel/records/tags';
 import { badField, conflict, notFound } from '../../kernel/errors';
 import { registerNodeType } from '../../kernel/node-registry';
 import type { Connection } from '../../kernel/pagination/connection';
-import { RecordStore } from '../../kernel/records/record-store';
+import { RecordStore, type Alongside } from '../../kernel/records/record-store';
 import type { ListArgs } from '../../kernel/records/list-args';
 import { accounts } from '../accounts/account.service';
 import { contacts } from '../contacts/contact.service';
@@ -61,7 +61,7 @@ function reopening(from: TicketStatus): QueryDeepPartialEntity<Ticket> {
 }
 
 /** Input → columns: references decoded and checked (the contact need not work for the account), subject trimmed. */
-async function toColumns(ctx: RequestContext, input: TicketInput): Promise<QueryDeepPartialEntity<Ticket>> {
+export async function ticketColumns(ctx: RequestContext, input: TicketInput): Promise<QueryDeepPartialEntity<Ticket>> {
   const { accountId, contactId, ...fields } = input;
   const [account, contact] = await Promise.all([
     accounts.reference(ctx, accountId, 'accountId'),
@@ -111,28 +111,29 @@ export const ticketService = {
   listOfAccount: (ctx: RequestContext, accountId: string, args: ListArgs<TicketFilter, TicketOrderField>): Promise<Connection<Ticket>> =>
     tickets.listForParent(ctx, { column: 'account_id', parentId: accountId }, args),
 
-  async create(ctx: RequestContext, input: CreateTicketInput): Promise<Ticket> {
+  /** `alongside` runs in the write before the created event (an upsert links the external ref there). */
+  async create(ctx: RequestContext, input: CreateTicketInput, alongside?: Alongside<Ticket>): Promise<Ticket> {
     const { assigneeId, ...fields } = input;
     const values = {
-      ...(await toColumns(ctx, fields)),
+      ...(await ticketColumns(ctx, fields)),
       assigneeId: await membersService.memberRef(ctx, assigneeId, 'assigneeId'),
       status: NEW,
     };
     // Created now, not at the database's now(): the SLA due times count from exactly this instant.
     const createdAt = new Date();
     return ctx.db.write(async (em) =>
-      tickets.insert(ctx, em, { ...values, createdAt, ...(await ticketClock.forNewTicket(ctx, em, input.priority, createdAt)) }),
+      tickets.insert(ctx, em, { ...values, createdAt, ...(await ticketClock.forNewTicket(ctx, em, input.priority, createdAt)) }, alongside),
     );
   },
 
   /** A priority change recomputes the SLA due times under the new priority's policy. */
-  async update(ctx: RequestContext, id: string, input: TicketInput, expectedVersion?: number | null): Promise<Ticket> {
-    const patch = await toColumns(ctx, input);
+  async update(ctx: RequestContext, id: string, input: TicketInput, expectedVersion?: number | null, alongside?: Alongside<Ticket>): Promise<Ticket> {
+    const patch = await ticketColumns(ctx, input);
     return ctx.db.write(async (em) => {
       const clock = input.priority
         ? await ticketClock.onPriorityChange(ctx, em, await lockForChange(ctx, em, id, expectedVersion), input.priority, new Date())
         : {};
-      return tickets.update(ctx, em, id, { ...patch, ...clock }, expectedVersion);
+      return tickets.update(ctx, em, id, { ...patch, ...clock }, expectedVersion, alongside);
     });
   },
 

@@ -1,0 +1,194 @@
+import type { RequestContext } from '../../kernel/context';
+import { Permission } from '../../kernel/auth/roles';
+import { decimal, subtract } from '../../kernel/decimal';
+import { badInput, type FieldProblem } from '../../kernel/errors';
+import { encodeId, parseId } from '../../kernel/ids';
+import { externalRefs, refProblems, type ExternalRefInput } from '../../kernel/records/external-refs';
+import { accountColumns, accounts, accountService } from '../accounts/account.service';
+import { contactColumns, contacts, contactService } from '../contacts/contact.service';
+import { dealColumns, deals, dealService } from '../deals/deal.service';
+import { linesOf } from '../orders/order-lines';
+import type { Order, OrderStatus } from '../orders/order.entity';
+import { orderColumns, orders, orderService } from '../orders/order.service';
+import { productColumns, products, productService } from '../products/product.service';
+import { TicketCategory, TicketPriority } from '../tickets/ticket.entity';
+import { ticketColumns, tickets, ticketService } from '../tickets/ticket.service';
+import type { RecordInput, SyncObjectName, UpsertSpec } from './sync-object';
+import {
+  UpsertAccountInput,
+  UpsertContactInput,
+  UpsertDealInput,
+  UpsertOrderInput,
+  UpsertProductInput,
+  UpsertTicketInput,
+  type UpsertOrderLineInput,
+} from './upsert.inputs';
+
+const ACCOUNT_REF = { ref: 'accountRef', id: 'accountId', type: 'Account' } as const;
+const contactRef = (id: string) => ({ ref: 'contactRef', id, type: 'Contact' }) as const;
+
+const sameDecimal = (a: string | null | undefined, b: string | null | undefined) =>
+  a == null || b == null ? a == b : subtract(decimal(a), decimal(b)).units === 0n;
+
+/** An order's lines name their product by productId, productRef or productSku: turned into productId here. */
+async function resolveLineProducts(ctx: RequestContext, input: RecordInput): Promise<Record<string, string>> {
+  const lines = input.lines as UpsertOrderLineInput[] | undefined;
+  if (!lines?.length) return {};
+  const problems: FieldProblem[] = [];
+  const given = lines.map((line, i) => {
+    const count = [line.productId, line.productRef, line.productSku].filter((v) => v != null).length;
+    if (count !== 1) problems.push({ field: `lines[${i}].productId`, message: 'give exactly one of productId, productRef and productSku' });
+    if (line.productRef) problems.push(...refProblems(line.productRef, `lines[${i}].productRef`));
+    return count === 1;
+  });
+  if (problems.length) throw badInput(problems);
+  const refs = lines.map((line) => line.productRef).filter((ref): ref is ExternalRefInput => !!ref);
+  const skus = lines.map((line) => line.productSku?.trim().toLowerCase()).filter((sku): sku is string => !!sku);
+  const [byRef, bySku] = await ctx.db.read(async (em) => [
+    await externalRefs.find(ctx, em, 'Product', refs),
+    new Map(
+      (skus.length
+        ? ((await em.query(`SELECT id, lower(sku) AS sku FROM products WHERE workspace_id = $1 AND deleted_at IS NULL AND lower(sku) = ANY($2)`, [
+            ctx.workspaceId,
+            skus,
+          ])) as Array<{ id: string; sku: string }>)
+        : []
+      ).map((row) => [row.sku, row.id]),
+    ),
+  ]);
+  lines.forEach((line, i) => {
+    if (!given[i] || line.productId != null) return;
+    const id = line.productRef ? byRef.get(externalRefs.key(line.productRef)) : bySku.get(line.productSku!.trim().toLowerCase());
+    const field = line.productRef ? `lines[${i}].productRef` : `lines[${i}].productSku`;
+    if (!id) problems.push({ field, message: 'no Product with this ' + (line.productRef ? `id in ${line.productRef.system}` : 'SKU') });
+    else line.productId = encodeId('Product', id);
+  });
+  if (problems.length) throw badInput(problems);
+  const renames: Record<string, string> = {};
+  lines.forEach((line, i) => {
+    if (line.productRef) renames[`lines[${i}].productId`] = `lines[${i}].productRef`;
+    else if (line.productSku != null) renames[`lines[${i}].productId`] = `lines[${i}].productSku`;
+  });
+  input.lines = lines.map(({ productRef: _r, productSku: _s, ...line }) => line);
+  return renames;
+}
+
+/** True when the sent lines differ from the stored ones (a line without unitPrice keeps whatever price it has). */
+async function linesDiffer(ctx: RequestContext, order: Order, input: RecordInput): Promise<boolean> {
+  const sent = input.lines as UpsertOrderLineInput[] | undefined;
+  if (sent === undefined) return false;
+  const stored = await linesOf(ctx, order.id);
+  return (
+    sent.length !== stored.length ||
+    sent.some((line, i) => {
+      const have = stored[i];
+      return (
+        parseId(line.productId)?.uuid !== have.productId ||
+        !sameDecimal(line.quantity, have.quantity) ||
+        !sameDecimal(line.discountPercent ?? '0', have.discountPercent) ||
+        (line.unitPrice != null && !sameDecimal(line.unitPrice, have.unitPrice))
+      );
+    })
+  );
+}
+
+const specs: { [K in SyncObjectName]: UpsertSpec<any> } = {
+  account: {
+    object: 'account',
+    type: 'Account',
+    input: UpsertAccountInput,
+    permission: Permission.WRITE_ACCOUNTS,
+    store: accounts,
+    naturalKey: 'domain',
+    refs: [],
+    createOnly: [],
+    columns: accountColumns,
+    create: (ctx, input, alongside) => accountService.create(ctx, input as never, alongside),
+    update: (ctx, id, input, alongside) => accountService.update(ctx, id, input, null, alongside),
+    restore: accountService.restore,
+  },
+  contact: {
+    object: 'contact',
+    type: 'Contact',
+    input: UpsertContactInput,
+    permission: Permission.WRITE_CONTACTS,
+    store: contacts,
+    naturalKey: 'email',
+    refs: [ACCOUNT_REF],
+    createOnly: [],
+    columns: contactColumns,
+    create: (ctx, input, alongside) => contactService.create(ctx, input as never, alongside),
+    update: (ctx, id, input, alongside) => contactService.update(ctx, id, input, null, alongside),
+    restore: contactService.restore,
+  },
+  deal: {
+    object: 'deal',
+    type: 'Deal',
+    input: UpsertDealInput,
+    permission: Permission.WRITE_DEALS,
+    store: deals,
+    refs: [ACCOUNT_REF, contactRef('primaryContactId')],
+    // Stages and the contact list change through moveDeal / linkDealContact, which keep their own rules.
+    createOnly: ['pipelineId', 'stageId', 'contacts'],
+    columns: dealColumns,
+    create: (ctx, input, alongside) => dealService.create(ctx, input as never, alongside),
+    update: (ctx, id, input, alongside) => dealService.update(ctx, id, input, null, alongside),
+    restore: dealService.restore,
+  },
+  ticket: {
+    object: 'ticket',
+    type: 'Ticket',
+    input: UpsertTicketInput,
+    permission: Permission.WRITE_TICKETS,
+    store: tickets,
+    refs: [ACCOUNT_REF, contactRef('contactId')],
+    // Assignment changes through assignTicket.
+    createOnly: ['assigneeId'],
+    columns: ticketColumns,
+    create: (ctx, input, alongside) =>
+      ticketService.create(ctx, { priority: TicketPriority.NORMAL, category: TicketCategory.QUESTION, ...input } as never, alongside),
+    update: (ctx, id, input, alongside) => ticketService.update(ctx, id, input, null, alongside),
+    restore: ticketService.restore,
+  },
+  product: {
+    object: 'product',
+    type: 'Product',
+    input: UpsertProductInput,
+    permission: Permission.MANAGE_PRODUCTS,
+    store: products,
+    naturalKey: 'sku',
+    refs: [],
+    createOnly: [],
+    columns: async (_ctx, input) => productColumns(input),
+    create: (ctx, input, alongside) => productService.create(ctx, input as never, alongside),
+    update: (ctx, id, input, alongside) => productService.update(ctx, id, input, null, alongside),
+    restore: productService.restore,
+  },
+  order: {
+    object: 'order',
+    type: 'Order',
+    input: UpsertOrderInput,
+    permission: Permission.WRITE_ORDERS,
+    store: orders,
+    naturalKey: 'number',
+    refs: [ACCOUNT_REF, contactRef('contactId')],
+    createOnly: [],
+    columns: orderColumns,
+    prepare: resolveLineProducts,
+    async differs(ctx, order: Order, input) {
+      const changed = (await linesDiffer(ctx, order, input)) ? ['lines'] : [];
+      return input.status != null && input.status !== order.status ? [...changed, 'status'] : changed;
+    },
+    create: (ctx, input, alongside) => orderService.create(ctx, input as never, alongside),
+    /** A changed status moves the order after the other fields change: a second updated event. */
+    async update(ctx, id, input, alongside) {
+      const { status, ...fields } = input;
+      let order = Object.keys(fields).length || alongside ? await orderService.update(ctx, id, fields, null, alongside) : null;
+      if (status) order = await orderService.changeStatus(ctx, id, status as OrderStatus);
+      return order!;
+    },
+    restore: orderService.restore,
+  },
+};
+
+export const upsertSpec = (object: SyncObjectName): UpsertSpec => specs[object];
