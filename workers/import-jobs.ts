@@ -8,7 +8,6 @@ import { ApiKey } from '../src/modules/api-keys/api-key.entity';
 import { importJobService } from '../src/modules/imports/import-job.service';
 import { enqueueImport, importQueueJobId } from '../src/modules/imports/import-queue';
 import { importRunService } from '../src/modules/imports/import-run.service';
-import { upsertBatch } from '../src/modules/upserts/upsert-batch';
 import type { JobHandler } from './jobs';
 import { repeatUntilShort } from './purge-in-batches';
 
@@ -69,7 +68,7 @@ export const runImportJob: JobHandler<'imports', 'import-job'> = async (job, run
     ctx = await uploaderContext(runtime, job.data, requestId);
     let chunks = 0;
     for (let outcome = { done: false, job: null as unknown }; !outcome.done; chunks += 1) {
-      outcome = await importRunService.runChunk(ctx, importJobId, runtime.config.IMPORT_CHUNK_SIZE, upsertBatch);
+      outcome = await importRunService.runChunk(ctx, importJobId, runtime.config.IMPORT_CHUNK_SIZE);
     }
     return { chunks };
   } catch (error) {

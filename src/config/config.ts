@@ -57,8 +57,8 @@ const schema = z.object({
   // Bulk imports: an upload over either cap is refused with 413 and stores nothing.
   IMPORT_MAX_BYTES: z.coerce.number().int().min(1).default(2 * 1024 * 1024 * 1024),
   IMPORT_MAX_ROWS: z.coerce.number().int().min(1).default(2_000_000),
-  // Lines an import worker upserts per transaction (and per progress message).
-  IMPORT_CHUNK_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+  // Lines an import worker upserts per transaction (and per progress message); upsertBatch takes at most 1000.
+  IMPORT_CHUNK_SIZE: z.coerce.number().int().min(1).max(1000).default(500),
 });
 
 export type Config = z.infer<typeof schema>;

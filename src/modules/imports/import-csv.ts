@@ -1,5 +1,5 @@
 import { Readable, pipeline } from 'node:stream';
-import { parse, type CsvError } from 'csv-parse';
+import { parse, type CsvError, type Options } from 'csv-parse';
 import {
   getNamedType,
   getNullableType,
@@ -84,7 +84,7 @@ export async function* csvLines(body: AsyncIterable<Buffer>, schema: GraphQLSche
   let unreadable: Parsed[] = [];
   // csv-parse counts a CRLF inside a quoted field as two lines; this many so far.
   let extraLines = 0;
-  const parser = parse({
+  const options: Options<Parsed[], string[]> = {
     bom: true,
     relax_column_count: true,
     skip_empty_lines: true,
@@ -101,7 +101,9 @@ export async function* csvLines(body: AsyncIterable<Buffer>, schema: GraphQLSche
       unreadable = [];
       return parsed;
     },
-  });
+  };
+  // csv-parse's typings tie on_record's result to the record type; the parser passes it on as is.
+  const parser = parse(options as unknown as Options);
   const batches = pipeline(Readable.from(body), parser, () => undefined) as AsyncIterable<Parsed[]>;
   let build: ((cells: string[]) => Record<string, unknown>) | null = null;
   let width = 0;

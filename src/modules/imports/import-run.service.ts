@@ -1,18 +1,10 @@
 import type { RequestContext } from '../../kernel/context';
-import { ImportJobStatus, OPEN_STATUSES, type ImportJob, type ImportObject } from './import-job.entity';
+import type { SyncObjectName } from '../sync/sync-object';
+import { upsertBatch } from '../sync/upsert-engine';
+import { ImportJobStatus, OPEN_STATUSES, type ImportJob } from './import-job.entity';
 import { endJob, loadJob, updateJob } from './import-job.service';
 import { WRITE_PERMISSION } from './import-objects';
 import { publishProgress } from './import-progress';
-
-/** What upsertBatch answers for one item (see the upserts module). */
-export interface UpsertItemResult {
-  status: 'CREATED' | 'UPDATED' | 'UNCHANGED' | 'FAILED';
-  recordId?: string;
-  skippedFields: string[];
-  error?: { code: string; message: string; fields: Array<{ field: string; message: string }> };
-}
-
-export type UpsertBatch = (ctx: RequestContext, object: ImportObject, items: unknown[], options: { atomic: boolean; source?: string }) => Promise<UpsertItemResult[]>;
 
 interface StagedRow {
   line: number;
@@ -45,7 +37,7 @@ export const importRunService = {
    * imported or counted twice. The job row is locked meanwhile, so two workers (or a cancel)
    * take turns. Fewer lines than `size` means the last chunk: the job COMPLETES with it.
    */
-  async runChunk(ctx: RequestContext, id: string, size: number, upsertBatch: UpsertBatch): Promise<ChunkOutcome> {
+  async runChunk(ctx: RequestContext, id: string, size: number): Promise<ChunkOutcome> {
     return ctx.db.write(async (em) => {
       const job = await loadJob(ctx, em, id, true);
       if (!job || !OPEN_STATUSES.includes(job.status)) return { job, done: true };
@@ -53,7 +45,7 @@ export const importRunService = {
       await ctx.authorize(WRITE_PERMISSION[job.object]);
       const rows = (await em.query(`SELECT line, payload, problem FROM import_rows WHERE job_id = $1 ORDER BY line LIMIT $2`, [id, size])) as StagedRow[];
       const readable = rows.filter((row) => row.problem === null);
-      const results = readable.length > 0 ? await upsertBatch(ctx, job.object, readable.map((row) => row.payload), { atomic: false, source: job.source ?? undefined }) : [];
+      const results = readable.length > 0 ? await upsertBatch(ctx, job.object as SyncObjectName, readable.map((row) => row.payload), { atomic: false, source: job.source ?? undefined }) : [];
       if (results.length !== readable.length) throw new Error(`upsertBatch answered ${results.length} results for ${readable.length} items`);
       const counts = { ...COUNTERS };
       const errors: LineError[] = [];
