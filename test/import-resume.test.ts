@@ -109,21 +109,21 @@ const startWorkersOnce = async () => {
   workers ??= await startWorkers(config, SILENT, { prefix: PREFIX, relay: false });
 };
 
-test('a worker killed mid-import: another resumes from the last committed chunk; no line is imported or counted twice', async () => {
-  const id = await upload('resumed');
-  const uuid = parseId(id)!.uuid;
+test('a worker killed mid-chunk: another resumes from the last committed chunk; no line is imported or counted twice', async () => {
+  // Line 151 updates this contact (same email); holding its row stops that chunk inside its upserts.
+  const { createContact } = await t.ok(`mutation { createContact(input: { lastName: "Blocker", email: "resumed.150@example.com" }) { id } }`, {}, admin);
   const blocker = await superuserClient(t.database.name);
   let child: ChildProcess | undefined;
+  let id: string;
   try {
-    child = workerProcess();
-    // Hold the job row once some chunks have committed: the worker's next chunk waits on it, in its open transaction.
-    await waitFor('a few chunks to commit', async () => ((await jobRow(id)).processed_rows >= 2 * CHUNK ? true : undefined), 45_000);
     await blocker.query('BEGIN');
-    await blocker.query(`SELECT id FROM import_jobs WHERE id = $1 FOR UPDATE`, [uuid]);
-    await waitFor('the worker to wait for the job row', async () => {
+    await blocker.query(`SELECT id FROM contacts WHERE id = $1 FOR UPDATE`, [parseId(createContact.id)!.uuid]);
+    id = await upload('resumed');
+    child = workerProcess();
+    await waitFor('a chunk to wait inside its upserts', async () => {
       const { rows } = await superuser.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = $1`, [t.database.name]);
-      return rows[0].n > 0 ? true : undefined;
-    });
+      return rows[0].n > 0 && (await jobRow(id)).processed_rows >= CHUNK ? true : undefined;
+    }, 45_000);
     const exited = new Promise((resolve) => child!.once('exit', resolve));
     child.kill('SIGKILL');
     await exited;
@@ -132,6 +132,7 @@ test('a worker killed mid-import: another resumes from the last committed chunk;
     if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await blocker.end();
   }
+  const uuid = parseId(id)!.uuid;
   const atDeath = await jobRow(id);
   expect(atDeath.status).toBe('RUNNING');
   expect(atDeath.processed_rows % CHUNK).toBe(0);
@@ -141,7 +142,7 @@ test('a worker killed mid-import: another resumes from the last committed chunk;
 
   await startWorkersOnce();
   const done = await completed(id);
-  expect(done).toMatchObject({ processed_rows: LINES, created_count: LINES, updated_count: 0, unchanged_count: 0, failed_count: 0 });
+  expect(done).toMatchObject({ processed_rows: LINES, created_count: LINES - 1, updated_count: 1, unchanged_count: 0, failed_count: 0 });
   expect(await contacts('resumed')).toEqual({ rows: LINES, distinct: LINES });
   const { rows } = await superuser.query(`SELECT count(*)::int AS n FROM import_rows WHERE job_id = $1`, [uuid]);
   expect(rows[0].n).toBe(0);

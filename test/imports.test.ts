@@ -30,7 +30,7 @@ let other: Session;
 const clients: WsClient[] = [];
 
 beforeAll(async () => {
-  t = await TestApp.start('imports', { QUEUE_PREFIX: PREFIX, IMPORT_MAX_BYTES: '100000', IMPORT_MAX_ROWS: '1000', IMPORT_CHUNK_SIZE: '40' });
+  t = await TestApp.start('imports', { QUEUE_PREFIX: PREFIX, IMPORT_MAX_BYTES: '100000', IMPORT_MAX_ROWS: '1000', IMPORT_CHUNK_SIZE: '40', IMPORT_PARALLEL_CHUNKS: '1' });
   superuser = await superuserClient(t.database.name);
   admin = await t.signUp('Imports A');
   reader = await t.member(admin, 'READ_ONLY');

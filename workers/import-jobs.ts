@@ -53,34 +53,41 @@ function lastAttempt(job: Job): boolean {
   return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }
 
+/** One runner: chunk after chunk as the uploader, on a connection of its own, until no chunk is left to claim. */
+async function runChunks(runtime: AppRuntime, payload: ImportJobPayload, requestId: string): Promise<number> {
+  const ctx = await uploaderContext(runtime, payload, requestId);
+  try {
+    let chunks = 0;
+    for (let done = false; !done; chunks += 1) {
+      ({ done } = await importRunService.runChunk(ctx, payload.importJobId, runtime.config.IMPORT_CHUNK_SIZE));
+    }
+    return chunks;
+  } finally {
+    await ctx.close();
+  }
+}
+
 /**
- * Runs an import chunk by chunk (IMPORT_CHUNK_SIZE lines per transaction) until it ends. Safe to
- * run twice, or after a worker died mid-import: each chunk commits with its own bookkeeping (see
- * runChunk), so the next run goes on from the last committed one. A refused uploader ends the
- * import FAILED; other errors are retried, and the last attempt's error ends it FAILED.
+ * Runs an import until it ends: IMPORT_PARALLEL_CHUNKS runners, each upserting IMPORT_CHUNK_SIZE
+ * lines per transaction. Safe to run twice, or after a worker died mid-import: each chunk commits
+ * with its own bookkeeping (see runChunk), so the next run goes on from the last committed one.
+ * A refused uploader ends the import FAILED; other errors are retried, and the last attempt's
+ * error ends it FAILED.
  */
 export const runImportJob: JobHandler<'imports', 'import-job'> = async (job, runtime) => {
   const { workspaceId, importJobId } = job.data;
   const requestId = `import:${importJobId}`;
   const failJob = (reason: string) => RequestContext.asSystem(runtime, workspaceId, requestId, (ctx) => importRunService.fail(ctx, importJobId, reason));
-  let ctx: RequestContext | null = null;
-  try {
-    ctx = await uploaderContext(runtime, job.data, requestId);
-    let chunks = 0;
-    for (let outcome = { done: false, job: null as unknown }; !outcome.done; chunks += 1) {
-      outcome = await importRunService.runChunk(ctx, importJobId, runtime.config.IMPORT_CHUNK_SIZE);
-    }
-    return { chunks };
-  } catch (error) {
-    if (refused(error)) {
-      await failJob((error as Error).message);
-      return { failed: (error as Error).message };
-    }
-    if (lastAttempt(job)) await failJob(`Stopped by an internal error: ${(error as Error).message}`);
-    throw error;
-  } finally {
-    await ctx?.close();
+  const runners = await Promise.allSettled(Array.from({ length: runtime.config.IMPORT_PARALLEL_CHUNKS }, () => runChunks(runtime, job.data, requestId)));
+  const failure = runners.find((runner): runner is PromiseRejectedResult => runner.status === 'rejected');
+  if (!failure) return { chunks: runners.reduce((sum, runner) => sum + (runner as PromiseFulfilledResult<number>).value, 0) };
+  const error = failure.reason as Error;
+  if (refused(error)) {
+    await failJob(error.message);
+    return { failed: error.message };
   }
+  if (lastAttempt(job)) await failJob(`Stopped by an internal error: ${error.message}`);
+  throw error;
 };
 
 /**

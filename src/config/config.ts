@@ -59,6 +59,8 @@ const schema = z.object({
   IMPORT_MAX_ROWS: z.coerce.number().int().min(1).default(2_000_000),
   // Lines an import worker upserts per transaction (and per progress message); upsertBatch takes at most 1000.
   IMPORT_CHUNK_SIZE: z.coerce.number().int().min(1).max(1000).default(500),
+  // Chunks of one import a worker runs side by side (each on its own connection).
+  IMPORT_PARALLEL_CHUNKS: z.coerce.number().int().min(1).max(8).default(2),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -6,7 +6,7 @@ import type { OrderTerm } from '../../kernel/pagination/keyset';
 import { RowMapper } from '../../kernel/records/row-mapper';
 import { tablePage } from '../../kernel/records/table-page';
 import { column } from '../../kernel/sql';
-import { ImportError, ImportJob, ImportJobStatus, OPEN_STATUSES, type ImportObject } from './import-job.entity';
+import { ImportError, ImportJob, ImportJobStatus, type ImportObject } from './import-job.entity';
 import type { StagedLine } from './import-lines';
 import { WRITE_PERMISSION } from './import-objects';
 import { publishProgress } from './import-progress';
@@ -36,10 +36,10 @@ function errorMapper(ctx: RequestContext): RowMapper<ImportError> {
   return errorRows;
 }
 
-/** The job row, locked until the transaction ends when `lock` (chunks and cancels take turns); null when missing. */
-export async function loadJob(ctx: RequestContext, em: EntityManager, id: string, lock = false): Promise<ImportJob | null> {
+/** The job row (with `lock` held until the transaction ends: chunks take KEY SHARE, so they run side by side); null when missing. */
+export async function loadJob(ctx: RequestContext, em: EntityManager, id: string, lock?: 'KEY SHARE'): Promise<ImportJob | null> {
   const { selectList, table, alias } = jobMapper(ctx);
-  const rows = (await em.query(`SELECT ${selectList} FROM ${table} ${alias} WHERE ${alias}.id = $1${lock ? ' FOR UPDATE' : ''}`, [id])) as Array<Record<string, unknown>>;
+  const rows = (await em.query(`SELECT ${selectList} FROM ${table} ${alias} WHERE ${alias}.id = $1${lock ? ` FOR ${lock}` : ''}`, [id])) as Array<Record<string, unknown>>;
   return rows[0] ? jobMapper(ctx).hydrate(rows[0]) : null;
 }
 
@@ -130,19 +130,30 @@ export const importJobService = {
    */
   async cancel(ctx: RequestContext, id: string): Promise<ImportJob> {
     return ctx.db.write(async (em) => {
-      const job = await loadJob(ctx, em, id, true);
+      const job = await loadJob(ctx, em, id);
       if (!job) throw notFound('ImportJob');
       await ctx.authorize(WRITE_PERMISSION[job.object]);
-      if (!OPEN_STATUSES.includes(job.status)) return job;
       return endJob(ctx, em, id, ImportJobStatus.CANCELLED);
     });
   },
 };
 
-/** Ends an open job with `status` (and `reason` for FAILED), deletes its staged lines and tells subscribers. */
+/**
+ * Ends the job with `status` (and `reason` for FAILED) unless it ended already, drops its staged
+ * lines and tells subscribers. It takes no lock a chunk in flight holds (the job row only by its
+ * UPDATE; staged lines SKIP LOCKED: such a chunk deletes its own), so it never deadlocks with one;
+ * a chunk committing later keeps the status (see runChunk).
+ */
 export async function endJob(ctx: RequestContext, em: EntityManager, id: string, status: ImportJobStatus, reason: string | null = null): Promise<ImportJob> {
-  await em.query(`DELETE FROM import_rows WHERE job_id = $1`, [id]);
-  const job = await updateJob(ctx, em, id, 'status = $2, failure_reason = $3, finished_at = now()', [status, reason]);
+  const { selectList, table, alias } = jobMapper(ctx);
+  const [rows] = (await em.query(
+    `UPDATE ${table} AS ${alias} SET status = $2, failure_reason = $3, finished_at = now(), updated_at = now()
+     WHERE ${alias}.id = $1 AND ${alias}.status IN ('QUEUED', 'RUNNING') RETURNING ${selectList}`,
+    [id, status, reason],
+  )) as [Array<Record<string, unknown>>, number];
+  if (rows.length === 0) return (await loadJob(ctx, em, id))!;
+  await em.query(`DELETE FROM import_rows WHERE (job_id, line) IN (SELECT job_id, line FROM import_rows WHERE job_id = $1 FOR UPDATE SKIP LOCKED)`, [id]);
+  const job = jobMapper(ctx).hydrate(rows[0]);
   publishProgress(ctx, job);
   return job;
 }
