@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { Client } from 'pg';
 import { dropDatabase, ensureRolesAndDatabase, migrate } from '../src/kernel/db/provision';
 import { spawnProcess, startServer, stopServer, type ServerProcess } from './processes';
 import { ADMIN_URL, HOST, productionEnv } from './settings';
@@ -121,6 +122,30 @@ async function upload(api: string, token: string, rows: number): Promise<{ id: s
   return body.importJob;
 }
 
+/**
+ * This machine's PostgreSQL runs with autovacuum off, so tables that grow from empty keep the
+ * planner's first estimates and lookups by index turn into scans. Every 20 s this does what
+ * autovacuum would: fresh statistics everywhere, and dead staged lines vacuumed.
+ */
+function keepStatisticsFresh(): () => Promise<void> {
+  const owner = new Client({ connectionString: OWNER_URL, application_name: 'crm-bench-import-analyze' });
+  let stopped = false;
+  const loop = (async () => {
+    await owner.connect();
+    while (!stopped) {
+      for (let waited = 0; waited < 20 && !stopped; waited++) await sleep(1000);
+      if (stopped) break;
+      await owner.query('ANALYZE');
+      await owner.query('VACUUM import_rows');
+    }
+  })();
+  return async () => {
+    stopped = true;
+    await loop.catch(() => undefined);
+    await owner.end();
+  };
+}
+
 interface Progress {
   status: string;
   processedRows: number;
@@ -156,7 +181,7 @@ async function main(): Promise<void> {
     IMPORT_MAX_ROWS: String(Math.max(options.rows, 2_000_000)),
     ...(options.chunk ? { IMPORT_CHUNK_SIZE: String(options.chunk) } : {}),
   };
-  const running: ServerProcess[] = [];
+  const running: Array<ServerProcess | { stop: () => Promise<void> }> = [];
   try {
     const api = await startServer({ name: 'api', script: path.join(ROOT, 'dist/src/main.js'), applicationName: 'crm-api', env }, LOG_FILE);
     running.push(api);
@@ -164,6 +189,8 @@ async function main(): Promise<void> {
     const worker = await spawnProcess({ name: 'worker', script: path.join(ROOT, 'dist/workers/index.js'), applicationName: 'crm-worker', env }, LOG_FILE);
     running.push(worker);
     log(`uploading ${options.rows} contacts (NDJSON, generated while sent), chunk ${env.IMPORT_CHUNK_SIZE ?? 'default'}`);
+    const stopAnalyzing = keepStatisticsFresh();
+    running.push({ stop: stopAnalyzing });
     const started = Date.now();
     const job = await upload(api.url, token, options.rows);
     const uploadSeconds = seconds(started);
@@ -179,7 +206,7 @@ async function main(): Promise<void> {
         `peak RSS worker ${workerPeak} MiB, API ${apiPeak} MiB; created ${result.created}, failed ${result.failed}\n`,
     );
   } finally {
-    for (const server of running.reverse()) await stopServer(server);
+    for (const item of running.reverse()) await ('stop' in item ? item.stop() : stopServer(item));
     if (!options.keep) await dropDatabase(ADMIN_URL, DATABASE);
   }
 }

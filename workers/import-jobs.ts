@@ -1,8 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { Job, Queue } from 'bullmq';
-import type { Role } from '../src/kernel/auth/roles';
 import { RequestContext, type AppRuntime } from '../src/kernel/context';
-import { DbSession } from '../src/kernel/db/session';
 import type { ImportJobPayload } from '../src/kernel/queue';
 import { ApiKey } from '../src/modules/api-keys/api-key.entity';
 import { importJobService } from '../src/modules/imports/import-job.service';
@@ -31,15 +29,8 @@ async function uploaderContext(runtime: AppRuntime, payload: ImportJobPayload, r
     if (!key || key.revokedAt || (key.expiresAt && key.expiresAt <= new Date())) throw new UploaderGone('The API key that uploaded the import is revoked or expired');
     return RequestContext.forApiKey(runtime, { apiKeyId: key.id, workspaceId: key.workspaceId, scopes: key.scopes }, requestId);
   }
-  if (job.createdByUuid) {
-    const probe = new DbSession(runtime.dataSource, { workspaceId: payload.workspaceId, userId: job.createdByUuid });
-    try {
-      const role = (await probe.seatRole()) as Role | null;
-      if (role) return new RequestContext(runtime, { userId: job.createdByUuid, workspaceId: payload.workspaceId, role }, requestId);
-    } finally {
-      await probe.close();
-    }
-  }
+  const member = job.createdByUuid && (await RequestContext.forLiveMember(runtime, payload.workspaceId, job.createdByUuid, requestId));
+  if (member) return member;
   throw new UploaderGone('The member who uploaded the import is no longer in the workspace');
 }
 
