@@ -51,6 +51,8 @@ async function runChunks(runtime: AppRuntime, payload: ImportJobPayload, request
     let chunks = 0;
     for (let done = false; !done; chunks += 1) {
       ({ done } = await importRunService.runChunk(ctx, payload.importJobId, runtime.config.IMPORT_CHUNK_SIZE));
+      // The upserts' loaders cache every record they read; kept across chunks they would grow with the file.
+      ctx.clearLoaders();
     }
     return chunks;
   } finally {
