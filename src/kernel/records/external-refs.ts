@@ -127,12 +127,13 @@ export const externalRefs = {
 
   /** Unlinks the record's id in `system` inside the caller's write; false when it had none. */
   async detach(ctx: RequestContext, em: EntityManager, type: NodeType, recordId: string, system: string): Promise<boolean> {
-    const deleted: unknown[] = await em.query(
-      `DELETE FROM external_refs WHERE workspace_id = $1 AND record_type = $2 AND record_id = $3 AND system = $4 RETURNING 1`,
+    // TypeORM answers a DELETE with [rows, affected].
+    const [, affected]: [unknown[], number] = await em.query(
+      `DELETE FROM external_refs WHERE workspace_id = $1 AND record_type = $2 AND record_id = $3 AND system = $4`,
       [ctx.workspaceId, type, recordId, system],
     );
     ctx.clearLoaders();
-    return deleted.length > 0;
+    return affected > 0;
   },
 };
 

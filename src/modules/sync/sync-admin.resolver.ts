@@ -1,4 +1,5 @@
-import { Arg, Authorized, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, registerEnumType, Resolver } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Authorized, Ctx, Field, ID, Info, InputType, Mutation, ObjectType, Query, registerEnumType, Resolver } from 'type-graphql';
 import { Permission } from '../../kernel/auth/roles';
 import type { RequestContext } from '../../kernel/context';
 import { ExternalRefInput } from '../../kernel/records/external-refs';
@@ -6,6 +7,7 @@ import { Node } from '../../kernel/record';
 import { fieldOwnerService, type FieldOwnerRow } from './field-owners.service';
 import type { SyncObjectName } from './sync-object';
 import { syncService } from './sync.service';
+import { useSchema } from './upsert-parse';
 
 export enum SyncObject {
   ACCOUNT = 'account',
@@ -47,7 +49,8 @@ export class SyncAdminResolver {
 
   @Authorized(Permission.MANAGE_WORKSPACE)
   @Mutation(() => [FieldOwner], { description: 'Sets (or with system null removes) the owner of one upsert field; returns every owner.' })
-  setFieldOwner(@Ctx() ctx: RequestContext, @Arg('input') input: SetFieldOwnerInput) {
+  setFieldOwner(@Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo, @Arg('input') input: SetFieldOwnerInput) {
+    useSchema(info.schema);
     return fieldOwnerService.set(ctx, input.object, input.field, input.system);
   }
 

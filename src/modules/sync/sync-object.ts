@@ -47,6 +47,8 @@ export interface UpsertSpec<E extends TenantRecord = TenantRecord> {
   /** The natural key matched (ignoring case) when no ref matches: input field = column. */
   naturalKey?: string;
   refs: RefField[];
+  /** Fields a create needs that the input type leaves optional (an order's account: `accountId` or `accountRef`). */
+  requiredOnCreate?: string[];
   /** Fields that apply only when the record is created (e.g. a deal's pipeline). */
   createOnly: string[];
   /** The module's input → columns normalisation (references checked), compared with the record. */

@@ -5,13 +5,15 @@ import type { RequestContext } from '../../kernel/context';
 import { decimal, subtract } from '../../kernel/decimal';
 import { badInput, type FieldProblem } from '../../kernel/errors';
 import { databaseError } from '../../kernel/format-error';
-import { encodeId, type NodeType } from '../../kernel/ids';
+import { encodeId } from '../../kernel/ids';
 import type { TenantRecord } from '../../kernel/record';
 import { externalRefs, type ExternalRefInput } from '../../kernel/records/external-refs';
 import { fieldOwnerService } from './field-owners.service';
 import type { RecordInput, SyncObjectName, UpsertItemError, UpsertItemResult, UpsertSpec } from './sync-object';
 import { parseItem, type ParsedItem } from './upsert-parse';
 import { upsertSpec } from './upsert-specs';
+
+export type { SyncObjectName, UpsertItemResult } from './sync-object';
 
 export const MAX_BATCH = 1000;
 
@@ -101,7 +103,9 @@ function resolveRefFields(state: BatchState, fields: RecordInput): Record<string
 /** Upserts one parsed item inside the batch's write (under a savepoint the caller holds). */
 async function upsertItem(ctx: RequestContext, state: BatchState, item: ParsedItem, renames: Record<string, string>): Promise<UpsertItemResult> {
   const { spec } = state;
-  const { externalRef, syncSource, ...fields } = item as RecordInput & ParsedItem;
+  const { externalRef, syncSource, ...sent } = item as RecordInput & ParsedItem;
+  // Only what was sent: the input class's fields are own properties, undefined when not sent.
+  const fields: RecordInput = Object.fromEntries(Object.entries(sent).filter(([, value]) => value !== undefined));
   const source = syncSource ?? state.source ?? externalRef?.system ?? 'crm';
   Object.assign(renames, resolveRefFields(state, fields));
   Object.assign(renames, (await spec.prepare?.(ctx, fields)) ?? {});
@@ -118,6 +122,8 @@ async function upsertItem(ctx: RequestContext, state: BatchState, item: ParsedIt
     state.records.delete(recordId);
   };
   if (!id) {
+    const missing = (spec.requiredOnCreate ?? []).filter((field) => fields[field] == null);
+    if (missing.length) throw badInput(missing.map((field) => ({ field, message: `is required to create the ${spec.object}` })));
     const record = await spec.create(ctx, fields, async (created) => attach?.(created));
     remember(record.id);
     return { status: 'CREATED', recordId: encodeId(spec.type, record.id), skippedFields: [] };
@@ -233,4 +239,3 @@ export async function upsertBatch(
   });
 }
 
-export const upsertRecordType = (object: SyncObjectName): NodeType => upsertSpec(object).type;

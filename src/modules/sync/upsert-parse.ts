@@ -10,9 +10,14 @@ import { upsertSpec } from './upsert-specs';
 
 let schema: Promise<GraphQLSchema> | null = null;
 
+/** Lets the API hand over the schema it serves, so the process does not build a second one. */
+export function useSchema(served: GraphQLSchema): void {
+  schema ??= Promise.resolve(served);
+}
+
 /**
- * The object's upsert input type from the schema, built once per process (the worker has no
- * GraphQL server): items given as plain JSON are coerced by it exactly as GraphQL variables are.
+ * The object's upsert input type from the schema, built once per process when none was handed
+ * over (a worker has no GraphQL server): items given as plain JSON are coerced by it exactly as GraphQL variables are.
  */
 async function inputType(spec: UpsertSpec): Promise<GraphQLInputObjectType> {
   schema ??= buildCrmSchema();

@@ -13,6 +13,8 @@ import { orderColumns, orders, orderService } from '../orders/order.service';
 import { productColumns, products, productService } from '../products/product.service';
 import { TicketCategory, TicketPriority } from '../tickets/ticket.entity';
 import { ticketColumns, tickets, ticketService } from '../tickets/ticket.service';
+import type { TenantRecord } from '../../kernel/record';
+import type { Alongside } from '../../kernel/records/record-store';
 import type { RecordInput, SyncObjectName, UpsertSpec } from './sync-object';
 import {
   UpsertAccountInput,
@@ -92,6 +94,20 @@ async function linesDiffer(ctx: RequestContext, order: Order, input: RecordInput
   );
 }
 
+/** A module service whose create, update and restore take what the engine passes (most of them). */
+interface UpsertableService<E extends TenantRecord> {
+  create(ctx: RequestContext, input: never, alongside?: Alongside<E>): Promise<E>;
+  update(ctx: RequestContext, id: string, input: RecordInput, expectedVersion: null, alongside?: Alongside<E>): Promise<E>;
+  restore(ctx: RequestContext, id: string): Promise<E>;
+}
+
+/** The engine's create / update / restore through the module's service. */
+const viaService = <E extends TenantRecord>(service: UpsertableService<E>) => ({
+  create: (ctx: RequestContext, input: RecordInput, alongside: Alongside<E>) => service.create(ctx, input as never, alongside),
+  update: (ctx: RequestContext, id: string, input: RecordInput, alongside?: Alongside<E>) => service.update(ctx, id, input, null, alongside),
+  restore: (ctx: RequestContext, id: string) => service.restore(ctx, id),
+});
+
 const specs: { [K in SyncObjectName]: UpsertSpec<any> } = {
   account: {
     object: 'account',
@@ -103,9 +119,7 @@ const specs: { [K in SyncObjectName]: UpsertSpec<any> } = {
     refs: [],
     createOnly: [],
     columns: accountColumns,
-    create: (ctx, input, alongside) => accountService.create(ctx, input as never, alongside),
-    update: (ctx, id, input, alongside) => accountService.update(ctx, id, input, null, alongside),
-    restore: accountService.restore,
+    ...viaService(accountService),
   },
   contact: {
     object: 'contact',
@@ -117,9 +131,7 @@ const specs: { [K in SyncObjectName]: UpsertSpec<any> } = {
     refs: [ACCOUNT_REF],
     createOnly: [],
     columns: contactColumns,
-    create: (ctx, input, alongside) => contactService.create(ctx, input as never, alongside),
-    update: (ctx, id, input, alongside) => contactService.update(ctx, id, input, null, alongside),
-    restore: contactService.restore,
+    ...viaService(contactService),
   },
   deal: {
     object: 'deal',
@@ -131,9 +143,7 @@ const specs: { [K in SyncObjectName]: UpsertSpec<any> } = {
     // Stages and the contact list change through moveDeal / linkDealContact, which keep their own rules.
     createOnly: ['pipelineId', 'stageId', 'contacts'],
     columns: dealColumns,
-    create: (ctx, input, alongside) => dealService.create(ctx, input as never, alongside),
-    update: (ctx, id, input, alongside) => dealService.update(ctx, id, input, null, alongside),
-    restore: dealService.restore,
+    ...viaService(dealService),
   },
   ticket: {
     object: 'ticket',
@@ -145,10 +155,9 @@ const specs: { [K in SyncObjectName]: UpsertSpec<any> } = {
     // Assignment changes through assignTicket.
     createOnly: ['assigneeId'],
     columns: ticketColumns,
+    ...viaService(ticketService),
     create: (ctx, input, alongside) =>
       ticketService.create(ctx, { priority: TicketPriority.NORMAL, category: TicketCategory.QUESTION, ...input } as never, alongside),
-    update: (ctx, id, input, alongside) => ticketService.update(ctx, id, input, null, alongside),
-    restore: ticketService.restore,
   },
   product: {
     object: 'product',
@@ -160,9 +169,7 @@ const specs: { [K in SyncObjectName]: UpsertSpec<any> } = {
     refs: [],
     createOnly: [],
     columns: async (_ctx, input) => productColumns(input),
-    create: (ctx, input, alongside) => productService.create(ctx, input as never, alongside),
-    update: (ctx, id, input, alongside) => productService.update(ctx, id, input, null, alongside),
-    restore: productService.restore,
+    ...viaService(productService),
   },
   order: {
     object: 'order',
@@ -172,6 +179,7 @@ const specs: { [K in SyncObjectName]: UpsertSpec<any> } = {
     store: orders,
     naturalKey: 'number',
     refs: [ACCOUNT_REF, contactRef('contactId')],
+    requiredOnCreate: ['accountId'],
     createOnly: [],
     columns: orderColumns,
     prepare: resolveLineProducts,
@@ -179,7 +187,7 @@ const specs: { [K in SyncObjectName]: UpsertSpec<any> } = {
       const changed = (await linesDiffer(ctx, order, input)) ? ['lines'] : [];
       return input.status != null && input.status !== order.status ? [...changed, 'status'] : changed;
     },
-    create: (ctx, input, alongside) => orderService.create(ctx, input as never, alongside),
+    ...viaService(orderService),
     /** A changed status moves the order after the other fields change: a second updated event. */
     async update(ctx, id, input, alongside) {
       const { status, ...fields } = input;
@@ -187,7 +195,6 @@ const specs: { [K in SyncObjectName]: UpsertSpec<any> } = {
       if (status) order = await orderService.changeStatus(ctx, id, status as OrderStatus);
       return order!;
     },
-    restore: orderService.restore,
   },
 };
 

@@ -22,13 +22,18 @@ export interface OperationCost {
 }
 
 const CONNECTION = /Connection$/;
+const BULK_RESULT = /BulkUpsertResult$/;
+/** Bulk upserts: each 10 items cost 1 point, and what is selected per item is paid once per 10 items. */
+export const BULK_ITEMS_PER_POINT = 10;
 const ZERO: OperationCost = { depth: 0, complexity: 0 };
 
 /**
  * Measures a validated operation before it runs. Every field that returns an object costs 1 (a
  * leaf costs 0); a Relay connection costs 1, and the rows of its `edges` are paid once per row
  * of its page size (`first`/`last`, default 50, at most 200), so nested connections multiply.
- * Plain lists count once. Fragments on different concrete types are alternatives: the most
+ * Plain lists count once. A bulk upsert (a field taking a list `inputs`) costs 1 point per
+ * BULK_ITEMS_PER_POINT items, and its `items` are paid like a page of that many rows: a write's
+ * work is in the statements it runs, not in the selection, which loads in one batch. Fragments on different concrete types are alternatives: the most
  * expensive one counts. Introspection (`__schema`, `__type`) is neither measured nor charged.
  */
 export function measureOperation(
@@ -89,11 +94,12 @@ export function measureOperation(
     if (!definition) return ZERO;
     const type = getNamedType(definition.type);
     const isConnection = CONNECTION.test(type.name) && definition.args.some((arg) => arg.name === 'first' || arg.name === 'last');
-    const childRows = isConnection ? pageSize(node, variables) : 1;
+    const bulk = definition.args.some((arg) => arg.name === 'inputs') ? Math.ceil(listSize(node, 'inputs', variables) / BULK_ITEMS_PER_POINT) : 0;
+    const childRows = isConnection ? pageSize(node, variables) : bulk || 1;
     const children = selections(node.selectionSet, type, childRows);
     // A connection's `edges` (a list on the connection type) is its page: a wrapper paid per row.
-    const isPage = CONNECTION.test(parent.name) && isListType(getNullableType(definition.type));
-    return { depth: children.depth + 1, complexity: isPage ? rows * children.complexity : 1 + children.complexity };
+    const isPage = (CONNECTION.test(parent.name) || BULK_RESULT.test(parent.name)) && isListType(getNullableType(definition.type));
+    return { depth: children.depth + 1, complexity: isPage ? rows * children.complexity : 1 + bulk + children.complexity };
   }
 
   return selections(operation.selectionSet, rootType, 1);
@@ -111,4 +117,12 @@ function pageSize(node: FieldNode, variables: Record<string, unknown> | undefine
   }
   const size = sizes.length ? Math.max(...sizes) : DEFAULT_PAGE_SIZE;
   return Math.min(MAX_PAGE_SIZE, Math.max(0, Math.floor(size)));
+}
+
+/** How many entries the list argument `name` holds (a literal list or a variable), 0 when not a list. */
+function listSize(node: FieldNode, name: string, variables: Record<string, unknown> | undefined): number {
+  const value = node.arguments?.find((argument) => argument.name.value === name)?.value;
+  if (value?.kind === Kind.LIST) return value.values.length;
+  const given = value?.kind === Kind.VARIABLE ? variables?.[value.name.value] : undefined;
+  return Array.isArray(given) ? given.length : 0;
 }

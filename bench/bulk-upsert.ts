@@ -1,0 +1,127 @@
+import 'reflect-metadata';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { dropDatabase, ensureRolesAndDatabase, migrate } from '../src/kernel/db/provision';
+import { send } from './load';
+import { startServer, stopServer, type ServerProcess } from './processes';
+import { ADMIN_URL, HOST, productionEnv } from './settings';
+
+/**
+ * Bulk upserts as an ERP sends them: the API as a production process over a fresh database, one
+ * API key, sequential `upsertContacts` calls of N items each, every call a mix of about 50 %
+ * new contacts, 40 % changed ones and 10 % unchanged ones, all matched by external ref. Prints
+ * items per second and the time per call (p50, p99). See bench/README.md ("Bulk upserts").
+ */
+
+const ROOT = path.resolve(__dirname, '../..');
+const RESULTS = path.join(ROOT, 'bench/results');
+const LOG_FILE = path.join(RESULTS, 'bulk-upsert-server.log');
+const DATABASE = process.env.BENCH_BULK_DATABASE ?? 'crm_bench_bulk';
+const OWNER_URL = `postgres://crm_owner@${HOST}/${DATABASE}`;
+const APP_URL = `postgres://crm_app@${HOST}/${DATABASE}`;
+const log = (line: string) => process.stdout.write(`[bulk-upsert] ${line}\n`);
+
+const UPSERT = `mutation($inputs: [UpsertContactInput!]!) {
+  upsertContacts(inputs: $inputs) { created updated unchanged failed items { index status error { code message } } }
+}`;
+
+function readOptions(): { calls: number; items: number; keep: boolean } {
+  const { values } = parseArgs({ options: { calls: { type: 'string', default: '20' }, items: { type: 'string', default: '1000' }, keep: { type: 'boolean', default: false } } });
+  const calls = Number(values.calls);
+  const items = Number(values.items);
+  if (!Number.isInteger(calls) || calls < 1) throw new Error('--calls must be a whole number of at least 1');
+  if (!Number.isInteger(items) || items < 10 || items > 1000) throw new Error('--items must be a whole number from 10 to 1000');
+  return { calls, items, keep: values.keep };
+}
+
+const gql = async (url: string, query: string, variables: Record<string, unknown>, token?: string): Promise<any> =>
+  (await send(url, JSON.stringify({ query, variables }), token)).data;
+
+/** The ERP's side: contacts it has sent, by number, with the job title last sent. */
+class Erp {
+  private readonly titles: string[] = [];
+  private revision = 0;
+
+  private item(n: number) {
+    return { lastName: `Contact ${n}`, firstName: 'Bulk', email: `c${n}@bulk.example`, jobTitle: this.titles[n], tags: ['bench'], externalRef: { system: 'erp', id: `C-${n}` } };
+  }
+
+  /** `size` items: half new, 40 % changed (a new job title), the rest sent again unchanged. */
+  call(size: number): unknown[] {
+    this.revision++;
+    const known = this.titles.length;
+    const fresh = known === 0 ? size : Math.round(size * 0.5);
+    const changed = known === 0 ? 0 : Math.round(size * 0.4);
+    const items: unknown[] = [];
+    for (let i = 0; i < changed + (size - fresh - changed); i++) {
+      const n = (this.revision * 7919 + i * 104729) % known;
+      if (i < changed) this.titles[n] = `Title ${this.revision}`;
+      items.push(this.item(n));
+    }
+    for (let i = 0; i < fresh; i++) {
+      this.titles.push('Buyer');
+      items.push(this.item(this.titles.length - 1));
+    }
+    return items;
+  }
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+async function main(): Promise<void> {
+  const options = readOptions();
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(LOG_FILE, '');
+  log(`fresh database ${DATABASE}`);
+  await dropDatabase(ADMIN_URL, DATABASE);
+  await ensureRolesAndDatabase(ADMIN_URL, OWNER_URL, APP_URL);
+  await migrate(OWNER_URL, APP_URL);
+  let api: ServerProcess | null = null;
+  try {
+    api = await startServer({ name: 'API', script: path.join(ROOT, 'dist/src/main.js'), applicationName: 'crm-api', env: productionEnv(APP_URL, OWNER_URL) }, LOG_FILE);
+    log(`API (pid ${api.child.pid}) at ${api.url}`);
+    const input = { workspaceName: 'Bulk Bench', name: 'Bea Bulk', email: 'bulk-bench@example.com', password: 'bench-password-123' };
+    const { signUp } = await gql(api.url, `mutation($input: SignUpInput!) { signUp(input: $input) { token } }`, { input });
+    const { createApiKey } = await gql(api.url, `mutation { createApiKey(input: { name: "erp", scopes: ["contacts:write", "crm:read"] }) { token } }`, {}, signUp.token);
+    const erp = new Erp();
+    // Warm-up (not measured): the first call creates the contacts later calls update.
+    await gql(api.url, UPSERT, { inputs: erp.call(options.items) }, createApiKey.token);
+    const durations: number[] = [];
+    const totals = { created: 0, updated: 0, unchanged: 0, failed: 0 };
+    for (let call = 1; call <= options.calls; call++) {
+      const inputs = erp.call(options.items);
+      const started = performance.now();
+      const { upsertContacts: result } = await gql(api.url, UPSERT, { inputs }, createApiKey.token);
+      durations.push(performance.now() - started);
+      for (const key of Object.keys(totals) as Array<keyof typeof totals>) totals[key] += result[key];
+      if (result.failed) throw new Error(`call ${call}: ${JSON.stringify(result.items.find((i: any) => i.error))}`);
+      log(`call ${call}/${options.calls}: ${durations.at(-1)!.toFixed(0)} ms (created ${result.created}, updated ${result.updated}, unchanged ${result.unchanged})`);
+    }
+    const sorted = [...durations].sort((a, b) => a - b);
+    const seconds = durations.reduce((sum, ms) => sum + ms, 0) / 1000;
+    const itemsPerSecond = (options.calls * options.items) / seconds;
+    const table = [
+      `Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}; API, PostgreSQL, Redis and the client share them.`,
+      '',
+      '| Calls × items | Created / updated / unchanged | Items/s | Per call p50 / p99 ms |',
+      '|---|---|---:|---:|',
+      `| ${options.calls} × ${options.items} | ${totals.created} / ${totals.updated} / ${totals.unchanged} | ${itemsPerSecond.toFixed(0)} | ${percentile(sorted, 50).toFixed(0)} / ${percentile(sorted, 99).toFixed(0)} |`,
+    ].join('\n');
+    writeFileSync(path.join(RESULTS, 'bulk-upsert-latest.md'), `${table}\n`);
+    process.stdout.write(`\n${table}\n\n`);
+    process.stdout.write(
+      `bulk-upsert: ${options.calls} calls × ${options.items} items at ${itemsPerSecond.toFixed(0)} items/s; per call p50 ${percentile(sorted, 50).toFixed(0)} ms, p99 ${percentile(sorted, 99).toFixed(0)} ms\n`,
+    );
+  } finally {
+    if (api) await stopServer(api);
+    if (!options.keep) await dropDatabase(ADMIN_URL, DATABASE);
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
