@@ -12,6 +12,7 @@ import { sendTaskReminder } from './task-reminders';
 import { runSlaCheck, runSlaSweep } from './ticket-sla';
 import { fireSchedule, runAutomation, sweepAutomations } from './automation-jobs';
 import { deliverWebhook } from './webhook-deliveries';
+import { runImportJob, sweepImports } from './import-jobs';
 
 /** Runs one job; `runtime.logger` already names the queue, the job and its id. Must be safe to run twice. */
 export type JobHandler<Q extends QueueName, N extends JobName<Q>> = (job: Job<JobPayload<Q, N>>, runtime: AppRuntime) => Promise<unknown>;
@@ -47,6 +48,10 @@ export const HANDLERS: { [Q in QueueName]: QueueHandlers<Q> } = {
   'webhook-deliveries': {
     'webhook-delivery': deliverWebhook,
   },
+  imports: {
+    'import-job': runImportJob,
+    'import-sweep': sweepImports,
+  },
 };
 
 type ScheduleOf<Q extends QueueName> = {
@@ -67,6 +72,7 @@ export const SCHEDULES: readonly Schedule[] = [
   { queue: 'sla', job: 'sla-sweep', everyMs: 60_000, data: {} },
   { queue: 'follow-ups', job: 'follow-up-sweep', everyMs: (config) => config.FOLLOW_UP_SWEEP_MINUTES * 60_000, data: {} },
   { queue: 'automations', job: 'automation-sweep', everyMs: 60_000, data: {} },
+  { queue: 'imports', job: 'import-sweep', everyMs: 60_000, data: {} },
 ];
 
 /** A failed run is retried a few times; the next scheduled run comes anyway. */

@@ -1,8 +1,6 @@
 import { UnrecoverableError } from 'bullmq';
 import { QueryFailedError, type EntityManager } from 'typeorm';
 import { RequestContext, type AppRuntime } from '../src/kernel/context';
-import { DbSession } from '../src/kernel/db/session';
-import type { Role } from '../src/kernel/auth/roles';
 import type { RecordEventPayload } from '../src/kernel/queue';
 import type { JobHandler } from './jobs';
 import { routeNewLeads } from './lead-routing';
@@ -55,16 +53,8 @@ export function handlersOf(type: string): EventHandler[] {
  */
 export async function eventContext(runtime: AppRuntime, event: RecordEventPayload): Promise<RequestContext> {
   const requestId = `event:${event.eventId}`;
-  if (event.actorUserId) {
-    const probe = new DbSession(runtime.dataSource, { workspaceId: event.workspaceId, userId: event.actorUserId });
-    try {
-      const role = (await probe.seatRole()) as Role | null;
-      if (role) return new RequestContext(runtime, { userId: event.actorUserId, workspaceId: event.workspaceId, role }, requestId);
-    } finally {
-      await probe.close();
-    }
-  }
-  return RequestContext.system(runtime, event.workspaceId, requestId);
+  const member = event.actorUserId && (await RequestContext.forLiveMember(runtime, event.workspaceId, event.actorUserId, requestId));
+  return member || RequestContext.system(runtime, event.workspaceId, requestId);
 }
 
 /**

@@ -75,6 +75,13 @@ const schema = z.object({
     .pipe(z.array(z.number().positive()).min(1)),
   // A delivery still failing this long after its first attempt is given up (DEAD); fractions allowed.
   WEBHOOK_RETRY_WINDOW_HOURS: z.coerce.number().positive().default(72),
+  // Bulk imports: an upload over either cap is refused with 413 and stores nothing.
+  IMPORT_MAX_BYTES: z.coerce.number().int().min(1).default(2 * 1024 * 1024 * 1024),
+  IMPORT_MAX_ROWS: z.coerce.number().int().min(1).default(2_000_000),
+  // Lines an import worker upserts per transaction (and per progress message); upsertBatch takes at most 1000.
+  IMPORT_CHUNK_SIZE: z.coerce.number().int().min(1).max(1000).default(500),
+  // Chunks of one import a worker runs side by side (each on its own connection).
+  IMPORT_PARALLEL_CHUNKS: z.coerce.number().int().min(1).max(8).default(2),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -98,6 +98,17 @@ export class RequestContext {
     }
   }
 
+  /** A member acting with their live role (read from their seat now); null when they hold no seat in the workspace any more. */
+  static async forLiveMember(runtime: AppRuntime, workspaceId: string, userId: string, requestId?: string): Promise<RequestContext | null> {
+    const probe = new DbSession(runtime.dataSource, { workspaceId, userId });
+    try {
+      const role = (await probe.seatRole()) as Role | null;
+      return role ? new RequestContext(runtime, { userId, workspaceId, role }, requestId) : null;
+    } finally {
+      await probe.close();
+    }
+  }
+
   /** A request authenticated by a valid API key: it acts in the key's workspace under row-level security. */
   static forApiKey(runtime: AppRuntime, apiKey: ApiKeyActor, requestId?: string): RequestContext {
     return new RequestContext(runtime, null, requestId, null, apiKey.workspaceId, apiKey);

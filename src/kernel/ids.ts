@@ -29,6 +29,7 @@ export const ID_PREFIXES = {
   ApiKey: 'key',
   Webhook: 'whk',
   WebhookDelivery: 'whd',
+  ImportJob: 'imp',
 } as const;
 
 export type NodeType = keyof typeof ID_PREFIXES;

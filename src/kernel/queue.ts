@@ -43,6 +43,12 @@ export interface JobPayloads {
   'webhook-deliveries': {
     'webhook-delivery': WebhookDeliveryPayload;
   };
+  /** Bulk imports: one job per import (the job id is derived from the import's id), and the minute sweep. */
+  imports: {
+    'import-job': ImportJobPayload;
+    /** Queues open imports no worker touched lately again and purges staged lines of ended ones; needs no input. */
+    'import-sweep': Record<string, never>;
+  };
 }
 
 /** One due attempt of a delivery; `dueAt` (ISO) is the attempt it was scheduled for, so a stale job does nothing. */
@@ -50,6 +56,12 @@ export interface WebhookDeliveryPayload {
   workspaceId: string;
   deliveryId: string;
   dueAt: string;
+}
+
+/** An import_jobs row to process; the worker acts as the principal that uploaded it. */
+export interface ImportJobPayload {
+  workspaceId: string;
+  importJobId: string;
 }
 
 /** Re-check a ticket's SLA targets; the job id names the moment it was scheduled for. */
@@ -107,6 +119,7 @@ export const QUEUE_NAMES = Object.keys({
   'follow-ups': true,
   automations: true,
   'webhook-deliveries': true,
+  imports: true,
 } satisfies Record<QueueName, true>) as QueueName[];
 
 /** A producer per queue, typed by its payloads; handlers add jobs through `runtime.producers`. */

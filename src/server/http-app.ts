@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import type { AppRuntime, RequestContext } from '../kernel/context';
 import { contextFromAuthorization } from './authenticate';
 import { createApollo } from './graphql-server';
+import { IMPORTS_PATH, createImportRoute } from './import-route';
 import { executeIdempotently } from './idempotency/idempotent-request';
 import { clientAddress } from './limits/client-address';
 import { limitsPlugin } from './limits/limits-plugin';
@@ -18,7 +19,7 @@ import { createMetrics } from './metrics';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
-const KNOWN_ROUTES = new Set(['/graphql', '/healthz', '/readyz', '/metrics']);
+const KNOWN_ROUTES = new Set(['/graphql', '/healthz', '/readyz', '/metrics', '/imports']);
 
 class PayloadTooLarge extends Error {}
 
@@ -64,6 +65,7 @@ export async function createCrmServer(runtime: AppRuntime & { redis: Redis }, sc
   const limits = new OperationLimits(runtime.config, limiter);
   const apollo = createApollo(schema, httpServer, logger, metrics, exposeInternals, [limitsPlugin(limits)]);
   await apollo.start();
+  const imports = createImportRoute(runtime, schema);
 
   async function ready(): Promise<Record<string, string>> {
     const check = async (probe: Promise<unknown>): Promise<string> => {
@@ -127,7 +129,8 @@ export async function createCrmServer(runtime: AppRuntime & { redis: Redis }, sc
     const route = (req.url ?? '/').split('?')[0];
     const finish = (status: number) => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      metrics.httpDuration.observe({ route: KNOWN_ROUTES.has(route) ? route : 'other', status }, seconds);
+      const label = route.startsWith(IMPORTS_PATH) ? '/imports' : route;
+      metrics.httpDuration.observe({ route: KNOWN_ROUTES.has(label) ? label : 'other', status }, seconds);
       logger.info({ requestId, method: req.method, route, status, ms: Math.round(seconds * 1000) }, 'request');
     };
     const handle = async (): Promise<number> => {
@@ -147,6 +150,7 @@ export async function createCrmServer(runtime: AppRuntime & { redis: Redis }, sc
         return 200;
       }
       if (route === '/graphql') return graphql(req, res, requestId);
+      if (route.startsWith(IMPORTS_PATH)) return imports.handle(req, res, route, requestId);
       sendJson(res, 404, { error: 'Not found' });
       return 404;
     };
@@ -211,6 +215,7 @@ export async function createCrmServer(runtime: AppRuntime & { redis: Redis }, sc
       await runtime.pubSub?.close();
       await apollo.stop();
       if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      await imports.close();
     },
   };
 }

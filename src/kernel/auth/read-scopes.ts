@@ -98,6 +98,10 @@ export const READ_RULE_OF_TYPE: Readonly<Record<string, ReadRule>> = {
   UpsertItemError: OPEN,
   UpsertFieldProblem: OPEN,
   FieldOwner: READ_ALL,
+  // An import's progress and its lines' errors: what an uploader sent, not records of the CRM.
+  ImportJob: OPEN,
+  ImportError: OPEN,
+  ImportErrorField: OPEN,
   // People named on records (owners, actors).
   User: OPEN,
   AuthPayload: OPEN,

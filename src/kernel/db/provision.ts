@@ -79,7 +79,13 @@ const OWNER_ONLY_TABLES = ['migrations', 'event_relay_positions'];
  * relay's position; the event retention deletes history of every workspace. With a worker role
  * they are its alone, so the API's login cannot call them.
  */
-const WORKER_ONLY_FUNCTIONS = ['crm_relay_batch(text, integer)', 'crm_relay_advance(text, bigint)', 'crm_purge_record_events(interval, integer)'];
+const WORKER_ONLY_FUNCTIONS = [
+  'crm_relay_batch(text, integer)',
+  'crm_relay_advance(text, bigint)',
+  'crm_purge_record_events(interval, integer)',
+  'crm_stale_import_jobs(interval)',
+  'crm_purge_import_rows(integer)',
+];
 
 /** What the API's and the worker's logins may do: read and write under row-level security, never the owner-only tables. */
 async function grantRuntimeRole(dataSource: DataSource, role: string): Promise<void> {

@@ -1,0 +1,217 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client } from 'pg';
+import { dropDatabase, ensureRolesAndDatabase, migrate } from '../src/kernel/db/provision';
+import { spawnProcess, startServer, stopServer, type ServerProcess } from './processes';
+import { ADMIN_URL, HOST, productionEnv } from './settings';
+
+/**
+ * Bulk import of N contacts (default 1,000,000) end to end, as production runs it: a fresh
+ * database, the API and the worker as separate processes from dist/, an API key with
+ * `contacts:write`. The NDJSON file is generated while it is uploaded (streamed, never held),
+ * then the worker upserts it chunk by chunk. Prints progress every second and one summary line:
+ * upload rows/s, import rows/s end to end, and the peak RSS of the worker and the API
+ * (VmHWM from /proc). See bench/README.md ("Bulk import").
+ */
+
+const ROOT = path.resolve(__dirname, '../..');
+const RESULTS = path.join(ROOT, 'bench/results');
+const LOG_FILE = path.join(RESULTS, 'import-servers.log');
+const DATABASE = process.env.BENCH_IMPORT_DATABASE ?? 'crm_bench_import';
+const OWNER_URL = `postgres://crm_owner@${HOST}/${DATABASE}`;
+const APP_URL = `postgres://crm_app@${HOST}/${DATABASE}`;
+const WORKER_URL = `postgres://crm_worker@${HOST}/${DATABASE}`;
+const log = (line: string) => process.stdout.write(`[import] ${line}\n`);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const seconds = (fromMs: number) => (Date.now() - fromMs) / 1000;
+
+interface Options {
+  rows: number;
+  chunk: number;
+  keep: boolean;
+}
+
+function readOptions(): Options {
+  const { values } = parseArgs({
+    options: { rows: { type: 'string', default: '1000000' }, chunk: { type: 'string', default: '' }, keep: { type: 'boolean', default: false } },
+  });
+  const rows = Number(values.rows);
+  if (!Number.isInteger(rows) || rows < 1) throw new Error('--rows must be a whole number of at least 1');
+  const chunk = values.chunk === '' ? 0 : Number(values.chunk);
+  if (!Number.isInteger(chunk) || chunk < 0) throw new Error('--chunk must be a whole number');
+  return { rows, chunk, keep: values.keep };
+}
+
+/** Peak resident memory of a process so far (VmHWM), in MiB; null without /proc. */
+function peakRssMiB(pid: number | undefined): number | null {
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Math.round(Number(match[1]) / 1024) : null;
+  } catch {
+    return null;
+  }
+}
+
+async function gql<T = any>(api: string, query: string, variables: Record<string, unknown>, token?: string): Promise<T> {
+  const response = await fetch(`${api}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { data?: T; errors?: unknown[] };
+  if (body.errors?.length || !body.data) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
+
+/** An admin and an API key for the import. */
+async function apiKey(api: string): Promise<string> {
+  const input = { workspaceName: 'Import Bench GmbH', name: 'Ida Import', email: 'import@bench.example.com', password: 'bench-password-123' };
+  const { signUp } = await gql(api, 'mutation($input: SignUpInput!) { signUp(input: $input) { token } }', { input });
+  const key = { name: 'bench import', scopes: ['contacts:write', 'crm:read'] };
+  const { createApiKey } = await gql(api, 'mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { token } }', { input: key }, signUp.token);
+  return createApiKey.token;
+}
+
+/** `rows` NDJSON contact lines made as the upload reads them, 1000 per chunk. */
+function contactStream(rows: number, onLines: (sent: number) => void): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let sent = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (sent >= rows) {
+        controller.close();
+        return;
+      }
+      const lines: string[] = [];
+      for (const end = Math.min(rows, sent + 1000); sent < end; sent++) {
+        lines.push(
+          JSON.stringify({
+            externalRef: { system: 'bench', id: `C${sent}` },
+            firstName: 'Bench',
+            lastName: `Contact ${sent}`,
+            email: `contact${sent}@bench.example.com`,
+            jobTitle: sent % 3 ? 'Buyer' : 'Engineer',
+            city: 'Berlin',
+          }),
+        );
+      }
+      onLines(sent);
+      controller.enqueue(encoder.encode(lines.join('\n') + '\n'));
+    },
+  });
+}
+
+async function upload(api: string, token: string, rows: number): Promise<{ id: string; totalRows: number }> {
+  const started = Date.now();
+  let lastLog = 0;
+  const response = await fetch(`${api}/imports/contacts?system=bench`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${token}` },
+    body: contactStream(rows, (sent) => {
+      if (Date.now() - lastLog < 1000) return;
+      lastLog = Date.now();
+      log(`${seconds(started).toFixed(0).padStart(4)} s: uploaded ${sent} of ${rows} lines`);
+    }),
+    duplex: 'half',
+  } as RequestInit);
+  const body = (await response.json()) as { importJob?: { id: string; totalRows: number }; errors?: unknown };
+  if (response.status !== 202 || !body.importJob) throw new Error(`upload answered ${response.status}: ${JSON.stringify(body)}`);
+  return body.importJob;
+}
+
+/**
+ * This machine's PostgreSQL runs with autovacuum off, so tables that grow from empty keep the
+ * planner's first estimates and lookups by index turn into scans. Every 20 s this does what
+ * autovacuum would: fresh statistics everywhere, and dead staged lines vacuumed.
+ */
+function keepStatisticsFresh(): () => Promise<void> {
+  const owner = new Client({ connectionString: OWNER_URL, application_name: 'crm-bench-import-analyze' });
+  let stopped = false;
+  const loop = (async () => {
+    await owner.connect();
+    while (!stopped) {
+      for (let waited = 0; waited < 20 && !stopped; waited++) await sleep(1000);
+      if (stopped) break;
+      await owner.query('ANALYZE');
+      await owner.query('VACUUM import_rows');
+    }
+  })();
+  return async () => {
+    stopped = true;
+    await loop.catch(() => undefined);
+    await owner.end();
+  };
+}
+
+interface Progress {
+  status: string;
+  processedRows: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  failed: number;
+}
+
+async function waitImported(api: string, token: string, id: string, worker: ServerProcess, started: number): Promise<Progress> {
+  let peak = 0;
+  for (;;) {
+    const { importJob } = await gql<{ importJob: Progress }>(api, 'query($id: ID!) { importJob(id: $id) { status processedRows created updated unchanged failed } }', { id }, token);
+    peak = Math.max(peak, peakRssMiB(worker.child.pid) ?? 0);
+    log(`${seconds(started).toFixed(0).padStart(4)} s: ${importJob.status} ${importJob.processedRows} rows, worker peak RSS ${peak} MiB`);
+    if (importJob.status !== 'QUEUED' && importJob.status !== 'RUNNING') return importJob;
+    if (worker.child.exitCode !== null) throw new Error(`the worker exited with code ${worker.child.exitCode}; see ${LOG_FILE}`);
+    await sleep(1000);
+  }
+}
+
+async function main(): Promise<void> {
+  const options = readOptions();
+  mkdirSync(RESULTS, { recursive: true });
+  await dropDatabase(ADMIN_URL, DATABASE);
+  await ensureRolesAndDatabase(ADMIN_URL, OWNER_URL, APP_URL, WORKER_URL);
+  await migrate(OWNER_URL, APP_URL, undefined, WORKER_URL);
+  const env = {
+    ...productionEnv(APP_URL, OWNER_URL),
+    WORKER_DATABASE_URL: WORKER_URL,
+    // A prefix of its own: no other worker on this Redis takes these jobs.
+    QUEUE_PREFIX: `crm-bench-import-${randomBytes(3).toString('hex')}`,
+    IMPORT_MAX_ROWS: String(Math.max(options.rows, 2_000_000)),
+    ...(options.chunk ? { IMPORT_CHUNK_SIZE: String(options.chunk) } : {}),
+  };
+  const running: Array<ServerProcess | { stop: () => Promise<void> }> = [];
+  try {
+    const api = await startServer({ name: 'api', script: path.join(ROOT, 'dist/src/main.js'), applicationName: 'crm-api', env }, LOG_FILE);
+    running.push(api);
+    const token = await apiKey(api.url);
+    const worker = await spawnProcess({ name: 'worker', script: path.join(ROOT, 'dist/workers/index.js'), applicationName: 'crm-worker', env }, LOG_FILE);
+    running.push(worker);
+    log(`uploading ${options.rows} contacts (NDJSON, generated while sent), chunk ${env.IMPORT_CHUNK_SIZE ?? 'default'}`);
+    const stopAnalyzing = keepStatisticsFresh();
+    running.push({ stop: stopAnalyzing });
+    const started = Date.now();
+    const job = await upload(api.url, token, options.rows);
+    const uploadSeconds = seconds(started);
+    log(`upload stored ${job.totalRows} lines in ${uploadSeconds.toFixed(1)} s`);
+    const result = await waitImported(api.url, token, job.id, worker, started);
+    const totalSeconds = seconds(started);
+    const workerPeak = peakRssMiB(worker.child.pid);
+    const apiPeak = peakRssMiB(api.child.pid);
+    if (result.status !== 'COMPLETED' || result.created !== options.rows) throw new Error(`import ended ${JSON.stringify(result)}`);
+    process.stdout.write(
+      `import: ${options.rows} contacts; upload ${(options.rows / uploadSeconds).toFixed(0)} rows/s (${uploadSeconds.toFixed(1)} s), ` +
+        `import ${(options.rows / totalSeconds).toFixed(0)} rows/s end to end (${totalSeconds.toFixed(1)} s, upload included); ` +
+        `peak RSS worker ${workerPeak} MiB, API ${apiPeak} MiB; created ${result.created}, failed ${result.failed}\n`,
+    );
+  } finally {
+    for (const item of running.reverse()) await ('stop' in item ? item.stop() : stopServer(item));
+    if (!options.keep) await dropDatabase(ADMIN_URL, DATABASE);
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

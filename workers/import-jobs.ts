@@ -1,0 +1,105 @@
+import { GraphQLError } from 'graphql';
+import type { Job, Queue } from 'bullmq';
+import { RequestContext, type AppRuntime } from '../src/kernel/context';
+import type { ImportJobPayload } from '../src/kernel/queue';
+import { ApiKey } from '../src/modules/api-keys/api-key.entity';
+import { importJobService } from '../src/modules/imports/import-job.service';
+import { enqueueImport, importQueueJobId } from '../src/modules/imports/import-queue';
+import { importRunService } from '../src/modules/imports/import-run.service';
+import type { JobHandler } from './jobs';
+import { repeatUntilShort } from './purge-in-batches';
+
+/** An open import untouched this long has lost its job (Redis lost it, or it failed for good): the sweep queues it again. */
+export const IMPORT_STALE_AFTER = '1 minute';
+
+/** Why an import cannot run as its uploader; that ends it FAILED rather than retrying. */
+class UploaderGone extends Error {}
+
+/**
+ * The context of the principal that uploaded the import, as it is now: a member with their live
+ * seat, or the API key if it is neither revoked nor expired. Each chunk checks the object's
+ * write permission again.
+ */
+async function uploaderContext(runtime: AppRuntime, payload: ImportJobPayload, requestId: string): Promise<RequestContext> {
+  const job = await RequestContext.asSystem(runtime, payload.workspaceId, requestId, (ctx) => importJobService.get(ctx, payload.importJobId));
+  if (job.createdByApiKeyUuid) {
+    const key = await RequestContext.asSystem(runtime, payload.workspaceId, requestId, (ctx) =>
+      ctx.db.read((em) => em.getRepository(ApiKey).findOneBy({ id: job.createdByApiKeyUuid! })),
+    );
+    if (!key || key.revokedAt || (key.expiresAt && key.expiresAt <= new Date())) throw new UploaderGone('The API key that uploaded the import is revoked or expired');
+    return RequestContext.forApiKey(runtime, { apiKeyId: key.id, workspaceId: key.workspaceId, scopes: key.scopes }, requestId);
+  }
+  const member = job.createdByUuid && (await RequestContext.forLiveMember(runtime, payload.workspaceId, job.createdByUuid, requestId));
+  if (member) return member;
+  throw new UploaderGone('The member who uploaded the import is no longer in the workspace');
+}
+
+/** A refusal that retrying will not change: the uploader lost the right to write these records. */
+function refused(error: unknown): boolean {
+  const code = error instanceof GraphQLError ? error.extensions.code : undefined;
+  return error instanceof UploaderGone || code === 'FORBIDDEN' || code === 'UNAUTHENTICATED' || code === 'NOT_FOUND';
+}
+
+function lastAttempt(job: Job): boolean {
+  return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+}
+
+/** One runner: chunk after chunk as the uploader, on a connection of its own, until no chunk is left to claim. */
+async function runChunks(runtime: AppRuntime, payload: ImportJobPayload, requestId: string): Promise<number> {
+  const ctx = await uploaderContext(runtime, payload, requestId);
+  try {
+    let chunks = 0;
+    for (let done = false; !done; chunks += 1) {
+      ({ done } = await importRunService.runChunk(ctx, payload.importJobId, runtime.config.IMPORT_CHUNK_SIZE));
+      // The upserts' loaders cache every record they read; kept across chunks they would grow with the file.
+      ctx.clearLoaders();
+    }
+    return chunks;
+  } finally {
+    await ctx.close();
+  }
+}
+
+/**
+ * Runs an import until it ends: IMPORT_PARALLEL_CHUNKS runners, each upserting IMPORT_CHUNK_SIZE
+ * lines per transaction. Safe to run twice, or after a worker died mid-import: each chunk commits
+ * with its own bookkeeping (see runChunk), so the next run goes on from the last committed one.
+ * A refused uploader ends the import FAILED; other errors are retried, and the last attempt's
+ * error ends it FAILED.
+ */
+export const runImportJob: JobHandler<'imports', 'import-job'> = async (job, runtime) => {
+  const { workspaceId, importJobId } = job.data;
+  const requestId = `import:${importJobId}`;
+  const failJob = (reason: string) => RequestContext.asSystem(runtime, workspaceId, requestId, (ctx) => importRunService.fail(ctx, importJobId, reason));
+  const runners = await Promise.allSettled(Array.from({ length: runtime.config.IMPORT_PARALLEL_CHUNKS }, () => runChunks(runtime, job.data, requestId)));
+  const failure = runners.find((runner): runner is PromiseRejectedResult => runner.status === 'rejected');
+  if (!failure) return { chunks: runners.reduce((sum, runner) => sum + (runner as PromiseFulfilledResult<number>).value, 0) };
+  const error = failure.reason as Error;
+  if (refused(error)) {
+    await failJob(error.message);
+    return { failed: error.message };
+  }
+  if (lastAttempt(job)) await failJob(`Stopped by an internal error: ${error.message}`);
+  throw error;
+};
+
+/**
+ * Every minute: queues again open imports no worker touched for IMPORT_STALE_AFTER whose job is
+ * neither waiting nor running (lost with Redis, or failed for good after its worker died too
+ * often), and purges staged lines that ended imports left behind.
+ */
+export const sweepImports: JobHandler<'imports', 'import-sweep'> = async (_job, runtime) => {
+  const queue = runtime.producers!.imports as Queue<ImportJobPayload>;
+  const stale = (await runtime.dataSource.query(`SELECT * FROM crm_stale_import_jobs($1::interval)`, [IMPORT_STALE_AFTER])) as Array<{ workspace_id: string; job_id: string }>;
+  let requeued = 0;
+  for (const row of stale) {
+    const id = importQueueJobId(row.job_id);
+    const state = await queue.getJobState(id);
+    if (state === 'active' || state === 'waiting' || state === 'delayed' || state === 'prioritized' || state === 'waiting-children') continue;
+    if (state !== 'unknown') await queue.remove(id);
+    await enqueueImport(queue, { workspaceId: row.workspace_id, importJobId: row.job_id });
+    requeued += 1;
+  }
+  const purged = await repeatUntilShort(runtime, `SELECT crm_purge_import_rows($1) AS purged`);
+  return { requeued, purged };
+};
