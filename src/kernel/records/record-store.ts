@@ -165,19 +165,27 @@ export class RecordStore<E extends TenantRecord, F, O extends string> {
 
   /** Inserts a record into the caller's write transaction and returns it as stored; writes its created event. */
   async insert(ctx: RequestContext, em: EntityManager, values: QueryDeepPartialEntity<E>, alongside?: Alongside<E>): Promise<E> {
-    const [stored] = await this.insertMany(ctx, em, [values], alongside);
+    const [stored] = await this.insertMany(ctx, em, [values], alongside && (([record]) => alongside(record)));
     return stored;
   }
 
-  /** Inserts records in one statement (in input order) and their created events in another. */
-  async insertMany(ctx: RequestContext, em: EntityManager, values: Array<QueryDeepPartialEntity<E>>, alongside?: Alongside<E>): Promise<E[]> {
+  /**
+   * Inserts records in one statement (in input order) and their created events in another;
+   * `alongside` runs once for all of them before the events (e.g. linking their external refs).
+   */
+  async insertMany(
+    ctx: RequestContext,
+    em: EntityManager,
+    values: Array<QueryDeepPartialEntity<E>>,
+    alongside?: (records: E[]) => Promise<void>,
+  ): Promise<E[]> {
     const repository = em.getRepository(this.model.entity);
     const result = await repository.insert(values.map((v) => ({ ...v, workspaceId: ctx.workspaceId }) as QueryDeepPartialEntity<E>));
     ctx.clearLoaders();
     const ids = result.identifiers.map((identifier) => identifier.id as string);
     const byId = new Map((await this.fetch(ctx, em, ids)).map((row) => [row.id, row]));
     const stored = ids.map((id) => byId.get(id)!);
-    for (const record of alongside ? stored : []) await alongside!(record);
+    await alongside?.(stored);
     const after = await this.eventSnapshots(ctx, em, stored);
     await this.emit(ctx, em, 'created', stored.map((record) => ({ recordId: record.id, before: null, after: after.get(record.id)! })));
     return stored;
