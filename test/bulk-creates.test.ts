@@ -84,3 +84,16 @@ test('new accounts and products are created together too', async () => {
   expect(made.upsertProducts.items[0].product.currency).toBe('EUR');
   expect(t.statements - before).toBeLessThan(100);
 });
+
+test('updates of matched records: locked and read once for all, each updated event with its own before', async () => {
+  const first = await upsert([contact(4000, { jobTitle: 'A' }), contact(4001, { jobTitle: 'A' })]);
+  const id = first.items[0].contact.id;
+  const data = await upsert([contact(4000, { jobTitle: 'B' }), contact(4001, { jobTitle: 'B' }), contact(4000, { jobTitle: 'C' })]);
+  expect(data.items.map((i: any) => i.status)).toEqual(['UPDATED', 'UPDATED', 'UPDATED']);
+  const events = await recordEvents(t, id);
+  expect(events.map((e) => [e.type, e.before?.jobTitle ?? null, e.after.jobTitle, e.before && e.changed])).toEqual([
+    ['contact.created', null, 'A', null],
+    ['contact.updated', 'A', 'B', ['jobTitle']],
+    ['contact.updated', 'B', 'C', ['jobTitle']],
+  ]);
+});

@@ -48,7 +48,7 @@ async function lockItems(ctx: RequestContext, em: EntityManager, spec: UpsertSpe
   if (keys.length) await em.query(`SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) WITH ORDINALITY AS u(k, n) ORDER BY n`, [keys]);
 }
 
-/** Matches every item at once: refs in one query, natural keys in another (a live record first, else the newest trashed one). */
+/** Matches every item at once: refs in one query, natural keys in another (a live record first, else the newest trashed one), references by ref. */
 async function matchItems(ctx: RequestContext, state: BatchState, items: ParsedItem[]): Promise<void> {
   const { spec, em } = state;
   const refs = items.map((item) => item.externalRef).filter((ref): ref is ExternalRefInput => !!ref);
@@ -64,9 +64,6 @@ async function matchItems(ctx: RequestContext, state: BatchState, items: ParsedI
     );
     state.byKey = new Map(rows.map((row) => [row.key, row.id]));
   }
-  const ids = [...new Set([...state.byRef.values(), ...state.byKey.values()])];
-  const records = await Promise.all(ids.map((id) => spec.store.load(ctx, id)));
-  state.records = new Map(records.filter((r): r is TenantRecord => !!r).map((r) => [r.id, r]));
   for (const ref of spec.refs) {
     const given = items.map((item) => item[ref.ref] as ExternalRefInput | undefined).filter((r): r is ExternalRefInput => !!r);
     const found = await externalRefs.find(ctx, em, ref.type, given);
@@ -260,6 +257,29 @@ function itemError(error: unknown, renames: Record<string, string> = {}): Upsert
   return { code, message, fields: fields.map((f) => ({ field: relabel(f.field), message: f.message })) };
 }
 
+/** Every item's result in input order: new ones created together where the spec allows, the rest item by item. */
+async function upsertEach(ctx: RequestContext, state: BatchState, parsed: Array<{ item: ParsedItem } | { error: UpsertItemError }>): Promise<UpsertItemResult[]> {
+  const results: UpsertItemResult[] = [];
+  const entries = parsed.flatMap((entry, index) => ('item' in entry ? [{ index, item: entry.item }] : []));
+  if (state.spec.createColumns) await createTogether(ctx, state, newItems(state, entries), results);
+  for (const [index, entry] of parsed.entries()) {
+    if (results[index]) continue;
+    if ('error' in entry) {
+      results[index] = { status: 'FAILED', skippedFields: [], error: entry.error };
+      continue;
+    }
+    const renames: Record<string, string> = {};
+    try {
+      results[index] = await ctx.db.savepoint(() => upsertItem(ctx, state, { ...entry.item }, renames));
+    } catch (error) {
+      ctx.clearLoaders();
+      state.records.clear();
+      results[index] = { status: 'FAILED', skippedFields: [], error: itemError(error, renames) };
+    }
+  }
+  return results;
+}
+
 /** `inputs[3].email` from an item's `email`; `inputs[3]` for the item itself. */
 export const itemPath = (prefix: string, field: string) => (field === 'item' ? prefix : field.startsWith('[') ? `${prefix}${field}` : `${prefix}.${field}`);
 
@@ -291,24 +311,12 @@ export async function upsertBatch(
     const owners = await fieldOwnerService.ownersOf(ctx, em, object);
     const state: BatchState = { spec, em, owners, byRef: new Map(), byKey: new Map(), records: new Map(), targets: new Map(), source: options.source };
     await matchItems(ctx, state, valid);
-    const results: UpsertItemResult[] = [];
-    const entries = parsed.flatMap((entry, index) => ('item' in entry ? [{ index, item: entry.item }] : []));
-    if (spec.createColumns) await createTogether(ctx, state, newItems(state, entries), results);
-    for (const [index, entry] of parsed.entries()) {
-      if (results[index]) continue;
-      if ('error' in entry) {
-        results[index] = { status: 'FAILED', skippedFields: [], error: entry.error };
-        continue;
-      }
-      const renames: Record<string, string> = {};
-      try {
-        results[index] = await ctx.db.savepoint(() => upsertItem(ctx, state, { ...entry.item }, renames));
-      } catch (error) {
-        ctx.clearLoaders();
-        state.records.clear();
-        results[index] = { status: 'FAILED', skippedFields: [], error: itemError(error, renames) };
-      }
-    }
+    const matched = [...new Set([...state.byRef.values(), ...state.byKey.values()])];
+    // The matched records are locked and read once for all, so their updates skip that per item.
+    const results = await spec.store.lockAhead(ctx, em, matched, async (records) => {
+      state.records = records;
+      return upsertEach(ctx, state, parsed);
+    });
     if (options.atomic && results.some((r) => r.status === 'FAILED')) {
       throw badInput(
         results.flatMap((r, i) =>
