@@ -1,3 +1,4 @@
+import DataLoader from 'dataloader';
 import type { RequestContext } from '../../kernel/context';
 import { registerNodeType } from '../../kernel/node-registry';
 import type { Connection } from '../../kernel/pagination/connection';
@@ -16,9 +17,20 @@ export function productColumns(input: ProductInput): Partial<Product> {
   return { ...input, sku: input.sku?.trim(), name: input.name?.trim(), tags: normalizeTags(input.tags) };
 }
 
+/** The workspace's default currency, read once for the products a bulk upsert creates together. */
+const defaultCurrency = (ctx: RequestContext): Promise<string> =>
+  ctx
+    .loader('Workspace:defaultCurrency', () =>
+      new DataLoader<string, string>(async (ids) => {
+        const { defaultCurrency: currency } = await membersService.workspace(ctx);
+        return ids.map(() => currency);
+      }),
+    )
+    .load(ctx.workspaceId);
+
 /** A new product's columns: the workspace's currency unless one is given. */
 export async function newProductColumns(ctx: RequestContext, input: CreateProductInput): Promise<Partial<Product>> {
-  return { ...productColumns(input), currency: input.currency ?? (await membersService.workspace(ctx)).defaultCurrency };
+  return { ...productColumns(input), currency: input.currency ?? (await defaultCurrency(ctx)) };
 }
 
 export const productService = {
