@@ -28,13 +28,20 @@ const UPSERT = `mutation($inputs: [UpsertContactInput!]!) {
   upsertContacts(inputs: $inputs) { created updated unchanged failed items { index status error { code message } } }
 }`;
 
-function readOptions(): { calls: number; items: number; keep: boolean } {
-  const { values } = parseArgs({ options: { calls: { type: 'string', default: '20' }, items: { type: 'string', default: '1000' }, keep: { type: 'boolean', default: false } } });
+function readOptions(): { calls: number; items: number; keep: boolean; creates: boolean } {
+  const { values } = parseArgs({
+    options: {
+      calls: { type: 'string', default: '20' },
+      items: { type: 'string', default: '1000' },
+      keep: { type: 'boolean', default: false },
+      creates: { type: 'boolean', default: false },
+    },
+  });
   const calls = Number(values.calls);
   const items = Number(values.items);
   if (!Number.isInteger(calls) || calls < 1) throw new Error('--calls must be a whole number of at least 1');
   if (!Number.isInteger(items) || items < 10 || items > 1000) throw new Error('--items must be a whole number from 10 to 1000');
-  return { calls, items, keep: values.keep };
+  return { calls, items, keep: values.keep, creates: values.creates };
 }
 
 const gql = async (url: string, query: string, variables: Record<string, unknown>, token?: string): Promise<any> =>
@@ -45,16 +52,19 @@ class Erp {
   private readonly titles: string[] = [];
   private revision = 0;
 
+  /** `creates`: every call only new contacts (an initial import). */
+  constructor(private readonly creates: boolean) {}
+
   private item(n: number) {
     return { lastName: `Contact ${n}`, firstName: 'Bulk', email: `c${n}@bulk.example`, jobTitle: this.titles[n], tags: ['bench'], externalRef: { system: 'erp', id: `C-${n}` } };
   }
 
-  /** `size` items: half new, 40 % changed (a new job title), the rest sent again unchanged. */
+  /** `size` items: half new, 40 % changed (a new job title), the rest sent again unchanged; all new with `creates`. */
   call(size: number): unknown[] {
     this.revision++;
     const known = this.titles.length;
-    const fresh = known === 0 ? size : Math.round(size * 0.5);
-    const changed = known === 0 ? 0 : Math.round(size * 0.4);
+    const fresh = known === 0 || this.creates ? size : Math.round(size * 0.5);
+    const changed = known === 0 || this.creates ? 0 : Math.round(size * 0.4);
     const items: unknown[] = [];
     for (let i = 0; i < changed + (size - fresh - changed); i++) {
       const n = (this.revision * 7919 + i * 104729) % known;
@@ -86,7 +96,7 @@ async function main(): Promise<void> {
     const input = { workspaceName: 'Bulk Bench', name: 'Bea Bulk', email: 'bulk-bench@example.com', password: 'bench-password-123' };
     const { signUp } = await gql(api.url, `mutation($input: SignUpInput!) { signUp(input: $input) { token } }`, { input });
     const { createApiKey } = await gql(api.url, `mutation { createApiKey(input: { name: "erp", scopes: ["contacts:write", "crm:read"] }) { token } }`, {}, signUp.token);
-    const erp = new Erp();
+    const erp = new Erp(options.creates);
     // Warm-up (not measured): the first call creates the contacts later calls update.
     await gql(api.url, UPSERT, { inputs: erp.call(options.items) }, createApiKey.token);
     const durations: number[] = [];

@@ -125,6 +125,22 @@ export const externalRefs = {
     throw appError('CONFLICT', `${field}: ${message}`, { fields: [{ field, message }] });
   },
 
+  /**
+   * Links new records to their refs in one statement inside the caller's write. CONFLICT when
+   * any ref is taken (a batch falls back to `attach` per record for exact errors).
+   */
+  async attachMany(ctx: RequestContext, em: EntityManager, type: NodeType, links: Array<{ recordId: string; ref: ExternalRefInput }>): Promise<void> {
+    if (links.length === 0) return;
+    const inserted: unknown[] = await em.query(
+      `INSERT INTO external_refs (workspace_id, record_type, record_id, system, external_id)
+       SELECT $1, $2, l.record_id, l.system, l.external_id FROM unnest($3::uuid[], $4::text[], $5::text[]) AS l(record_id, system, external_id)
+       ON CONFLICT DO NOTHING RETURNING 1`,
+      [ctx.workspaceId, type, links.map((l) => l.recordId), links.map((l) => l.ref.system), links.map((l) => l.ref.id)],
+    );
+    ctx.clearLoaders();
+    if (inserted.length !== links.length) throw appError('CONFLICT', `some of these ${type} ids in other systems are taken`);
+  },
+
   /** Unlinks the record's id in `system` inside the caller's write; false when it had none. */
   async detach(ctx: RequestContext, em: EntityManager, type: NodeType, recordId: string, system: string): Promise<boolean> {
     // TypeORM answers a DELETE with [rows, affected].

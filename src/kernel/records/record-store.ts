@@ -165,19 +165,27 @@ export class RecordStore<E extends TenantRecord, F, O extends string> {
 
   /** Inserts a record into the caller's write transaction and returns it as stored; writes its created event. */
   async insert(ctx: RequestContext, em: EntityManager, values: QueryDeepPartialEntity<E>, alongside?: Alongside<E>): Promise<E> {
-    const [stored] = await this.insertMany(ctx, em, [values], alongside);
+    const [stored] = await this.insertMany(ctx, em, [values], alongside && (([record]) => alongside(record)));
     return stored;
   }
 
-  /** Inserts records in one statement (in input order) and their created events in another. */
-  async insertMany(ctx: RequestContext, em: EntityManager, values: Array<QueryDeepPartialEntity<E>>, alongside?: Alongside<E>): Promise<E[]> {
+  /**
+   * Inserts records in one statement (in input order) and their created events in another;
+   * `alongside` runs once for all of them before the events (e.g. linking their external refs).
+   */
+  async insertMany(
+    ctx: RequestContext,
+    em: EntityManager,
+    values: Array<QueryDeepPartialEntity<E>>,
+    alongside?: (records: E[]) => Promise<void>,
+  ): Promise<E[]> {
     const repository = em.getRepository(this.model.entity);
     const result = await repository.insert(values.map((v) => ({ ...v, workspaceId: ctx.workspaceId }) as QueryDeepPartialEntity<E>));
     ctx.clearLoaders();
     const ids = result.identifiers.map((identifier) => identifier.id as string);
     const byId = new Map((await this.fetch(ctx, em, ids)).map((row) => [row.id, row]));
     const stored = ids.map((id) => byId.get(id)!);
-    for (const record of alongside ? stored : []) await alongside!(record);
+    await alongside?.(stored);
     const after = await this.eventSnapshots(ctx, em, stored);
     await this.emit(ctx, em, 'created', stored.map((record) => ({ recordId: record.id, before: null, after: after.get(record.id)! })));
     return stored;
@@ -227,6 +235,25 @@ export class RecordStore<E extends TenantRecord, F, O extends string> {
     await this.emit(ctx, em, 'updated', changes);
   }
 
+  /** Events' `before` of the rows `lockAhead` locked, by the write (manager) holding the locks; each taken once. */
+  private readonly ahead = new WeakMap<EntityManager, Map<string, RecordSnapshot>>();
+
+  /**
+   * Runs `work` with the records `ids` read FOR UPDATE (and their events' `before`) in two
+   * statements for all of them, so each one's first change inside `work` skips its own two (a
+   * bulk upsert's updates). `work` gets the records as read.
+   */
+  async lockAhead<T>(ctx: RequestContext, em: EntityManager, ids: string[], work: (records: Map<string, E>) => Promise<T>): Promise<T> {
+    const rows = ids.length ? await this.fetch(ctx, em, ids, true) : [];
+    const before = await this.eventSnapshots(ctx, em, rows);
+    this.ahead.set(em, before);
+    try {
+      return await work(new Map(rows.map((record) => [record.id, record])));
+    } finally {
+      this.ahead.delete(em);
+    }
+  }
+
   private async change(
     ctx: RequestContext,
     em: EntityManager,
@@ -237,8 +264,9 @@ export class RecordStore<E extends TenantRecord, F, O extends string> {
     alongside?: Alongside<E>,
   ): Promise<E> {
     const state = action === 'restored' ? 'trashed' : 'live';
-    const locked = await this.fetch(ctx, em, [id], true);
-    const before = (await this.eventSnapshots(ctx, em, locked)).get(id);
+    const ahead = this.ahead.get(em);
+    const before = ahead?.get(id) ?? (await this.eventSnapshots(ctx, em, await this.fetch(ctx, em, [id], true))).get(id);
+    ahead?.delete(id);
     const qb = em
       .createQueryBuilder()
       .update(this.model.entity)

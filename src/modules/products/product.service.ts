@@ -1,3 +1,4 @@
+import DataLoader from 'dataloader';
 import type { RequestContext } from '../../kernel/context';
 import { registerNodeType } from '../../kernel/node-registry';
 import type { Connection } from '../../kernel/pagination/connection';
@@ -16,6 +17,22 @@ export function productColumns(input: ProductInput): Partial<Product> {
   return { ...input, sku: input.sku?.trim(), name: input.name?.trim(), tags: normalizeTags(input.tags) };
 }
 
+/** The workspace's default currency, read once for the products a bulk upsert creates together. */
+const defaultCurrency = (ctx: RequestContext): Promise<string> =>
+  ctx
+    .loader('Workspace:defaultCurrency', () =>
+      new DataLoader<string, string>(async (ids) => {
+        const { defaultCurrency: currency } = await membersService.workspace(ctx);
+        return ids.map(() => currency);
+      }),
+    )
+    .load(ctx.workspaceId);
+
+/** A new product's columns: the workspace's currency unless one is given. */
+export async function newProductColumns(ctx: RequestContext, input: CreateProductInput): Promise<Partial<Product>> {
+  return { ...productColumns(input), currency: input.currency ?? (await defaultCurrency(ctx)) };
+}
+
 export const productService = {
   load: (ctx: RequestContext, id: string | null | undefined) => products.load(ctx, id),
 
@@ -25,8 +42,8 @@ export const productService = {
 
   /** `alongside` runs in the write before the created event (an upsert links the external ref there). */
   async create(ctx: RequestContext, input: CreateProductInput, alongside?: Alongside<Product>): Promise<Product> {
-    const currency = input.currency ?? (await membersService.workspace(ctx)).defaultCurrency;
-    return ctx.db.write((em) => products.insert(ctx, em, { ...productColumns(input), currency }, alongside));
+    const values = await newProductColumns(ctx, input);
+    return ctx.db.write((em) => products.insert(ctx, em, values, alongside));
   },
 
   /** A new price applies to order lines added later; existing lines keep the unit price they were given. */

@@ -54,6 +54,11 @@ export interface UpsertSpec<E extends TenantRecord = TenantRecord> {
   /** The module's input → columns normalisation (references checked), compared with the record. */
   columns(ctx: RequestContext, input: RecordInput): Promise<Record<string, unknown>>;
   create(ctx: RequestContext, input: RecordInput, alongside: Alongside<E>): Promise<E>;
+  /**
+   * A new record's columns when `create` is nothing more than inserting them: then a batch's
+   * new records are inserted together (`RecordStore.insertMany`).
+   */
+  createColumns?(ctx: RequestContext, input: RecordInput): Promise<Record<string, unknown>>;
   update(ctx: RequestContext, id: string, input: RecordInput, alongside?: Alongside<E>): Promise<E>;
   restore(ctx: RequestContext, id: string): Promise<E>;
   /** Fields beyond the columns that differ from the record (an order's lines and status). */

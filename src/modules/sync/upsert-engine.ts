@@ -48,7 +48,7 @@ async function lockItems(ctx: RequestContext, em: EntityManager, spec: UpsertSpe
   if (keys.length) await em.query(`SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) WITH ORDINALITY AS u(k, n) ORDER BY n`, [keys]);
 }
 
-/** Matches every item at once: refs in one query, natural keys in another (a live record first, else the newest trashed one). */
+/** Matches every item at once: refs in one query, natural keys in another (a live record first, else the newest trashed one), references by ref. */
 async function matchItems(ctx: RequestContext, state: BatchState, items: ParsedItem[]): Promise<void> {
   const { spec, em } = state;
   const refs = items.map((item) => item.externalRef).filter((ref): ref is ExternalRefInput => !!ref);
@@ -64,9 +64,6 @@ async function matchItems(ctx: RequestContext, state: BatchState, items: ParsedI
     );
     state.byKey = new Map(rows.map((row) => [row.key, row.id]));
   }
-  const ids = [...new Set([...state.byRef.values(), ...state.byKey.values()])];
-  const records = await Promise.all(ids.map((id) => spec.store.load(ctx, id)));
-  state.records = new Map(records.filter((r): r is TenantRecord => !!r).map((r) => [r.id, r]));
   for (const ref of spec.refs) {
     const given = items.map((item) => item[ref.ref] as ExternalRefInput | undefined).filter((r): r is ExternalRefInput => !!r);
     const found = await externalRefs.find(ctx, em, ref.type, given);
@@ -100,8 +97,17 @@ function resolveRefFields(state: BatchState, fields: RecordInput): Record<string
   return renames;
 }
 
-/** Upserts one parsed item inside the batch's write (under a savepoint the caller holds). */
-async function upsertItem(ctx: RequestContext, state: BatchState, item: ParsedItem, renames: Record<string, string>): Promise<UpsertItemResult> {
+/** An item's record fields as its create or update takes them, with its sync fields and match keys. */
+interface PreparedItem {
+  fields: RecordInput;
+  externalRef?: ExternalRefInput | null;
+  source: string;
+  key: string | null;
+  refKey?: string | null;
+}
+
+/** Takes the sync fields off an item and resolves its references given by ref (adding renames for problems). */
+async function prepareItem(ctx: RequestContext, state: BatchState, item: ParsedItem, renames: Record<string, string>): Promise<PreparedItem> {
   const { spec } = state;
   const { externalRef, syncSource, ...sent } = item as RecordInput & ParsedItem;
   // Only what was sent: the input class's fields are own properties, undefined when not sent.
@@ -109,24 +115,98 @@ async function upsertItem(ctx: RequestContext, state: BatchState, item: ParsedIt
   const source = syncSource ?? state.source ?? externalRef?.system ?? 'crm';
   Object.assign(renames, resolveRefFields(state, fields));
   Object.assign(renames, (await spec.prepare?.(ctx, fields)) ?? {});
-  const key = naturalKey(spec, fields);
-  const refKey = externalRef && externalRefs.key(externalRef);
+  return { fields, externalRef, source, key: naturalKey(spec, fields), refKey: externalRef && externalRefs.key(externalRef) };
+}
+
+/** Notes a record created or matched for an item, so later items with its ref or key update it. */
+function remember(state: BatchState, item: PreparedItem, recordId: string): void {
+  if (item.refKey) state.byRef.set(item.refKey, recordId);
+  if (item.key) state.byKey.set(item.key, recordId);
+  state.records.delete(recordId);
+}
+
+function requireCreatable(spec: UpsertSpec, fields: RecordInput): void {
+  const missing = (spec.requiredOnCreate ?? []).filter((field) => fields[field] == null);
+  if (missing.length) throw badInput(missing.map((field) => ({ field, message: `is required to create the ${spec.object}` })));
+}
+
+const createdResult = (spec: UpsertSpec, recordId: string): UpsertItemResult => ({ status: 'CREATED', recordId: encodeId(spec.type, recordId), skippedFields: [] });
+
+/**
+ * Items a set-based create may take: new (neither ref nor key matched) and the first of the batch
+ * to send their ref and key, so a later item with the same ref or key still updates the record.
+ */
+function newItems(state: BatchState, entries: Array<{ index: number; item: ParsedItem }>) {
+  const seen = new Set<string>();
+  return entries.filter(({ item }) => {
+    const refKey = item.externalRef && `ref:${externalRefs.key(item.externalRef)}`;
+    const key = naturalKey(state.spec, item);
+    const sends = [refKey, key && `key:${key}`].filter((k): k is string => !!k);
+    const first = sends.every((k) => !seen.has(k));
+    sends.forEach((k) => seen.add(k));
+    const matched = (refKey && state.byRef.has(externalRefs.key(item.externalRef!))) || (key && state.byKey.has(key));
+    return first && !matched;
+  });
+}
+
+/**
+ * Creates the batch's new items together: columns per item (reference checks batch through the
+ * request's loaders), then one insert, one external-ref insert and one events insert, under one
+ * savepoint. An item whose columns fail, or all of them when the insert fails, stay without a
+ * result: the per-item path then gives each its own outcome.
+ */
+async function createTogether(ctx: RequestContext, state: BatchState, entries: Array<{ index: number; item: ParsedItem }>, results: UpsertItemResult[]) {
+  const { spec, em } = state;
+  const ready = (
+    await Promise.all(
+      entries.map(async ({ index, item }) => {
+        try {
+          const prepared = await prepareItem(ctx, state, { ...item }, {});
+          requireCreatable(spec, prepared.fields);
+          return { index, prepared, values: await spec.createColumns!(ctx, prepared.fields) };
+        } catch {
+          return null;
+        }
+      }),
+    )
+  ).filter((entry) => !!entry);
+  if (ready.length === 0) return;
+  const links = (records: TenantRecord[]) =>
+    externalRefs.attachMany(
+      ctx,
+      em,
+      spec.type,
+      records.flatMap((record, i) => (ready[i].prepared.externalRef ? [{ recordId: record.id, ref: ready[i].prepared.externalRef! }] : [])),
+    );
+  let records: TenantRecord[];
+  try {
+    records = await ctx.db.savepoint(() => spec.store.insertMany(ctx, em, ready.map((entry) => entry.values), links));
+  } catch {
+    ctx.clearLoaders();
+    state.records.clear();
+    return;
+  }
+  records.forEach((record, i) => {
+    remember(state, ready[i].prepared, record.id);
+    results[ready[i].index] = createdResult(spec, record.id);
+  });
+}
+
+/** Upserts one parsed item inside the batch's write (under a savepoint the caller holds). */
+async function upsertItem(ctx: RequestContext, state: BatchState, item: ParsedItem, renames: Record<string, string>): Promise<UpsertItemResult> {
+  const { spec } = state;
+  const prepared = await prepareItem(ctx, state, item, renames);
+  const { fields, externalRef, source, key, refKey } = prepared;
   const matchedByRef = refKey ? state.byRef.get(refKey) : undefined;
   const id = matchedByRef ?? (key ? state.byKey.get(key) : undefined);
   const attach = externalRef
     ? async (record: TenantRecord) => void (await externalRefs.attach(ctx, state.em, spec.type, record.id, externalRef, 'externalRef'))
     : undefined;
-  const remember = (recordId: string) => {
-    if (refKey) state.byRef.set(refKey, recordId);
-    if (key) state.byKey.set(key, recordId);
-    state.records.delete(recordId);
-  };
   if (!id) {
-    const missing = (spec.requiredOnCreate ?? []).filter((field) => fields[field] == null);
-    if (missing.length) throw badInput(missing.map((field) => ({ field, message: `is required to create the ${spec.object}` })));
+    requireCreatable(spec, fields);
     const record = await spec.create(ctx, fields, async (created) => attach?.(created));
-    remember(record.id);
-    return { status: 'CREATED', recordId: encodeId(spec.type, record.id), skippedFields: [] };
+    remember(state, prepared, record.id);
+    return createdResult(spec, record.id);
   }
   let record = state.records.get(id) ?? (await spec.store.require(ctx, id));
   // A trashed record a ref or key still names comes back rather than getting a twin.
@@ -146,7 +226,7 @@ async function upsertItem(ctx: RequestContext, state: BatchState, item: ParsedIt
   const changed = new Set(Object.keys(fields).filter((f) => columns[f] !== undefined && !same(spec, ctx, f, stored[f], columns[f])));
   for (const field of (await spec.differs?.(ctx, record, fields)) ?? []) changed.add(field);
   const needsRef = !!externalRef && !matchedByRef;
-  remember(id);
+  remember(state, prepared, id);
   if (changed.size === 0 && !needsRef) return { status: restored ? 'UPDATED' : 'UNCHANGED', recordId: encodeId(spec.type, id), skippedFields };
   const patch = Object.fromEntries([...changed].map((field) => [field, fields[field]]));
   await spec.update(ctx, id, patch, needsRef ? attach : undefined);
@@ -175,6 +255,29 @@ function itemError(error: unknown, renames: Record<string, string> = {}): Upsert
     return renames[relative] ?? relative;
   };
   return { code, message, fields: fields.map((f) => ({ field: relabel(f.field), message: f.message })) };
+}
+
+/** Every item's result in input order: new ones created together where the spec allows, the rest item by item. */
+async function upsertEach(ctx: RequestContext, state: BatchState, parsed: Array<{ item: ParsedItem } | { error: UpsertItemError }>): Promise<UpsertItemResult[]> {
+  const results: UpsertItemResult[] = [];
+  const entries = parsed.flatMap((entry, index) => ('item' in entry ? [{ index, item: entry.item }] : []));
+  if (state.spec.createColumns) await createTogether(ctx, state, newItems(state, entries), results);
+  for (const [index, entry] of parsed.entries()) {
+    if (results[index]) continue;
+    if ('error' in entry) {
+      results[index] = { status: 'FAILED', skippedFields: [], error: entry.error };
+      continue;
+    }
+    const renames: Record<string, string> = {};
+    try {
+      results[index] = await ctx.db.savepoint(() => upsertItem(ctx, state, { ...entry.item }, renames));
+    } catch (error) {
+      ctx.clearLoaders();
+      state.records.clear();
+      results[index] = { status: 'FAILED', skippedFields: [], error: itemError(error, renames) };
+    }
+  }
+  return results;
 }
 
 /** `inputs[3].email` from an item's `email`; `inputs[3]` for the item itself. */
@@ -208,21 +311,12 @@ export async function upsertBatch(
     const owners = await fieldOwnerService.ownersOf(ctx, em, object);
     const state: BatchState = { spec, em, owners, byRef: new Map(), byKey: new Map(), records: new Map(), targets: new Map(), source: options.source };
     await matchItems(ctx, state, valid);
-    const results: UpsertItemResult[] = [];
-    for (const entry of parsed) {
-      if ('error' in entry) {
-        results.push({ status: 'FAILED', skippedFields: [], error: entry.error });
-        continue;
-      }
-      const renames: Record<string, string> = {};
-      try {
-        results.push(await ctx.db.savepoint(() => upsertItem(ctx, state, { ...entry.item }, renames)));
-      } catch (error) {
-        ctx.clearLoaders();
-        state.records.clear();
-        results.push({ status: 'FAILED', skippedFields: [], error: itemError(error, renames) });
-      }
-    }
+    const matched = [...new Set([...state.byRef.values(), ...state.byKey.values()])];
+    // The matched records are locked and read once for all, so their updates skip that per item.
+    const results = await spec.store.lockAhead(ctx, em, matched, async (records) => {
+      state.records = records;
+      return upsertEach(ctx, state, parsed);
+    });
     if (options.atomic && results.some((r) => r.status === 'FAILED')) {
       throw badInput(
         results.flatMap((r, i) =>

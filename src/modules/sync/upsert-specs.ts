@@ -10,7 +10,7 @@ import { dealColumns, deals, dealService } from '../deals/deal.service';
 import { linesOf } from '../orders/order-lines';
 import type { Order, OrderStatus } from '../orders/order.entity';
 import { orderColumns, orders, orderService } from '../orders/order.service';
-import { productColumns, products, productService } from '../products/product.service';
+import { newProductColumns, productColumns, products, productService } from '../products/product.service';
 import { TicketCategory, TicketPriority } from '../tickets/ticket.entity';
 import { ticketColumns, tickets, ticketService } from '../tickets/ticket.service';
 import type { TenantRecord } from '../../kernel/record';
@@ -119,6 +119,7 @@ const specs: { [K in SyncObjectName]: UpsertSpec<any> } = {
     refs: [],
     createOnly: [],
     columns: accountColumns,
+    createColumns: accountColumns,
     ...viaService(accountService),
   },
   contact: {
@@ -131,6 +132,7 @@ const specs: { [K in SyncObjectName]: UpsertSpec<any> } = {
     refs: [ACCOUNT_REF],
     createOnly: [],
     columns: contactColumns,
+    createColumns: contactColumns,
     ...viaService(contactService),
   },
   deal: {
@@ -169,6 +171,7 @@ const specs: { [K in SyncObjectName]: UpsertSpec<any> } = {
     refs: [],
     createOnly: [],
     columns: async (_ctx, input) => productColumns(input),
+    createColumns: (ctx, input) => newProductColumns(ctx, input as never),
     ...viaService(productService),
   },
   order: {
