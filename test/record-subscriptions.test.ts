@@ -170,6 +170,30 @@ test('fields: only updates that changed one of them (creates still come); a fiel
   expect(await refused.ended).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', fields: [expect.objectContaining({ field: 'fields.1' })] }) })]);
 });
 
+test('an API key subscribes too: it gets only the record types it may read, and its subscription ends once it is revoked', async () => {
+  const { createApiKey } = await t.ok(`mutation { createApiKey(input: { name: "Contacts feed", scopes: ["contacts:read"] }) { token apiKey { id } } }`, {}, alice);
+  const sub = subscribe(createApiKey.token, {});
+  const createContact = async (lastName: string): Promise<string> =>
+    (await t.ok(`mutation($n: String!) { createContact(input: { lastName: $n }) { id } }`, { n: lastName }, alice)).createContact.id;
+  let n = 0;
+  await waitFor('the key’s subscription to be live', async () => {
+    await createContact(`Probe ${++n}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    return sub.received.length > 0 ? true : undefined;
+  }, 20_000);
+  sub.received.length = 0;
+
+  await createAccount('Unreadable Corp');
+  const marker = await createContact('Marker');
+  await waitFor('the marker', async () => sub.received.find((change) => change.recordId === marker), 20_000);
+  expect(sub.received.map((change) => change.type)).toEqual(['contact.created']);
+
+  await t.ok(`mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { id: createApiKey.apiKey.id }, alice);
+  await createContact('After revocation');
+  expect(await sub.ended).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }) })]);
+  expect(sub.received.some((change) => (change.after as { lastName?: string } | null)?.lastName === 'After revocation')).toBe(false);
+});
+
 test('a member removed from the workspace stops receiving: the subscription ends at the next change', async () => {
   const probe = await createAccount('Probe removal');
   const eve = await t.member(alice, 'SALES');

@@ -180,7 +180,8 @@ export async function createCrmServer(runtime: AppRuntime & { redis: Redis }, sc
       schema,
       onConnect: async (ctx) => {
         const auth = await contextFromAuthorization(runtime, ctx.connectionParams?.authorization, randomUUID());
-        return auth.actor !== null;
+        // A person or an API key; what needs a person (notifications) refuses keys when subscribing.
+        return auth.actor !== null || auth.apiKey !== null;
       },
       // Limits apply before anything runs; an admitted operation keeps its context for release below.
       onSubscribe: async (ctx, id, payload) => {
