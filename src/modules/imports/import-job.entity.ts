@@ -1,17 +1,7 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { encodeId } from '../../kernel/ids';
-
-/** What an import creates or updates; the values are upsertBatch's object names. */
-export enum ImportObject {
-  ACCOUNT = 'account',
-  CONTACT = 'contact',
-  DEAL = 'deal',
-  TICKET = 'ticket',
-  PRODUCT = 'product',
-  ORDER = 'order',
-}
-registerEnumType(ImportObject, { name: 'ImportObject', description: 'The kind of record a bulk import upserts.' });
+import { SyncObject } from '../sync/sync-object';
 
 export enum ImportJobStatus {
   QUEUED = 'QUEUED',
@@ -35,7 +25,7 @@ export class ImportJob {
 
   @Column('uuid', { name: 'workspace_id' }) workspaceId: string;
 
-  @Field(() => ImportObject) @Column({ type: 'varchar' }) object: ImportObject;
+  @Field(() => SyncObject) @Column({ type: 'varchar' }) object: SyncObject;
 
   @Field({ description: '`csv` or `ndjson`.' }) @Column({ type: 'varchar' }) format: string;
 

@@ -6,9 +6,10 @@ import type { OrderTerm } from '../../kernel/pagination/keyset';
 import { RowMapper } from '../../kernel/records/row-mapper';
 import { tablePage } from '../../kernel/records/table-page';
 import { column } from '../../kernel/sql';
-import { ImportError, ImportJob, ImportJobStatus, type ImportObject } from './import-job.entity';
+import { ImportError, ImportJob, ImportJobStatus } from './import-job.entity';
+import type { SyncObject } from '../sync/sync-object';
 import type { StagedLine } from './import-lines';
-import { WRITE_PERMISSION } from './import-objects';
+import { upsertSpec } from '../sync/upsert-specs';
 import { publishProgress } from './import-progress';
 
 /** Staged lines per INSERT: one statement of arrays (unnest), not one per line. */
@@ -64,7 +65,7 @@ function stage(em: EntityManager, workspaceId: string, jobId: string, batch: Sta
 export class TooManyRows extends Error {}
 
 export interface UploadSpec {
-  object: ImportObject;
+  object: SyncObject;
   format: 'csv' | 'ndjson';
   source: string | null;
   maxRows: number;
@@ -78,7 +79,7 @@ export const importJobService = {
    * stored, so a fast client waits for the database (backpressure). `enqueue` runs after commit.
    */
   async upload(ctx: RequestContext, spec: UploadSpec, lines: AsyncIterable<StagedLine>, enqueue: (job: ImportJob) => Promise<void>): Promise<ImportJob> {
-    await ctx.authorize(WRITE_PERMISSION[spec.object]);
+    await ctx.authorize(upsertSpec(spec.object).permission);
     const job = await ctx.db.write(async (em) => {
       const workspaceId = ctx.workspaceId;
       const [{ id }] = (await em.query(
@@ -132,7 +133,7 @@ export const importJobService = {
     return ctx.db.write(async (em) => {
       const job = await loadJob(ctx, em, id);
       if (!job) throw notFound('ImportJob');
-      await ctx.authorize(WRITE_PERMISSION[job.object]);
+      await ctx.authorize(upsertSpec(job.object).permission);
       return endJob(ctx, em, id, ImportJobStatus.CANCELLED);
     });
   },

@@ -3,7 +3,7 @@ import type { SyncObjectName } from '../sync/sync-object';
 import { upsertBatch } from '../sync/upsert-engine';
 import { ImportJobStatus, OPEN_STATUSES, type ImportJob } from './import-job.entity';
 import { endJob, loadJob, updateJob } from './import-job.service';
-import { WRITE_PERMISSION } from './import-objects';
+import { upsertSpec } from '../sync/upsert-specs';
 import { publishProgress } from './import-progress';
 
 interface StagedRow {
@@ -46,7 +46,7 @@ export const importRunService = {
       const job = await loadJob(ctx, em, id, 'KEY SHARE');
       if (!job || !OPEN_STATUSES.includes(job.status)) return { job, done: true };
       // Checked in every chunk: a member's demotion or a key's revocation stops the import.
-      await ctx.authorize(WRITE_PERMISSION[job.object]);
+      await ctx.authorize(upsertSpec(job.object).permission);
       const rows = (await em.query(`SELECT line, payload, problem FROM import_rows WHERE job_id = $1 ORDER BY line LIMIT $2 FOR UPDATE SKIP LOCKED`, [
         id,
         size,

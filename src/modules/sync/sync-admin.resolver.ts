@@ -1,23 +1,14 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { Arg, Authorized, Ctx, Field, ID, Info, InputType, Mutation, ObjectType, Query, registerEnumType, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, Field, ID, Info, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { Permission } from '../../kernel/auth/roles';
 import type { RequestContext } from '../../kernel/context';
 import { ExternalRefInput } from '../../kernel/records/external-refs';
 import { Node } from '../../kernel/record';
 import { fieldOwnerService, type FieldOwnerRow } from './field-owners.service';
-import type { SyncObjectName } from './sync-object';
+import { SyncObject, type SyncObjectName } from './sync-object';
 import { syncService } from './sync.service';
 import { useSchema } from './upsert-parse';
 
-export enum SyncObject {
-  ACCOUNT = 'account',
-  CONTACT = 'contact',
-  DEAL = 'deal',
-  TICKET = 'ticket',
-  PRODUCT = 'product',
-  ORDER = 'order',
-}
-registerEnumType(SyncObject, { name: 'SyncObject', description: 'An object other systems sync by upserts.' });
 
 @ObjectType({ description: 'The one source whose upserts may change a field; upserts from others leave it as it is.' })
 export class FieldOwner implements FieldOwnerRow {

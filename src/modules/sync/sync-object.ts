@@ -1,12 +1,23 @@
-import type { ClassType } from 'type-graphql';
+import { registerEnumType, type ClassType } from 'type-graphql';
 import type { Permission } from '../../kernel/auth/roles';
 import type { NodeType } from '../../kernel/ids';
 import type { TenantRecord } from '../../kernel/record';
 import type { Alongside, RecordStore } from '../../kernel/records/record-store';
 import type { RequestContext } from '../../kernel/context';
 
-export const SYNC_OBJECTS = ['account', 'contact', 'deal', 'ticket', 'product', 'order'] as const;
-export type SyncObjectName = (typeof SYNC_OBJECTS)[number];
+export enum SyncObject {
+  ACCOUNT = 'account',
+  CONTACT = 'contact',
+  DEAL = 'deal',
+  TICKET = 'ticket',
+  PRODUCT = 'product',
+  ORDER = 'order',
+}
+registerEnumType(SyncObject, { name: 'SyncObject', description: 'An object other systems sync by upserts and imports.' });
+
+/** upsertBatch's object names: `account`, `contact`, … */
+export type SyncObjectName = `${SyncObject}`;
+export const SYNC_OBJECTS = Object.values(SyncObject) as SyncObjectName[];
 
 export interface UpsertItemError {
   code: string;
