@@ -18,6 +18,8 @@ export interface Actor {
 }
 
 const NO_PERSON = 'An API key acts for no person; this needs a signed-in member';
+/** One message for unknown, expired and revoked keys: a caller learns nothing about which. */
+export const INVALID_API_KEY = 'Invalid, expired or revoked API key';
 
 /** A system acting through an API key: its own principal, never a person. */
 export interface ApiKeyActor {

@@ -1,5 +1,5 @@
 import type { Permission } from './auth/roles';
-import type { RequestContext } from './context';
+import { INVALID_API_KEY, type RequestContext } from './context';
 import { unauthenticated } from './errors';
 
 /**
@@ -22,5 +22,5 @@ async function requireLiveKey(ctx: RequestContext): Promise<void> {
   const [key] = (await ctx.db.read((em) =>
     em.query(`SELECT 1 FROM api_keys WHERE id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`, [ctx.apiKey!.apiKeyId]),
   )) as unknown[];
-  if (!key) throw unauthenticated('Invalid, expired or revoked API key');
+  if (!key) throw unauthenticated(INVALID_API_KEY);
 }

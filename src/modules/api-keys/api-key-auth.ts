@@ -1,8 +1,5 @@
-import { RequestContext, type AppRuntime } from '../../kernel/context';
+import { INVALID_API_KEY, RequestContext, type AppRuntime } from '../../kernel/context';
 import { hashMatches, lookupPrefixOf } from './api-key-tokens';
-
-/** One message for unknown, expired and revoked keys: a caller learns nothing about which. */
-export const INVALID_API_KEY = 'Invalid, expired or revoked API key';
 
 interface KeyRow {
   id: string;
