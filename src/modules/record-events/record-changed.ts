@@ -64,13 +64,22 @@ export async function publishRecordChange(ctx: RequestContext, em: EntityManager
   });
 }
 
+/** A subscription's arguments keep their object for its life: parsed once, not at every delivery. */
+const parsedFilters = new WeakMap<RecordChangedArgs, RecordChangedFilter>();
+
+function filterOf(ctx: RequestContext, args: RecordChangedArgs): RecordChangedFilter {
+  let filter = parsedFilters.get(args);
+  if (!filter) parsedFilters.set(args, (filter = parseRecordChangedArgs(ctx, args)));
+  return filter;
+}
+
 /**
  * Whether a subscriber in `ctx` gets the message: their workspace, the types and records they
  * asked for, and a live seat that may read (checked at each delivery, so a removed member's
  * subscription ends with UNAUTHENTICATED at the next change).
  */
 export async function isWanted(ctx: RequestContext, args: RecordChangedArgs, message: RecordChangedMessage): Promise<boolean> {
-  const filter = parseRecordChangedArgs(ctx, args);
+  const filter = filterOf(ctx, args);
   if (message.workspaceId !== ctx.workspaceId || !matchesEventType(filter.types, message.type, message.recordType)) return false;
   if (filter.records.size > 0 && !filter.records.has(`${message.recordType}:${message.recordUuid}`)) return false;
   if (filter.fields.size > 0 && message.type.endsWith('.updated') && !message.changed.some((field) => filter.fields.has(field))) return false;
