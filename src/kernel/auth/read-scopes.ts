@@ -108,8 +108,17 @@ export const READ_RULE_OF_TYPE: Readonly<Record<string, ReadRule>> = {
   PageInfo: OPEN,
 };
 
+/** Read scopes by a key's scope list: the read guard asks for every field of every row, so each key's set is built once. */
+const readScopesByScopes = new WeakMap<readonly string[], ReadonlySet<string>>();
+
 /** The read scopes a key holds: `crm:read` stands for all of them, `x:write` adds `x:read`. */
 export function readScopesOf(scopes: readonly string[]): ReadonlySet<string> {
+  let reads = readScopesByScopes.get(scopes);
+  if (!reads) readScopesByScopes.set(scopes, (reads = expandReadScopes(scopes)));
+  return reads;
+}
+
+function expandReadScopes(scopes: readonly string[]): ReadonlySet<string> {
   const all = Object.keys(OBJECT_READ_SCOPES) as ObjectReadScope[];
   if (scopes.includes(READ_ALL)) return new Set([READ_ALL, ...all]);
   return new Set(all.filter((read) => scopes.includes(read) || scopes.includes(OBJECT_READ_SCOPES[read])));

@@ -5,7 +5,7 @@ import { connectionType } from '../../kernel/pagination/connection';
 import { RecordEvent } from './record-event.entity';
 import { ChangeFeedArgs, RecordChangedArgs } from './change-feed.inputs';
 import { changeFeedService } from './change-feed.service';
-import { RECORD_CHANGED, fromMessage, isWanted, parseRecordChangedArgs, type RecordChangedMessage } from './record-changed';
+import { RECORD_CHANGED, filterOf, fromMessage, isWanted, type RecordChangedMessage } from './record-changed';
 
 export const ChangeConnection = connectionType(RecordEvent, 'Change');
 
@@ -27,7 +27,7 @@ export class ChangeFeedResolver {
     topics: RECORD_CHANGED,
     // Called once when the subscription starts: bad arguments are refused then, not at the first change.
     topicId: ({ args, context }) => {
-      parseRecordChangedArgs(context as RequestContext, args as RecordChangedArgs);
+      filterOf(context as RequestContext, args as RecordChangedArgs);
       return (context as RequestContext).workspaceId;
     },
     filter: ({ payload, args, context }) => isWanted(context as RequestContext, args as RecordChangedArgs, payload as RecordChangedMessage),

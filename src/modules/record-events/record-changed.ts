@@ -67,7 +67,7 @@ export async function publishRecordChange(ctx: RequestContext, em: EntityManager
 /** A subscription's arguments keep their object for its life: parsed once, not at every delivery. */
 const parsedFilters = new WeakMap<RecordChangedArgs, RecordChangedFilter>();
 
-function filterOf(ctx: RequestContext, args: RecordChangedArgs): RecordChangedFilter {
+export function filterOf(ctx: RequestContext, args: RecordChangedArgs): RecordChangedFilter {
   let filter = parsedFilters.get(args);
   if (!filter) parsedFilters.set(args, (filter = parseRecordChangedArgs(ctx, args)));
   return filter;
