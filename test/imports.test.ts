@@ -114,6 +114,9 @@ describe('uploads (no worker running yet)', () => {
     expect([wrongType.status, wrongType.body.errors?.[0].extensions.code]).toEqual([415, 'BAD_USER_INPUT']);
     const badSystem = await upload('contacts', 'application/x-ndjson', '{}', admin.token, '?system=no%20spaces');
     expect([badSystem.status, badSystem.body.errors?.[0].extensions.fields?.[0].field]).toEqual([400, 'system']);
+    // The slug rule of external refs' `system`: an upper-case source would fail every line later.
+    const upperSystem = await upload('contacts', 'application/x-ndjson', '{}', admin.token, '?system=SAP');
+    expect([upperSystem.status, upperSystem.body.errors?.[0].extensions.fields?.[0].field]).toEqual([400, 'system']);
   });
 
   test('auth: none is 401, a reader or a key without the object’s write scope 403; a key with it uploads', async () => {

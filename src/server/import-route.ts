@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Queue } from 'bullmq';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { AppRuntime } from '../kernel/context';
-import { badField, type FieldProblem } from '../kernel/errors';
+import type { FieldProblem } from '../kernel/errors';
+import { checkedSystem } from '../kernel/records/external-refs';
 import { DEFAULT_JOB_OPTIONS, producerConnection, type ImportJobPayload } from '../kernel/queue';
 import { csvLines } from '../modules/imports/import-csv';
 import { ImportJob } from '../modules/imports/import-job.entity';
@@ -15,7 +16,6 @@ import { contextFromAuthorization } from './authenticate';
 export const IMPORTS_PATH = '/imports/';
 
 const FORMATS: Readonly<Record<string, 'csv' | 'ndjson'>> = { 'text/csv': 'csv', 'application/x-ndjson': 'ndjson' };
-const SYSTEM = /^[A-Za-z0-9._:-]{1,100}$/;
 
 const STATUS_OF_CODE: Readonly<Record<string, number>> = { BAD_USER_INPUT: 400, UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409, RATE_LIMITED: 429 };
 
@@ -71,7 +71,8 @@ export function createImportRoute(runtime: AppRuntime, schema: GraphQLSchema): I
     const ctx = await contextFromAuthorization(runtime, req.headers.authorization, requestId);
     try {
       const system = new URL(req.url ?? '/', 'http://localhost').searchParams.get('system');
-      if (system !== null && !SYSTEM.test(system)) throw badField('system', 'must be 1 to 100 letters, digits, ., :, _ or -');
+      // The source system: the `system` of CSV lines' external refs and the source of field ownership, so the same slug rule.
+      if (system !== null) checkedSystem(system, 'system');
       if (Number(req.headers['content-length'] ?? 0) > config.IMPORT_MAX_BYTES) throw new TooLarge(`The upload exceeds ${config.IMPORT_MAX_BYTES} bytes`);
       const body = capped(req, config.IMPORT_MAX_BYTES);
       const lines = format === 'csv' ? csvLines(body, schema, upsertInputType(object), system) : ndjsonLines(body);

@@ -29,6 +29,13 @@ export function systemProblems(system: unknown, field: string): FieldProblem[] {
     : [{ field, message: 'must be a lower-case slug: a letter or digit, then up to 39 of a-z 0-9 _ . -' }];
 }
 
+/** `system` if it is a valid slug, else BAD_USER_INPUT naming `field`. */
+export function checkedSystem(system: string, field: string): string {
+  const problems = systemProblems(system, field);
+  if (problems.length) throw badInput(problems);
+  return system;
+}
+
 /** Problems of a ref sent in `path` (e.g. `input.externalRef`), each naming its field. */
 export function refProblems(ref: unknown, path: string): FieldProblem[] {
   if (ref === null || typeof ref !== 'object') return [{ field: path, message: 'must be an object { system, id }' }];

@@ -1,8 +1,8 @@
 import type { EntityManager } from 'typeorm';
 import type { RequestContext } from '../../kernel/context';
 import { Permission } from '../../kernel/auth/roles';
-import { badField, badInput } from '../../kernel/errors';
-import { systemProblems } from '../../kernel/records/external-refs';
+import { badField } from '../../kernel/errors';
+import { checkedSystem } from '../../kernel/records/external-refs';
 import type { SyncObjectName } from './sync-object';
 import { syncFieldNames } from './upsert-parse';
 
@@ -33,10 +33,7 @@ export const fieldOwnerService = {
     await ctx.authorize(Permission.MANAGE_WORKSPACE);
     const fields = await syncFieldNames(object);
     if (!fields.includes(field)) throw badField('input.field', `is not a field of ${object} upserts; one of ${fields.join(', ')}`);
-    if (system != null) {
-      const problems = systemProblems(system, 'input.system');
-      if (problems.length) throw badInput(problems);
-    }
+    if (system != null) checkedSystem(system, 'input.system');
     await ctx.db.write((em) =>
       system == null
         ? em.query(`DELETE FROM field_owners WHERE workspace_id = $1 AND object = $2 AND field = $3`, [ctx.workspaceId, object, field])

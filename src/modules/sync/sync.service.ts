@@ -2,8 +2,8 @@ import type { RequestContext } from '../../kernel/context';
 import { appError } from '../../kernel/errors';
 import { parseId } from '../../kernel/ids';
 import type { TenantRecord } from '../../kernel/record';
-import { checkedRef, externalRefs, systemProblems, type ExternalRefInput } from '../../kernel/records/external-refs';
-import { badInput, badField, notFound } from '../../kernel/errors';
+import { checkedRef, checkedSystem, externalRefs, type ExternalRefInput } from '../../kernel/records/external-refs';
+import { badField, notFound } from '../../kernel/errors';
 import { SYNC_OBJECTS, type SyncObjectName, type UpsertItemResult } from './sync-object';
 import { itemPath, upsertBatch } from './upsert-engine';
 import { upsertSpec } from './upsert-specs';
@@ -70,8 +70,7 @@ export const syncService = {
   async removeRef(ctx: RequestContext, recordId: string, system: string): Promise<TenantRecord> {
     const spec = upsertSpec(objectOf(recordId, 'recordId'));
     await ctx.authorize(spec.permission);
-    const problems = systemProblems(system, 'system');
-    if (problems.length) throw badInput(problems);
+    checkedSystem(system, 'system');
     const id = parseId(recordId)!.uuid;
     return ctx.db.write((em) =>
       spec.store.update(ctx, em, id, {}, null, async () => {
