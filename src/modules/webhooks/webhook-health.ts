@@ -49,7 +49,8 @@ export async function webhookFailed(ctx: RequestContext, em: EntityManager, webh
       subject: `Webhook to ${webhook.url} was disabled: its deliveries failed for 24 hours`,
       recordType: 'Webhook',
       recordId: webhookId,
-      dedupeKey: `webhook-disabled:${webhookId}:${now.getTime()}`,
+      // Unique per workspace: without the recipient, only the first admin would be notified.
+      dedupeKey: `webhook-disabled:${webhookId}:${now.getTime()}:${userId}`,
     });
   }
 }
