@@ -26,7 +26,7 @@ const RANGES: ReadonlyArray<[Range, BlockList]> = [
 ];
 
 /** The closed range an address lies in, or null when it is a public address (or its range is allowed). */
-export function closedRange(address: string, allowed: readonly AllowedPrivateRange[]): Range | null {
+function closedRange(address: string, allowed: readonly AllowedPrivateRange[]): Range | null {
   const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
   for (const [range, list] of RANGES) if (list.check(address, family)) return (allowed as string[]).includes(range) ? null : range;
   return null;

@@ -28,10 +28,11 @@ export const callWebhook: ActionHandler<{ url: string; timeoutMs: number }> = {
     return { url, timeoutMs: check.input.timeoutMs ?? DEFAULT_TIMEOUT_MS };
   },
   async plan(ctx, target, settings) {
+    const data = target.object.store.snapshot(ctx, target.record);
     const body = {
       automation: { id: target.automation.id, name: target.automation.name, version: target.automation.version },
       run: target.run,
-      record: { type: target.object.type, id: target.object.store.snapshot(ctx, target.record).id, data: target.object.store.snapshot(ctx, target.record) },
+      record: { type: target.object.type, id: data.id, data },
     };
     return { request: { method: 'POST', url: settings.url, headers: { 'content-type': 'application/json' }, body }, timeoutMs: settings.timeoutMs };
   },
