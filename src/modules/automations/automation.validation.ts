@@ -9,6 +9,7 @@ import type { ActionDefinition, AutomationDefinition, TriggerDefinition } from '
 import { AutomationTriggerType } from './automation.enums';
 import type { AutomationActionInput, AutomationConditionInput, AutomationTriggerInput } from './automation.inputs';
 import { ACTIONS } from './actions/registry';
+import { isValidTimeZone } from '../sla/business-time';
 
 /** A new rule, or an update's fields: what is omitted (undefined) is taken from `current`. */
 export interface DefinitionInput {
@@ -19,15 +20,6 @@ export interface DefinitionInput {
 }
 
 const DATE_KINDS = new Set(['date', 'datetime']);
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Whether a 5-field cron expression parses and has a next occurrence (`0 0 30 2 *` has none). */
 function cronFires(cron: string, timeZone: string): boolean {
@@ -57,7 +49,7 @@ function checkTrigger(input: AutomationTriggerInput, object: AutomationObject, p
   }
   if (input.type === AutomationTriggerType.SCHEDULE) {
     const timeZone = input.timeZone ?? 'UTC';
-    if (!isTimeZone(timeZone)) problems.push({ field: `${path}.timeZone`, message: 'is not an IANA time zone such as Europe/Berlin' });
+    if (!isValidTimeZone(timeZone)) problems.push({ field: `${path}.timeZone`, message: 'is not an IANA time zone such as Europe/Berlin' });
     else if (!input.cron || !cronFires(input.cron, timeZone)) problems.push({ field: `${path}.cron`, message: 'must be a 5-field cron expression that fires, e.g. "0 9 * * 1"' });
     trigger.cron = input.cron ?? null;
     trigger.timeZone = timeZone;

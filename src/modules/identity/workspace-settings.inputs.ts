@@ -1,22 +1,14 @@
 import { Field, InputType, Int } from 'type-graphql';
 import { Max, Min, ValidateBy } from 'class-validator';
 import { IfPresent } from '../../kernel/validation';
+import { isValidTimeZone } from '../sla/business-time';
 import type { Workspace } from './workspace.entity';
-
-/** The canonical name of an IANA time zone, or null when the runtime does not know it. */
-export function canonicalTimeZone(name: string): string | null {
-  try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
-  } catch {
-    return null;
-  }
-}
 
 const IsTimeZone = (): PropertyDecorator =>
   ValidateBy({
     name: 'isTimeZone',
     validator: {
-      validate: (value) => typeof value === 'string' && value.length <= 64 && canonicalTimeZone(value) !== null,
+      validate: (value) => typeof value === 'string' && value.length <= 64 && isValidTimeZone(value),
       defaultMessage: () => 'timeZone must be an IANA time zone such as Europe/Berlin or UTC',
     },
   });

@@ -1,7 +1,8 @@
 import type { RequestContext } from '../../kernel/context';
 import { conflict } from '../../kernel/errors';
 import { Workspace } from './workspace.entity';
-import { canonicalTimeZone, type WorkspaceSettingsInput } from './workspace-settings.inputs';
+import { canonicalTimeZone } from '../sla/business-time';
+import type { WorkspaceSettingsInput } from './workspace-settings.inputs';
 
 export const workspaceSettingsService = {
   /**
