@@ -104,8 +104,7 @@ function outcome(results: AutomationActionResult[]): AutomationRunStatus {
  * could help).
  */
 export async function executeRun(runtime: AppRuntime, workspaceId: string, runId: string, attempt: Attempt): Promise<Outcome | { duplicate: true }> {
-  const ctx = RequestContext.system(runtime, workspaceId, `automation-run:${runId}`);
-  try {
+  return RequestContext.asSystem(runtime, workspaceId, `automation-run:${runId}`, async (ctx) => {
     const run = await claim(ctx, runId);
     if (!run) return { duplicate: true };
     const { automation, definition } = await ctx.db.read(async (em) => ({
@@ -141,7 +140,5 @@ export async function executeRun(runtime: AppRuntime, workspaceId: string, runId
       throw transient ? new Error(message) : new UnrecoverableError(message);
     }
     return { status, results };
-  } finally {
-    await ctx.close();
-  }
+  });
 }
