@@ -4,7 +4,7 @@ import type { RequestContext } from '../../kernel/context';
 import { badInput, type FieldProblem } from '../../kernel/errors';
 import { encodeId, parseId } from '../../kernel/ids';
 import type { RecordSnapshot } from '../../kernel/events/record-events';
-import { decimal, format, subtract } from '../../kernel/decimal';
+import { decimal, subtract } from '../../kernel/decimal';
 import { products } from '../products/product.model';
 import { OrderLine } from './order.entity';
 import type { OrderLineInput } from './order.inputs';
@@ -75,7 +75,7 @@ export async function priceLines(
     if (!isPositive(input.quantity)) problem('quantity', 'must be more than 0');
     if (input.unitPrice != null && isNegative(input.unitPrice)) problem('unitPrice', 'must not be negative');
     const discountPercent = input.discountPercent ?? '0';
-    if (isNegative(discountPercent) || isNegative(format(subtract(decimal('100'), decimal(discountPercent))))) {
+    if (isNegative(discountPercent) || subtract(decimal('100'), decimal(discountPercent)).units < 0n) {
       problem('discountPercent', 'must be between 0 and 100');
     }
     if (!product || problems.some((p) => p.field.startsWith(`${path}.`))) return null;
