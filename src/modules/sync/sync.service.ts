@@ -3,7 +3,7 @@ import { appError } from '../../kernel/errors';
 import { parseId } from '../../kernel/ids';
 import type { TenantRecord } from '../../kernel/record';
 import { checkedRef, checkedSystem, externalRefs, type ExternalRefInput } from '../../kernel/records/external-refs';
-import { badField, notFound } from '../../kernel/errors';
+import { badField } from '../../kernel/errors';
 import { SYNC_OBJECTS, type SyncObjectName, type UpsertItemResult } from './sync-object';
 import { itemPath, upsertBatch } from './upsert-engine';
 import { upsertSpec } from './upsert-specs';
@@ -59,11 +59,8 @@ export const syncService = {
     await ctx.authorize(spec.permission);
     checkedRef(ref, 'ref');
     const id = parseId(recordId)!.uuid;
-    return ctx.db.write(async (em) => {
-      const record = await spec.store.load(ctx, id);
-      if (!record) throw notFound(spec.type);
-      return spec.store.update(ctx, em, id, {}, null, async () => void (await externalRefs.attach(ctx, em, spec.type, id, ref, 'ref')));
-    });
+    // update() answers NOT_FOUND for a missing or trashed record before the ref is attached.
+    return ctx.db.write((em) => spec.store.update(ctx, em, id, {}, null, async () => void (await externalRefs.attach(ctx, em, spec.type, id, ref, 'ref'))));
   },
 
   /** Unlinks the record's id in `system` (an updated event); bad input on `system` when it has none there. */
