@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { PubSub } from 'type-graphql';
+import type { RequestContext } from './context';
 import type { Logger } from './logger';
 
 /** Namespaces the pub/sub channels, like QUEUE_PREFIX the queues: `crm:pubsub:<topic>[:<id>]`. */
@@ -141,4 +142,16 @@ export class RedisPubSub implements PubSub {
     this.subscribing.delete(channel);
     await this.subscriber?.unsubscribe(channel).catch((error: unknown) => this.logger.warn({ err: error, channel }, 'pub/sub unsubscribe failed'));
   }
+}
+
+/**
+ * Publishes `payload` on `topic:id` once the write in progress has committed (a rolled-back write
+ * publishes nothing); nothing without a pub/sub. A failed publish is logged and never fails the write.
+ */
+export function publishOnCommit(ctx: RequestContext, topic: string, id: string, payload: unknown): void {
+  const pubSub = ctx.runtime.pubSub;
+  if (!pubSub) return;
+  ctx.db.onCommit(async () => {
+    await pubSub.send(topic, id, payload);
+  });
 }

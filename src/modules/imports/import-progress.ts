@@ -1,4 +1,5 @@
 import type { RequestContext } from '../../kernel/context';
+import { publishOnCommit } from '../../kernel/pubsub';
 import { ImportJob } from './import-job.entity';
 
 /** The pub/sub topic of an import's progress; its id is the import job's id, so each job is a channel. */
@@ -19,12 +20,8 @@ const iso = (date: Date | null): string | null => date && date.toISOString();
  * end). A failed publish is logged by the pub/sub; progress is still readable with `importJob`.
  */
 export function publishProgress(ctx: RequestContext, job: ImportJob): void {
-  const pubSub = ctx.runtime.pubSub;
-  if (!pubSub) return;
   const message: ImportJobMessage = { ...job, createdAt: job.createdAt.toISOString(), updatedAt: job.updatedAt.toISOString(), startedAt: iso(job.startedAt), finishedAt: iso(job.finishedAt) };
-  ctx.db.onCommit(async () => {
-    await pubSub.send(IMPORT_JOB_PROGRESS, job.id, message);
-  });
+  publishOnCommit(ctx, IMPORT_JOB_PROGRESS, job.id, message);
 }
 
 export function fromMessage(message: ImportJobMessage): ImportJob {

@@ -1,5 +1,6 @@
 import type { RequestContext } from '../../kernel/context';
 import { requireLiveSeat } from '../../kernel/live-seat';
+import { publishOnCommit } from '../../kernel/pubsub';
 import { Notification } from './notification.entity';
 import type { NotificationInput } from './notification.service';
 
@@ -18,11 +19,7 @@ export interface NotificationMessage extends NotificationInput {
  * write publishes nothing). A failed publish is logged by the pub/sub and never fails the write.
  */
 export function publishAfterCommit(ctx: RequestContext, message: NotificationMessage): void {
-  const pubSub = ctx.runtime.pubSub;
-  if (!pubSub) return;
-  ctx.db.onCommit(async () => {
-    await pubSub.send(NOTIFICATION_ADDED, message.workspaceId, message);
-  });
+  publishOnCommit(ctx, NOTIFICATION_ADDED, message.workspaceId, message);
 }
 
 /**

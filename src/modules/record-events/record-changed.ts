@@ -4,6 +4,7 @@ import type { RequestContext } from '../../kernel/context';
 import { badField } from '../../kernel/errors';
 import { parseId } from '../../kernel/ids';
 import { requireLiveSeat } from '../../kernel/live-seat';
+import { publishOnCommit } from '../../kernel/pubsub';
 import { RecordEvent } from './record-event.entity';
 import type { RecordChangedArgs } from './change-feed.inputs';
 import { eventFieldsOf, matchesEventType, parseReadableEventTypes, recordTypesOf, type EventTypeFilter } from './event-type-filter';
@@ -50,8 +51,7 @@ export function parseRecordChangedArgs(ctx: RequestContext, args: RecordChangedA
  * purged, or without a pub/sub.
  */
 export async function publishRecordChange(ctx: RequestContext, em: EntityManager, eventId: string): Promise<void> {
-  const pubSub = ctx.runtime.pubSub;
-  if (!pubSub) return;
+  if (!ctx.runtime.pubSub) return;
   const mapper = recordEventMapper(ctx);
   const [row] = (await em.query(`SELECT ${mapper.selectList} FROM ${mapper.table} ${mapper.alias} WHERE ${mapper.alias}.id = $1`, [eventId])) as Array<
     Record<string, unknown>
@@ -59,9 +59,7 @@ export async function publishRecordChange(ctx: RequestContext, em: EntityManager
   if (!row) return;
   const event = mapper.hydrate(row);
   const message: RecordChangedMessage = { ...event, occurredAt: event.occurredAt.toISOString() };
-  ctx.db.onCommit(async () => {
-    await pubSub.send(RECORD_CHANGED, event.workspaceId, message);
-  });
+  publishOnCommit(ctx, RECORD_CHANGED, event.workspaceId, message);
 }
 
 /** A subscription's arguments keep their object for its life: parsed once, not at every delivery. */
