@@ -136,10 +136,6 @@ export class RequestContext {
   }
 
   /**
-   * The one permission check (`@Authorized` calls it). The role comes from the member's live seat
-   * in the database, not from the token, so removal or demotion takes effect at once.
-   */
-  /**
    * What `@Authorized` checks: a member's live role, or an API key's scopes. The key itself was
    * checked (unknown, expired, revoked) when this request was authenticated.
    */
@@ -155,6 +151,10 @@ export class RequestContext {
     }
   }
 
+  /**
+   * A member with `permission`. The role comes from the member's live seat in the database, not
+   * from the token, so removal or demotion takes effect at once.
+   */
   async require(permission?: Permission): Promise<Actor> {
     const actor = this.member;
     const role = (await this.db.seatRole()) as Role | null;

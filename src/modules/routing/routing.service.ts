@@ -18,7 +18,6 @@ import { RoutingObjectType, RoutingRule } from './routing-rule.entity';
 import { rankCandidates, type RecordLocation } from './routing-strategies';
 import type { SimulateRoutingInput } from './routing.inputs';
 
-/** The record routed: a stored one (locked for the routing) or a hypothetical row (simulation). */
 /** A stored record (locked while routing it; `lock: false` to only look) or a hypothetical row. */
 type Subject = { recordId: string; lock?: boolean } | { row: Record<string, unknown> };
 

@@ -13,7 +13,7 @@ export const LEASE_SECONDS = 60;
 /** One key of one caller in one workspace (the primary key of idempotency_keys). */
 export interface KeyRef {
   workspaceId: string;
-  /** `user:<uuid>` (API keys would use their own prefix). */
+  /** The principal: `user:<uuid>` or `key:<uuid>`. */
   principal: string;
   key: string;
 }
