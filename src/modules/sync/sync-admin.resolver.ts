@@ -1,5 +1,4 @@
-import type { GraphQLResolveInfo } from 'graphql';
-import { Arg, Authorized, Ctx, Field, ID, Info, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { Permission } from '../../kernel/auth/roles';
 import type { RequestContext } from '../../kernel/context';
 import { ExternalRefInput } from '../../kernel/records/external-refs';
@@ -7,7 +6,6 @@ import { Node } from '../../kernel/record';
 import { fieldOwnerService, type FieldOwnerRow } from './field-owners.service';
 import { SyncObject, type SyncObjectName } from './sync-object';
 import { syncService } from './sync.service';
-import { useSchema } from './upsert-parse';
 
 
 @ObjectType({ description: 'The one source whose upserts may change a field; upserts from others leave it as it is.' })
@@ -40,8 +38,7 @@ export class SyncAdminResolver {
 
   @Authorized(Permission.MANAGE_WORKSPACE)
   @Mutation(() => [FieldOwner], { description: 'Sets (or with system null removes) the owner of one upsert field; returns every owner.' })
-  setFieldOwner(@Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo, @Arg('input') input: SetFieldOwnerInput) {
-    useSchema(info.schema);
+  setFieldOwner(@Ctx() ctx: RequestContext, @Arg('input') input: SetFieldOwnerInput) {
     return fieldOwnerService.set(ctx, input.object, input.field, input.system);
   }
 

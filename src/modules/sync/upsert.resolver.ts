@@ -1,5 +1,4 @@
-import type { GraphQLResolveInfo } from 'graphql';
-import { Arg, Authorized, Ctx, FieldResolver, Info, Mutation, Resolver, Root, type ClassType } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root, type ClassType } from 'type-graphql';
 import type { RequestContext } from '../../kernel/context';
 import type { TenantRecord } from '../../kernel/record';
 import { ExternalRef, externalRefs } from '../../kernel/records/external-refs';
@@ -12,7 +11,6 @@ import { Ticket } from '../tickets/ticket.entity';
 import type { SyncObjectName } from './sync-object';
 import { syncService } from './sync.service';
 import { MAX_BATCH } from './upsert-engine';
-import { useSchema } from './upsert-parse';
 import { upsertSpec } from './upsert-specs';
 import { upsertResultTypes } from './upsert.types';
 
@@ -32,8 +30,7 @@ function syncResolvers<T extends TenantRecord>(object: SyncObjectName, entity: C
       name: `upsert${spec.type}`,
       description: `Creates the ${object} or updates the one its externalRef (else natural key) names; only differing fields are written.`,
     })
-    upsert(@Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo, @Arg('input', () => spec.input, { validate: false }) input: object) {
-      useSchema(info.schema);
+    upsert(@Ctx() ctx: RequestContext, @Arg('input', () => spec.input, { validate: false }) input: object) {
       return syncService.upsertOne(ctx, object, input);
     }
 
@@ -44,11 +41,9 @@ function syncResolvers<T extends TenantRecord>(object: SyncObjectName, entity: C
     })
     upsertMany(
       @Ctx() ctx: RequestContext,
-      @Info() info: GraphQLResolveInfo,
       @Arg('inputs', () => [spec.input], { validate: false }) inputs: object[],
       @Arg('atomic', { defaultValue: false }) atomic: boolean,
     ) {
-      useSchema(info.schema);
       return syncService.upsertMany(ctx, object, inputs, atomic);
     }
   }
