@@ -9,7 +9,8 @@ import { csvLines } from '../modules/imports/import-csv';
 import { ImportJob } from '../modules/imports/import-job.entity';
 import { TooManyRows, importJobService } from '../modules/imports/import-job.service';
 import { ndjsonLines } from '../modules/imports/import-lines';
-import { OBJECT_OF_PATH, upsertInputType } from '../modules/imports/import-objects';
+import { OBJECT_OF_PATH } from '../modules/imports/import-objects';
+import { upsertSpec } from '../modules/sync/upsert-specs';
 import { enqueueImport } from '../modules/imports/import-queue';
 import { contextFromAuthorization } from './authenticate';
 
@@ -75,7 +76,7 @@ export function createImportRoute(runtime: AppRuntime, schema: GraphQLSchema): I
       if (system !== null) checkedSystem(system, 'system');
       if (Number(req.headers['content-length'] ?? 0) > config.IMPORT_MAX_BYTES) throw new TooLarge(`The upload exceeds ${config.IMPORT_MAX_BYTES} bytes`);
       const body = capped(req, config.IMPORT_MAX_BYTES);
-      const lines = format === 'csv' ? csvLines(body, schema, upsertInputType(object), system) : ndjsonLines(body);
+      const lines = format === 'csv' ? csvLines(body, schema, upsertSpec(object).input.name, system) : ndjsonLines(body);
       const job = await importJobService.upload(ctx, { object, format, source: system, maxRows: config.IMPORT_MAX_ROWS }, lines, enqueue);
       res.writeHead(202, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ importJob: { id: job.globalId, status: job.status, totalRows: job.totalRows } }));

@@ -9,8 +9,3 @@ export const OBJECT_OF_PATH: Readonly<Record<string, SyncObject>> = {
   products: SyncObject.PRODUCT,
   orders: SyncObject.ORDER,
 };
-
-/** The GraphQL input a line is shaped like (CSV columns are its fields): `UpsertContactInput`, … */
-export function upsertInputType(object: SyncObject): string {
-  return `Upsert${object[0].toUpperCase()}${object.slice(1)}Input`;
-}
