@@ -7,6 +7,7 @@ import { importJobService } from '../src/modules/imports/import-job.service';
 import { enqueueImport, importQueueJobId } from '../src/modules/imports/import-queue';
 import { importRunService } from '../src/modules/imports/import-run.service';
 import type { JobHandler } from './jobs';
+import { isKeyUsable } from '../src/modules/api-keys/api-key-auth';
 import { repeatUntilShort } from './purge-in-batches';
 
 /** An open import untouched this long has lost its job (Redis lost it, or it failed for good): the sweep queues it again. */
@@ -21,12 +22,13 @@ class UploaderGone extends Error {}
  * write permission again.
  */
 async function uploaderContext(runtime: AppRuntime, payload: ImportJobPayload, requestId: string): Promise<RequestContext> {
-  const job = await RequestContext.asSystem(runtime, payload.workspaceId, requestId, (ctx) => importJobService.get(ctx, payload.importJobId));
+  const { job, key } = await RequestContext.asSystem(runtime, payload.workspaceId, requestId, async (ctx) => {
+    const job = await importJobService.get(ctx, payload.importJobId);
+    const keyId = job.createdByApiKeyUuid;
+    return { job, key: keyId ? await ctx.db.read((em) => em.getRepository(ApiKey).findOneBy({ id: keyId })) : null };
+  });
   if (job.createdByApiKeyUuid) {
-    const key = await RequestContext.asSystem(runtime, payload.workspaceId, requestId, (ctx) =>
-      ctx.db.read((em) => em.getRepository(ApiKey).findOneBy({ id: job.createdByApiKeyUuid! })),
-    );
-    if (!key || key.revokedAt || (key.expiresAt && key.expiresAt <= new Date())) throw new UploaderGone('The API key that uploaded the import is revoked or expired');
+    if (!key || !isKeyUsable(key.revokedAt, key.expiresAt)) throw new UploaderGone('The API key that uploaded the import is revoked or expired');
     return RequestContext.forApiKey(runtime, { apiKeyId: key.id, workspaceId: key.workspaceId, scopes: key.scopes }, requestId);
   }
   const member = job.createdByUuid && (await RequestContext.forLiveMember(runtime, payload.workspaceId, job.createdByUuid, requestId));

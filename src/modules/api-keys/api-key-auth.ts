@@ -10,6 +10,9 @@ interface KeyRow {
   revoked_at: Date | null;
 }
 
+/** A key may act while it is neither revoked nor past its expiry. */
+export const isKeyUsable = (revokedAt: Date | null, expiresAt: Date | null, now = new Date()): boolean => !revokedAt && !(expiresAt && expiresAt <= now);
+
 /** crm_api_key_touch records use at most once a minute; so does this process, sparing the round trip in between. */
 const TOUCH_EVERY_MS = 60_000;
 const touchedAt = new Map<string, number>();
@@ -31,7 +34,7 @@ export async function contextFromApiKey(runtime: AppRuntime, token: string, requ
   const prefix = lookupPrefixOf(token);
   if (!prefix) return refused;
   const [row] = (await runtime.dataSource.query(`SELECT * FROM crm_api_key_lookup($1)`, [prefix])) as KeyRow[];
-  if (!row || !hashMatches(token, row.secret_hash) || row.revoked_at || (row.expires_at && row.expires_at <= new Date())) return refused;
+  if (!row || !hashMatches(token, row.secret_hash) || !isKeyUsable(row.revoked_at, row.expires_at)) return refused;
   await touch(runtime, row.id);
   return RequestContext.forApiKey(runtime, { apiKeyId: row.id, workspaceId: row.workspace_id, scopes: row.scopes }, requestId);
 }
