@@ -1,9 +1,14 @@
-import { add, decimal, format, integerDigits, minorUnits, multiply, roundHalfUp, shift, subtract } from '../src/kernel/decimal';
+import { add, decimal, equalDecimals, format, integerDigits, minorUnits, multiply, roundHalfUp, shift, subtract } from '../src/kernel/decimal';
 import { lineAmounts, orderTotals } from '../src/modules/orders/order-totals';
 
 const round = (text: string, digits: number) => format(roundHalfUp(decimal(text), digits));
 
 describe('exact decimals', () => {
+  test('equalDecimals compares numbers, not their spelling', () => {
+    expect([equalDecimals('1.50', '1.5'), equalDecimals('0', '-0.000'), equalDecimals('19.99', '19.990001')]).toEqual([true, true, false]);
+  });
+
+
   test('round half up, away from zero, to any number of digits', () => {
     expect([round('0.005', 2), round('0.0049', 2), round('-0.005', 2), round('2.5', 0), round('1.2', 4), round('-0.0001', 2)]).toEqual([
       '0.01',

@@ -34,6 +34,11 @@ export function subtract(a: Decimal, b: Decimal): Decimal {
   return add(a, { units: -b.units, scale: b.scale });
 }
 
+/** Whether two decimal texts are the same number (`1.50` and `1.5`). */
+export function equalDecimals(a: string, b: string): boolean {
+  return subtract(decimal(a), decimal(b)).units === 0n;
+}
+
 export function multiply(a: Decimal, b: Decimal): Decimal {
   return { units: a.units * b.units, scale: a.scale + b.scale };
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { QueryFailedError, type EntityManager } from 'typeorm';
 import type { RequestContext } from '../../kernel/context';
-import { decimal, subtract } from '../../kernel/decimal';
+import { equalDecimals } from '../../kernel/decimal';
 import { badInput, type FieldProblem } from '../../kernel/errors';
 import { databaseError } from '../../kernel/format-error';
 import { encodeId } from '../../kernel/ids';
@@ -71,12 +71,23 @@ async function matchItems(ctx: RequestContext, state: BatchState, items: ParsedI
   }
 }
 
+/** Numeric properties by entity: looked up once, not for every compared field of every item. */
+const numericProperties = new WeakMap<UpsertSpec, ReadonlySet<string>>();
+
+function numericPropertiesOf(spec: UpsertSpec, ctx: RequestContext): ReadonlySet<string> {
+  let numeric = numericProperties.get(spec);
+  if (!numeric) {
+    const columns = ctx.runtime.dataSource.getMetadata(spec.store.model.entity).columns;
+    numericProperties.set(spec, (numeric = new Set(columns.filter((c) => c.type === 'numeric').map((c) => c.propertyName))));
+  }
+  return numeric;
+}
+
 function same(spec: UpsertSpec, ctx: RequestContext, property: string, stored: unknown, sent: unknown): boolean {
   if (stored == null || sent == null) return stored == sent;
   if (Array.isArray(stored) || Array.isArray(sent)) return JSON.stringify(stored) === JSON.stringify(sent);
   if (stored instanceof Date || sent instanceof Date) return new Date(stored as string).getTime() === new Date(sent as string).getTime();
-  const type = ctx.runtime.dataSource.getMetadata(spec.store.model.entity).findColumnWithPropertyName(property)?.type;
-  if (type === 'numeric') return subtract(decimal(String(stored)), decimal(String(sent))).units === 0n;
+  if (numericPropertiesOf(spec, ctx).has(property)) return equalDecimals(String(stored), String(sent));
   return stored === sent;
 }
 
@@ -238,12 +249,12 @@ function itemError(error: unknown, renames: Record<string, string> = {}): Upsert
   let code: string;
   let message: string;
   let fields: FieldProblem[];
+  let mapped: ReturnType<typeof databaseError>;
   if (error instanceof GraphQLError && typeof error.extensions.code === 'string') {
     code = error.extensions.code;
     message = error.message;
     fields = (error.extensions.fields as FieldProblem[] | undefined) ?? [];
-  } else if (error instanceof QueryFailedError && databaseError(error)) {
-    const mapped = databaseError(error)!;
+  } else if (error instanceof QueryFailedError && (mapped = databaseError(error))) {
     code = mapped.extensions!.code as string;
     message = mapped.message;
     fields = (mapped.extensions!.fields as FieldProblem[] | undefined) ?? [];

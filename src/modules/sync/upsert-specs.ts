@@ -1,6 +1,6 @@
 import type { RequestContext } from '../../kernel/context';
 import { Permission } from '../../kernel/auth/roles';
-import { decimal, subtract } from '../../kernel/decimal';
+import { equalDecimals } from '../../kernel/decimal';
 import { badInput, type FieldProblem } from '../../kernel/errors';
 import { encodeId, parseId } from '../../kernel/ids';
 import { externalRefs, refProblems, type ExternalRefInput } from '../../kernel/records/external-refs';
@@ -29,8 +29,7 @@ import {
 const ACCOUNT_REF = { ref: 'accountRef', id: 'accountId', type: 'Account' } as const;
 const contactRef = (id: string) => ({ ref: 'contactRef', id, type: 'Contact' }) as const;
 
-const sameDecimal = (a: string | null | undefined, b: string | null | undefined) =>
-  a == null || b == null ? a == b : subtract(decimal(a), decimal(b)).units === 0n;
+const sameDecimal = (a: string | null | undefined, b: string | null | undefined) => (a == null || b == null ? a == b : equalDecimals(a, b));
 
 /** An order's lines name their product by productId, productRef or productSku: turned into productId here. */
 async function resolveLineProducts(ctx: RequestContext, input: RecordInput): Promise<Record<string, string>> {
