@@ -3,8 +3,8 @@ import type { RequestContext } from '../src/kernel/context';
 import type { AutomationRunPayload, Producers } from '../src/kernel/queue';
 
 /** Attempts per run job; between them exponential backoff from RUN_BACKOFF_MS. */
-export const RUN_ATTEMPTS = 3;
-const RUN_BACKOFF_MS = 1_000;
+/** Attempts and backoff of automation jobs: runs, and scheduled automations' occurrences. */
+export const RUN_JOB_OPTIONS = { attempts: 3, backoff: { type: 'exponential', delay: 1_000 } };
 
 /** The job of a run's first execution (retries = 0) or of its n-th manual retry: one job each, however often added. */
 export const runJobId = (runId: string, retries: number) => `run-${runId}-${retries}`;
@@ -19,7 +19,7 @@ export function automationsQueue(ctx: RequestContext): Producers['automations'] 
 }
 
 export function enqueueRun(queue: Queue<AutomationRunPayload>, workspaceId: string, runId: string, retries: number): Promise<unknown> {
-  return queue.add('automation-run', { workspaceId, runId }, { jobId: runJobId(runId, retries), attempts: RUN_ATTEMPTS, backoff: { type: 'exponential', delay: RUN_BACKOFF_MS } });
+  return queue.add('automation-run', { workspaceId, runId }, { jobId: runJobId(runId, retries), ...RUN_JOB_OPTIONS });
 }
 
 /** Adds the run's job once the caller's write has committed (the job must find its row). */

@@ -8,7 +8,7 @@ import { automationRunService, conditionHolds } from '../src/modules/automations
 import type { AutomationDefinition } from '../src/modules/automations/automation.definition';
 import { AutomationRunStatus, AutomationTriggerType } from '../src/modules/automations/automation.enums';
 import { automationService } from '../src/modules/automations/automation.service';
-import { automationsQueue, enqueueAfterCommit, RUN_ATTEMPTS, schedulerId } from './automation-queue';
+import { automationsQueue, enqueueAfterCommit, RUN_JOB_OPTIONS, schedulerId } from './automation-queue';
 import type { EventHandler } from './record-events';
 
 const lowerFirst = (name: string) => `${name[0].toLowerCase()}${name.slice(1)}`;
@@ -72,7 +72,7 @@ export async function syncSchedule(ctx: RequestContext, em: EntityManager, autom
   }
   const id = schedulerId(automationId);
   const repeat = { pattern: trigger.cron!, tz: trigger.timeZone ?? 'UTC' };
-  const template = { name: 'automation-schedule', data: { workspaceId: ctx.workspaceId, automationId }, opts: { attempts: RUN_ATTEMPTS, backoff: { type: 'exponential', delay: 1_000 } } };
+  const template = { name: 'automation-schedule', data: { workspaceId: ctx.workspaceId, automationId }, opts: RUN_JOB_OPTIONS };
   try {
     await queue.upsertJobScheduler(id, repeat, template);
   } catch (error) {
