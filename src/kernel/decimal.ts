@@ -75,7 +75,14 @@ export function format(value: Decimal): string {
 
 export const ZERO: Decimal = { units: 0n, scale: 0 };
 
-/** How many fraction digits the currency's minor unit has (EUR 2, JPY 0, KWD 3), per ICU. */
+const minorUnitsByCurrency = new Map<string, number>();
+
+/** How many fraction digits the currency's minor unit has (EUR 2, JPY 0, KWD 3), per ICU; asked once per currency (every order line needs it). */
 export function minorUnits(currency: string): number {
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  let digits = minorUnitsByCurrency.get(currency);
+  if (digits === undefined) {
+    digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    minorUnitsByCurrency.set(currency, digits);
+  }
+  return digits;
 }
