@@ -40,7 +40,12 @@ const rnd = (g: string, salt: number, n: number) => `((hashint8extended(${g}, ${
 const pick = (values: readonly string[], index: string) => `(${textArray(values)})[(1 + ${index})::int]`;
 const seconds = (expr: string) => `(${expr}) * interval '1 second'`;
 const TWO_YEARS = 2 * 365 * 24 * 3600;
-const ascii = (expr: string) => `translate(lower(${expr}), 'äöüß ', 'aous')`;
+/** Letters of the seed's names as plain ASCII for email addresses; spaces, apostrophes and hyphens dropped. */
+const ASCII_LETTERS = [...'äaöoüußsáaàaâaãaåaçcćcčcđdéeèeêeëeğgíiìiîiïiılłlñnńnóoòoôoõoøośsšsşsúuùuûuýyźzżzžz'].reduce<[string, string]>(
+  ([from, to], c, i) => (i % 2 ? [from, to + c] : [from + c, to]),
+  ['', ''],
+);
+const ascii = (expr: string) => `translate(lower(${expr}), '${ASCII_LETTERS[0]} ''-', '${ASCII_LETTERS[1]}')`;
 
 /** How rows relate: contacts of account a are a, a + A, a + 2A, … (90% of contacts have an account). */
 export class SeedShape {
@@ -122,7 +127,8 @@ export function contactsSql(shape: SeedShape): string {
     FROM (
       SELECT g,
         ${pick(words.FIRST_NAMES, rnd('g', 1, words.FIRST_NAMES.length))} AS given,
-        ${pick(words.LAST_NAMES, rnd('g', 2, words.LAST_NAMES.length))} AS family,
+        CASE WHEN ${rnd('g', 10, 5)} = 0 THEN ${pick(words.RARE_LAST_NAMES, rnd('g', 11, words.RARE_LAST_NAMES.length))}
+          ELSE ${pick(words.LAST_NAMES, rnd('g', 2, words.LAST_NAMES.length))} END AS family,
         (1 + ${rnd('g', 8, words.CITIES.length)})::int AS city_i,
         ${shape.createdAt('g', 9)}
       FROM ${series}

@@ -22,6 +22,26 @@ export const LAST_NAMES = [
   'Horn', 'Busch', 'Bergmann', 'Thomas', 'Voigt', 'Sauer', 'Arnold', 'Wolff', 'Pfeiffer',
 ];
 
+/**
+ * The long tail: one contact in five carries one of these (about 0.13% of contacts each, against
+ * 0.8% for a common name), so prefix searches meet rare and late-alphabet names, names that start
+ * in lower case or with an umlaut or accent, and the same name spelt with and without umlauts.
+ */
+export const RARE_LAST_NAMES = [
+  'Mueller', 'Muller', 'Moeller', 'Koehler', 'Schaefer', 'Kruger', 'Müller-Lüdenscheidt', 'Meyer-Landrut', 'Schulze-Delitzsch',
+  'von Bülow', 'von der Heide', 'van der Meer', 'van Dijk', 'de Vries', 'de Jong', 'di Lorenzo', 'zur Linde', "O'Brien", "D'Angelo",
+  'Zander', 'Zeller', 'Zöllner', 'Zuber', 'Zorn', 'Zahn', 'Zielke', 'Zweig', 'Ullrich', 'Unger', 'Uhl', 'Quast', 'Quandt',
+  'Ebert', 'Ihle', 'Idler', 'Oehme', 'Öhler', 'Übel', 'Ückert', 'Yorck', 'Xylander', 'Wüst', 'Vöhringer', 'Tränkle', 'Äckerle',
+  'Yılmaz', 'Kaya', 'Demir', 'Şahin', 'Çelik', 'Yıldız', 'Yıldırım', 'Öztürk', 'Aydın', 'Özdemir', 'Arslan', 'Doğan', 'Kılıç',
+  'Çetin', 'Koç', 'Kurt', 'Özkan', 'Şimşek', 'Nowak', 'Kowalski', 'Wiśniewski', 'Wójcik', 'Kowalczyk', 'Kamiński', 'Lewandowski',
+  'Zieliński', 'Szymański', 'Woźniak', 'Łukasik', 'Jovanović', 'Petrović', 'Nikolić', 'Marković', 'Đorđević', 'Ćosić', 'Šarić',
+  'Horvat', 'Kovačević', 'Babić', 'Dvořák', 'Novák', 'Černý', 'Rossi', 'Russo', 'Ferrari', 'Esposito', 'Bianchi', 'Romano',
+  'Colombo', 'Ricci', 'Papadopoulos', 'Wood', 'Woodward', 'Woods', 'Young', 'Yates', 'Smith', 'Taylor', 'Walker', 'Wright',
+  'García', 'Fernández', 'González', 'Núñez', 'Ibáñez', 'Muñoz', 'Sánchez', 'Gómez', 'Ferreira', 'Dubois', 'Lefèvre', 'Moreau',
+  'Girard', 'Fontaine', 'Chevalier', 'Bérenger', 'Øster', 'Østergaard', 'Sørensen', 'Jørgensen', 'Ångström', 'Åberg', 'Nyström',
+  'Lindqvist', 'Söderberg', 'Ekström', 'Jansen', 'Visser',
+];
+
 export const COMPANY_SUFFIXES = [
   'Technik', 'Logistik', 'Handel', 'Werke', 'Systeme', 'Bau', 'Energie', 'Software', 'Maschinenbau', 'Elektro',
   'Consulting', 'Medizintechnik', 'Feinkost', 'Druck', 'Metall', 'Kunststoff', 'Immobilien', 'Solar', 'Textil', 'Pharma',
