@@ -1,0 +1,120 @@
+import 'reflect-metadata';
+import { mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { migrate } from '../src/kernel/db/provision';
+import { runLoad, send } from './load';
+import { runBench, startServer, stopServer, type ServerProcess } from './processes';
+import type { Scenario } from './scenarios';
+import { API_APPLICATION_NAME, APP_URL, BENCH_DATABASE, BENCH_LOGIN, OWNER_URL, productionEnv } from './settings';
+
+/**
+ * `npm run bench:search`: contacts by last-name prefix, ordered by last name, 20 a page, under
+ * 16 connections, one prefix at a time and then all of them in rotation. Reads a database seeded
+ * by bench/seed.ts (BENCH_DATABASE); see bench/README.md.
+ */
+
+const ROOT = path.resolve(__dirname, '../..');
+const log = (line: string) => process.stdout.write(`[bench:search] ${line}\n`);
+
+/** Four letters as people type them: early and late in the alphabet, very common, rare, and none. */
+const PREFIXES: Array<[string, string]> = [
+  ['albr', 'early'],
+  ['beck', 'early'],
+  ['schm', 'very common'],
+  ['müll', 'very common, umlaut'],
+  ['zimm', 'late'],
+  ['wolf', 'late'],
+  ['yılm', 'rare, dotless i'],
+  ['øste', 'rare, Ø'],
+  ['van ', 'rare, lower-case particle'],
+  ['wood', 'rare'],
+  ['zzzz', 'none, end of the alphabet'],
+  ['qqqq', 'none'],
+];
+
+const QUERY = `query PrefixSearch($prefix: String!) {
+  contacts(filter: { lastName: { startsWith: $prefix } }, orderBy: [{ field: LAST_NAME, direction: ASC }], first: 20) {
+    edges { node { id firstName lastName account { id name } } }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  }
+}`;
+
+const scenario = (prefixes: string[]): Scenario => ({
+  key: 'search',
+  title: 'contacts by last-name prefix',
+  operationName: 'PrefixSearch',
+  query: QUERY,
+  variables: (n) => ({ prefix: prefixes[n % prefixes.length] }),
+  writes: false,
+  target: false,
+});
+
+function readOptions() {
+  const { values } = parseArgs({
+    options: {
+      duration: { type: 'string', default: '5' },
+      connections: { type: 'string', default: '16' },
+      prefixes: { type: 'string' },
+    },
+  });
+  const prefixes = values.prefixes ? values.prefixes.split(',').map((p): [string, string] => [p, '']) : PREFIXES;
+  return { duration: Number(values.duration), connections: Number(values.connections), prefixes };
+}
+
+let api: ServerProcess | null = null;
+
+async function main(): Promise<void> {
+  const options = readOptions();
+  const applied = await migrate(OWNER_URL, APP_URL);
+  if (applied) log(`applied ${applied} migration(s) to ${BENCH_DATABASE}`);
+  mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
+  api = await startServer(
+    { name: 'API', script: path.join(ROOT, 'dist/src/main.js'), applicationName: API_APPLICATION_NAME, env: productionEnv(APP_URL, OWNER_URL) },
+    path.join(ROOT, 'bench/results/servers.log'),
+  );
+  log(`API (pid ${api.child.pid}) at ${api.url}; ${options.connections} connections, ${options.duration} s per prefix; load average ${loadAverage()}`);
+  const signIn = JSON.stringify({ query: 'mutation($input: SignInInput!) { signIn(input: $input) { token } }', variables: { input: BENCH_LOGIN } });
+  const token = (await send<{ signIn: { token: string } }>(api.url, signIn)).data.signIn.token;
+  const load = { url: api.url, token, duration: options.duration, connections: options.connections };
+
+  const rows: string[] = [];
+  for (const [prefix, kind] of options.prefixes) {
+    const matches = await countMatches(api.url, token, prefix);
+    const alone = await aloneMs(api.url, token, prefix);
+    const result = await runLoad(scenario([prefix]), 'api', load);
+    const row = `| \`${prefix}\` | ${kind} | ${matches} | ${alone} | ${result.rps.toFixed(0)} | ${result.p50} | ${result.p99} | ${result.failures} |`;
+    rows.push(row);
+    log(row);
+  }
+  const all = options.prefixes.map(([prefix]) => prefix);
+  const mixed = await runLoad(scenario(all), 'api', { ...load, duration: options.duration * 2 });
+  rows.push(`| all in rotation | | | | ${mixed.rps.toFixed(0)} | ${mixed.p50} | ${mixed.p99} | ${mixed.failures} |`);
+  const header = `| Prefix | Kind | Matches | Alone ms | req/s | p50 ms | p99 ms | Failed |\n|---|---|---:|---:|---:|---:|---:|---:|`;
+  process.stdout.write(`\n${header}\n${rows.join('\n')}\n\n`);
+  log(`all prefixes in rotation: p50 ${mixed.p50} ms, p99 ${mixed.p99} ms, ${mixed.rps.toFixed(0)} req/s, ${mixed.failures} failed; load average ${loadAverage()}`);
+}
+
+async function countMatches(url: string, token: string, prefix: string): Promise<number> {
+  const body = JSON.stringify({ query: `query($p: String!) { contacts(filter: { lastName: { startsWith: $p } }) { totalCount } }`, variables: { p: prefix } });
+  return (await send<{ contacts: { totalCount: number } }>(url, body, token)).data.contacts.totalCount;
+}
+
+/** The median of three requests sent one after another, nothing else running: the latency of one request alone. */
+async function aloneMs(url: string, token: string, prefix: string): Promise<number> {
+  const body = JSON.stringify({ query: QUERY, variables: { prefix } });
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now();
+    await send(url, body, token);
+    times.push(performance.now() - started);
+  }
+  return Math.round(times.sort((a, b) => a - b)[1]);
+}
+
+const loadAverage = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
+
+runBench('bench:search', main, async () => {
+  if (api) await stopServer(api);
+});
