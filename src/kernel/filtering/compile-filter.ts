@@ -11,12 +11,27 @@ export interface FieldSpec {
   idType?: NodeType;
   /** Filters a value derived from the column instead of the column, e.g. a done flag as `<completed_at> IS NOT NULL`. */
   expression?: (columnSql: string) => string;
+  /**
+   * For text: the column's stored sort key (`crm_text_key`, migration 1763800000030), indexed
+   * with the workspace, so `startsWith` reads only the matching rows instead of testing each one.
+   */
+  key?: string;
 }
+
+/** A text field with a stored, indexed sort key `<column>_key` (migration 1763800000030). */
+export const keyedText = (column: string): FieldSpec => ({ column, kind: 'string', key: `${column}_key` });
 
 type Combinators = 'and' | 'or' | 'not';
 
 /** Maps each field of a filter input to its column; the compiler checks every field is mapped. */
 export type FilterSpec<F> = { [K in Exclude<keyof F, Combinators>]-?: FieldSpec };
+
+/**
+ * The spec for a row that was not read from its table (`jsonb_populate_record` computes no
+ * generated columns, so its keys are NULL): prefixes then compare keys computed from the values.
+ */
+export const withoutKeys = <F>(spec: FilterSpec<F>): FilterSpec<F> =>
+  Object.fromEntries(Object.entries<FieldSpec>(spec).map(([field, fieldSpec]) => [field, { ...fieldSpec, key: undefined }])) as FilterSpec<F>;
 
 export interface FilterNode {
   and?: FilterNode[] | null;
@@ -96,8 +111,7 @@ function compileField(field: FieldSpec, ops: Operators, alias: string, params: S
         parts.push(`${col} ILIKE ${params.add(`%${escapeLike(raw as string)}%`)}`);
         break;
       case 'startsWith':
-        // lower(col) LIKE 'x%' is what the text_pattern_ops indexes serve.
-        parts.push(`lower(${col}) LIKE ${params.add(`${escapeLike((raw as string).toLowerCase())}%`)}`);
+        parts.push(startsWith(field, alias, col, params.add(raw)));
         break;
       case 'has':
         parts.push(`${col} @> ARRAY[${params.add(raw)}]::text[]`);
@@ -116,4 +130,17 @@ function compileField(field: FieldSpec, ops: Operators, alias: string, params: S
     }
   }
   return parts;
+}
+
+/**
+ * The value's sort key begins with the prefix's (case, umlauts and accents folded as text is
+ * ordered). On a stored key it is the range [key(prefix), key(prefix) || U+10FFFF), which holds
+ * exactly the keys with that prefix (keys never contain U+10FFFF) and which the key's index
+ * serves; both bounds are computed once per statement, never per row.
+ */
+function startsWith(field: FieldSpec, alias: string, col: string, prefixParam: string): string {
+  const prefixKey = `crm_text_key(${prefixParam})`;
+  if (!field.key) return `starts_with(crm_text_key(${col}), ${prefixKey})`;
+  const key = column(alias, field.key);
+  return `${key} >= ${prefixKey} AND ${key} < (${prefixKey} || chr(1114111))`;
 }

@@ -5,7 +5,11 @@ import type { ClassType } from 'type-graphql';
 
 const MAX_LIST = 1000;
 
-@InputType({ description: 'Conditions on a text field; contains and startsWith ignore case.' })
+@InputType({
+  description:
+    'Conditions on a text field. contains ignores case. startsWith ignores case and accents and reads ä, ö, ü, ß as ae, oe, ue, ss, ' +
+    'as text is ordered ("mue" finds Müller and Mueller); eq, ne, in, notIn, lt, lte, gt, gte compare the exact text.',
+})
 export class StringFilter {
   @Field({ nullable: true }) @MaxLength(500) eq?: string;
   @Field({ nullable: true }) @MaxLength(500) ne?: string;

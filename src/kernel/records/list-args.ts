@@ -7,6 +7,11 @@ export enum SortDirection {
 }
 registerEnumType(SortDirection, { name: 'SortDirection' });
 
+/** How an order field over text sorts (its stored sort key, migration 1763800000030), for the enum value's description. */
+export const TEXT_ORDER = {
+  description: 'Alphabetical, ignoring case and accents, with ä, ö, ü, ß as ae, oe, ue, ss (as startsWith matches); ties by id.',
+};
+
 export interface OrderInput<O extends string> {
   field: O;
   direction: SortDirection;

@@ -24,8 +24,8 @@ export interface RecordModel<E extends TenantRecord, F, O extends string> {
   /** Order-field enum value → column. `id` is always appended as the tie-breaker. */
   order: Record<O, OrderColumn>;
   defaultOrder: { field: O; direction: 'ASC' | 'DESC' };
-  /** Columns matched by `search` (case-insensitive prefix of any of them). */
-  search: string[];
+  /** Fields matched by `search`: a `startsWith` on any of them. */
+  search: Array<keyof FilterSpec<F> & string>;
   /**
    * Reference properties that events show as public ids, beyond the `id` fields of `filter`
    * (which are taken from there), e.g. a stage's `pipelineId`.
@@ -356,12 +356,12 @@ export class RecordStore<E extends TenantRecord, F, O extends string> {
     if (!args.withDeleted) conditions.push(`${column(ALIAS, 'deleted_at')} IS NULL`);
     const filter = compileFilter(args.filter, this.model.filter, ALIAS, params);
     if (filter) conditions.push(filter);
-    const search = args.search?.trim().toLowerCase();
+    const search = args.search?.trim();
     if (search) {
       if (search.length > 200) throw badField('search', 'must be at most 200 characters');
       if (this.model.search.length === 0) throw badField('search', `is not supported on ${this.model.type} lists`);
-      const pattern = params.add(`${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-      conditions.push(this.model.search.map((col) => `lower(${column(ALIAS, col)}) LIKE ${pattern}`).join(' OR '));
+      const anyField = { or: this.model.search.map((field) => ({ [field]: { startsWith: search } })) };
+      conditions.push(compileFilter(anyField as F, this.model.filter, ALIAS, params, 'search')!);
     }
     return conditions;
   }

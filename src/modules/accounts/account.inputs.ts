@@ -3,7 +3,7 @@ import { TagsInput } from '../../kernel/records/tags';
 import { IsFQDN, IsISO31661Alpha2, IsUrl, Length, Matches, Max, MaxLength, Min } from 'class-validator';
 import { DateFilter, DateTimeFilter, DecimalFilter, IDFilter, IntFilter, StringFilter, TagsFilter } from '../../kernel/filtering/filter-inputs';
 import { PageArgs } from '../../kernel/pagination/connection';
-import { orderInputType, type OrderInput } from '../../kernel/records/list-args';
+import { orderInputType, TEXT_ORDER, type OrderInput } from '../../kernel/records/list-args';
 import { DecimalScalar, LocalDateScalar } from '../../kernel/scalars';
 import { IfPresent, IfSet, NotBlank } from '../../kernel/validation';
 import type { Account } from './account.entity';
@@ -58,13 +58,13 @@ export enum AccountOrderField {
   UPDATED_AT = 'UPDATED_AT',
   ANNUAL_REVENUE = 'ANNUAL_REVENUE',
 }
-registerEnumType(AccountOrderField, { name: 'AccountOrderField' });
+registerEnumType(AccountOrderField, { name: 'AccountOrderField', valuesConfig: { NAME: TEXT_ORDER } });
 export const AccountOrder = orderInputType(AccountOrderField, 'Account');
 
 @ArgsType()
 export class AccountListArgs extends PageArgs {
   @Field(() => AccountFilter, { nullable: true }) filter?: AccountFilter;
   @Field(() => [AccountOrder], { nullable: true, description: 'Default: newest first.' }) orderBy?: OrderInput<AccountOrderField>[];
-  @Field({ nullable: true, description: 'Case-insensitive prefix of the name or domain.' }) search?: string;
+  @Field({ nullable: true, description: 'Prefix of the name or domain, matched as startsWith (ignoring case and accents).' }) search?: string;
   @Field({ nullable: true, defaultValue: false, description: 'Include accounts in the trash.' }) withDeleted?: boolean;
 }

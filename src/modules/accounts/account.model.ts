@@ -1,4 +1,4 @@
-import type { FieldSpec } from '../../kernel/filtering/compile-filter';
+import { keyedText, type FieldSpec } from '../../kernel/filtering/compile-filter';
 import type { RecordModel } from '../../kernel/records/record-store';
 import { Account } from './account.entity';
 import { AccountOrderField, type AccountFilter } from './account.inputs';
@@ -8,8 +8,8 @@ export const accountModel: RecordModel<Account, AccountFilter, AccountOrderField
   type: 'Account',
   entity: Account,
   filter: {
-    name: { column: 'name', kind: 'string' },
-    domain: { column: 'domain', kind: 'string' },
+    name: keyedText('name'),
+    domain: keyedText('domain'),
     industry: { column: 'industry', kind: 'string' },
     city: { column: 'city', kind: 'string' },
     country: { column: 'country', kind: 'string' },
@@ -22,7 +22,7 @@ export const accountModel: RecordModel<Account, AccountFilter, AccountOrderField
     updatedAt: { column: 'updated_at', kind: 'datetime' },
   },
   order: {
-    NAME: { column: 'name' },
+    NAME: { column: 'name_key' },
     CREATED_AT: { column: 'created_at' },
     UPDATED_AT: { column: 'updated_at' },
     ANNUAL_REVENUE: { column: 'annual_revenue', nullable: true },

@@ -93,6 +93,6 @@ export const ActivityOrder = orderInputType(ActivityOrderField, 'Activity');
 export class ActivityListArgs extends PageArgs {
   @Field(() => ActivityFilter, { nullable: true }) filter?: ActivityFilter;
   @Field(() => [ActivityOrder], { nullable: true, description: 'Default: newest first.' }) orderBy?: OrderInput<ActivityOrderField>[];
-  @Field({ nullable: true, description: 'Case-insensitive prefix of the subject.' }) search?: string;
+  @Field({ nullable: true, description: 'Prefix of the subject, matched as startsWith (ignoring case and accents).' }) search?: string;
   @Field({ nullable: true, defaultValue: false, description: 'Include activities in the trash.' }) withDeleted?: boolean;
 }

@@ -3,7 +3,7 @@ import { TagsInput } from '../../kernel/records/tags';
 import { IsISO31661Alpha2, Length, Matches, MaxLength, ValidateBy, isEmail } from 'class-validator';
 import { DateFilter, DateTimeFilter, IDFilter, StringFilter, TagsFilter } from '../../kernel/filtering/filter-inputs';
 import { PageArgs } from '../../kernel/pagination/connection';
-import { orderInputType, type OrderInput } from '../../kernel/records/list-args';
+import { orderInputType, TEXT_ORDER, type OrderInput } from '../../kernel/records/list-args';
 import { IfPresent, IfSet, NotBlank } from '../../kernel/validation';
 import { LocalDateScalar } from '../../kernel/scalars';
 import type { Contact } from './contact.entity';
@@ -72,13 +72,13 @@ export enum ContactOrderField {
   CREATED_AT = 'CREATED_AT',
   UPDATED_AT = 'UPDATED_AT',
 }
-registerEnumType(ContactOrderField, { name: 'ContactOrderField' });
+registerEnumType(ContactOrderField, { name: 'ContactOrderField', valuesConfig: { LAST_NAME: TEXT_ORDER, FIRST_NAME: TEXT_ORDER } });
 export const ContactOrder = orderInputType(ContactOrderField, 'Contact');
 
 @ArgsType()
 export class ContactListArgs extends PageArgs {
   @Field(() => ContactFilter, { nullable: true }) filter?: ContactFilter;
   @Field(() => [ContactOrder], { nullable: true, description: 'Default: newest first.' }) orderBy?: OrderInput<ContactOrderField>[];
-  @Field({ nullable: true, description: 'Case-insensitive prefix of the first name, last name or email.' }) search?: string;
+  @Field({ nullable: true, description: 'Prefix of the first name, last name or email, matched as startsWith (ignoring case and accents).' }) search?: string;
   @Field({ nullable: true, defaultValue: false, description: 'Include contacts in the trash.' }) withDeleted?: boolean;
 }

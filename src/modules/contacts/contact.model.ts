@@ -1,3 +1,4 @@
+import { keyedText } from '../../kernel/filtering/compile-filter';
 import { accountField } from '../accounts/account.model';
 import type { RecordModel } from '../../kernel/records/record-store';
 import { Contact } from './contact.entity';
@@ -8,14 +9,14 @@ export const contactModel: RecordModel<Contact, ContactFilter, ContactOrderField
   type: 'Contact',
   entity: Contact,
   filter: {
-    firstName: { column: 'first_name', kind: 'string' },
-    lastName: { column: 'last_name', kind: 'string' },
-    email: { column: 'email', kind: 'string' },
+    firstName: keyedText('first_name'),
+    lastName: keyedText('last_name'),
+    email: keyedText('email'),
     jobTitle: { column: 'job_title', kind: 'string' },
     city: { column: 'city', kind: 'string' },
     country: { column: 'country', kind: 'string' },
     region: { column: 'region', kind: 'string' },
-    postalCode: { column: 'postal_code', kind: 'string' },
+    postalCode: keyedText('postal_code'),
     source: { column: 'source', kind: 'string' },
     accountIndustry: accountField('industry'),
     accountId: { column: 'account_id', kind: 'id', idType: 'Account' },
@@ -26,13 +27,13 @@ export const contactModel: RecordModel<Contact, ContactFilter, ContactOrderField
     updatedAt: { column: 'updated_at', kind: 'datetime' },
   },
   order: {
-    LAST_NAME: { column: 'last_name' },
-    FIRST_NAME: { column: 'first_name', nullable: true },
+    LAST_NAME: { column: 'last_name_key' },
+    FIRST_NAME: { column: 'first_name_key', nullable: true },
     CREATED_AT: { column: 'created_at' },
     UPDATED_AT: { column: 'updated_at' },
   },
   defaultOrder: { field: ContactOrderField.CREATED_AT, direction: 'DESC' },
-  search: ['first_name', 'last_name', 'email'],
+  search: ['firstName', 'lastName', 'email'],
   // Events show the record's ids in other systems (sync).
   eventDetails: externalRefDetails('Contact'),
 };

@@ -12,7 +12,7 @@ import {
   TagsFilter,
 } from '../../kernel/filtering/filter-inputs';
 import { PageArgs } from '../../kernel/pagination/connection';
-import { orderInputType, type OrderInput } from '../../kernel/records/list-args';
+import { orderInputType, TEXT_ORDER, type OrderInput } from '../../kernel/records/list-args';
 import { CurrencyScalar, DecimalScalar, LocalDateScalar } from '../../kernel/scalars';
 import { IfPresent, IfSet, NotBlank } from '../../kernel/validation';
 import { DealContactRole } from './deal-contact.entity';
@@ -101,13 +101,13 @@ export enum DealOrderField {
   AMOUNT = 'AMOUNT',
   EXPECTED_CLOSE_DATE = 'EXPECTED_CLOSE_DATE',
 }
-registerEnumType(DealOrderField, { name: 'DealOrderField' });
+registerEnumType(DealOrderField, { name: 'DealOrderField', valuesConfig: { NAME: TEXT_ORDER } });
 export const DealOrder = orderInputType(DealOrderField, 'Deal');
 
 @ArgsType()
 export class DealListArgs extends PageArgs {
   @Field(() => DealFilter, { nullable: true }) filter?: DealFilter;
   @Field(() => [DealOrder], { nullable: true, description: 'Default: newest first.' }) orderBy?: OrderInput<DealOrderField>[];
-  @Field({ nullable: true, description: 'Case-insensitive prefix of the name.' }) search?: string;
+  @Field({ nullable: true, description: 'Prefix of the name, matched as startsWith (ignoring case and accents).' }) search?: string;
   @Field({ nullable: true, defaultValue: false, description: 'Include deals in the trash.' }) withDeleted?: boolean;
 }

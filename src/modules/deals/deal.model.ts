@@ -1,3 +1,4 @@
+import { keyedText } from '../../kernel/filtering/compile-filter';
 import { accountField } from '../accounts/account.model';
 import { RecordStore, type RecordModel } from '../../kernel/records/record-store';
 import { Deal } from './deal.entity';
@@ -8,7 +9,7 @@ export const dealModel: RecordModel<Deal, DealFilter, DealOrderField> = {
   type: 'Deal',
   entity: Deal,
   filter: {
-    name: { column: 'name', kind: 'string' },
+    name: keyedText('name'),
     currency: { column: 'currency', kind: 'string' },
     amount: { column: 'amount', kind: 'decimal' },
     status: { column: 'status', kind: 'enum' },
@@ -29,7 +30,7 @@ export const dealModel: RecordModel<Deal, DealFilter, DealOrderField> = {
   order: {
     CREATED_AT: { column: 'created_at' },
     UPDATED_AT: { column: 'updated_at' },
-    NAME: { column: 'name' },
+    NAME: { column: 'name_key' },
     AMOUNT: { column: 'amount' },
     EXPECTED_CLOSE_DATE: { column: 'expected_close_date', nullable: true },
   },

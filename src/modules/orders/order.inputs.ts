@@ -2,7 +2,7 @@ import { ArgsType, Field, ID, InputType, registerEnumType } from 'type-graphql';
 import { ArrayMaxSize, Length } from 'class-validator';
 import { DateFilter, DateTimeFilter, DecimalFilter, enumFilter, IDFilter, StringFilter, TagsFilter, type EnumFilterOf } from '../../kernel/filtering/filter-inputs';
 import { PageArgs } from '../../kernel/pagination/connection';
-import { orderInputType, type OrderInput as OrderByInput } from '../../kernel/records/list-args';
+import { orderInputType, TEXT_ORDER, type OrderInput as OrderByInput } from '../../kernel/records/list-args';
 import { TagsInput } from '../../kernel/records/tags';
 import { CurrencyScalar, DecimalScalar, LocalDateScalar } from '../../kernel/scalars';
 import { IfPresent, IfSet, NotBlank } from '../../kernel/validation';
@@ -71,13 +71,13 @@ export enum OrderOrderField {
   NUMBER = 'NUMBER',
   TOTAL = 'TOTAL',
 }
-registerEnumType(OrderOrderField, { name: 'OrderOrderField' });
+registerEnumType(OrderOrderField, { name: 'OrderOrderField', valuesConfig: { NUMBER: TEXT_ORDER } });
 export const OrderOrder = orderInputType(OrderOrderField, 'Order');
 
 @ArgsType()
 export class OrderListArgs extends PageArgs {
   @Field(() => OrderFilter, { nullable: true }) filter?: OrderFilter;
   @Field(() => [OrderOrder], { nullable: true, description: 'Default: newest first.' }) orderBy?: OrderByInput<OrderOrderField>[];
-  @Field({ nullable: true, description: 'Case-insensitive prefix of the order number.' }) search?: string;
+  @Field({ nullable: true, description: 'Prefix of the order number, matched as startsWith (ignoring case and accents).' }) search?: string;
   @Field({ nullable: true, defaultValue: false, description: 'Include orders in the trash.' }) withDeleted?: boolean;
 }

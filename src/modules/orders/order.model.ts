@@ -1,3 +1,4 @@
+import { keyedText } from '../../kernel/filtering/compile-filter';
 import { RecordStore, type RecordModel } from '../../kernel/records/record-store';
 import { Order } from './order.entity';
 import { OrderOrderField, type OrderFilter } from './order.inputs';
@@ -8,7 +9,7 @@ export const orderModel: RecordModel<Order, OrderFilter, OrderOrderField> = {
   type: 'Order',
   entity: Order,
   filter: {
-    number: { column: 'number', kind: 'string' },
+    number: keyedText('number'),
     status: { column: 'status', kind: 'enum' },
     currency: { column: 'currency', kind: 'string' },
     total: { column: 'total', kind: 'decimal' },
@@ -23,7 +24,7 @@ export const orderModel: RecordModel<Order, OrderFilter, OrderOrderField> = {
     CREATED_AT: { column: 'created_at' },
     UPDATED_AT: { column: 'updated_at' },
     ORDER_DATE: { column: 'order_date' },
-    NUMBER: { column: 'number' },
+    NUMBER: { column: 'number_key' },
     TOTAL: { column: 'total' },
   },
   defaultOrder: { field: OrderOrderField.CREATED_AT, direction: 'DESC' },

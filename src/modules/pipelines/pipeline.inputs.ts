@@ -2,7 +2,7 @@ import { ArgsType, Field, InputType, Int, registerEnumType } from 'type-graphql'
 import { ArrayMaxSize, ArrayMinSize, IsBoolean, Length, Max, Min, ValidateNested } from 'class-validator';
 import { BooleanFilter, DateTimeFilter, StringFilter } from '../../kernel/filtering/filter-inputs';
 import { PageArgs } from '../../kernel/pagination/connection';
-import { orderInputType, type OrderInput } from '../../kernel/records/list-args';
+import { orderInputType, TEXT_ORDER, type OrderInput } from '../../kernel/records/list-args';
 import { IfPresent, IfSet, NotBlank } from '../../kernel/validation';
 import type { Pipeline } from './pipeline.entity';
 import { StageKind, type Stage } from './stage.entity';
@@ -78,13 +78,13 @@ export enum PipelineOrderField {
   NAME = 'NAME',
   CREATED_AT = 'CREATED_AT',
 }
-registerEnumType(PipelineOrderField, { name: 'PipelineOrderField' });
+registerEnumType(PipelineOrderField, { name: 'PipelineOrderField', valuesConfig: { NAME: TEXT_ORDER } });
 export const PipelineOrder = orderInputType(PipelineOrderField, 'Pipeline');
 
 @ArgsType()
 export class PipelineListArgs extends PageArgs {
   @Field(() => PipelineFilter, { nullable: true }) filter?: PipelineFilter;
   @Field(() => [PipelineOrder], { nullable: true, description: 'Default: oldest first.' }) orderBy?: OrderInput<PipelineOrderField>[];
-  @Field({ nullable: true, description: 'Case-insensitive prefix of the name.' }) search?: string;
+  @Field({ nullable: true, description: 'Prefix of the name, matched as startsWith (ignoring case and accents).' }) search?: string;
   @Field({ nullable: true, defaultValue: false, description: 'Include pipelines in the trash.' }) withDeleted?: boolean;
 }

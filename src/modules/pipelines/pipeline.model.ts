@@ -1,3 +1,4 @@
+import { keyedText } from '../../kernel/filtering/compile-filter';
 import type { RecordModel } from '../../kernel/records/record-store';
 import { Pipeline } from './pipeline.entity';
 import { PipelineOrderField, type PipelineFilter } from './pipeline.inputs';
@@ -7,12 +8,12 @@ export const pipelineModel: RecordModel<Pipeline, PipelineFilter, PipelineOrderF
   type: 'Pipeline',
   entity: Pipeline,
   filter: {
-    name: { column: 'name', kind: 'string' },
+    name: keyedText('name'),
     isDefault: { column: 'is_default', kind: 'boolean' },
     createdAt: { column: 'created_at', kind: 'datetime' },
   },
   order: {
-    NAME: { column: 'name' },
+    NAME: { column: 'name_key' },
     CREATED_AT: { column: 'created_at' },
   },
   defaultOrder: { field: PipelineOrderField.CREATED_AT, direction: 'ASC' },

@@ -2,7 +2,7 @@ import { ArgsType, Field, InputType, registerEnumType } from 'type-graphql';
 import { Length, Matches, MaxLength } from 'class-validator';
 import { BooleanFilter, DateTimeFilter, DecimalFilter, StringFilter, TagsFilter } from '../../kernel/filtering/filter-inputs';
 import { PageArgs } from '../../kernel/pagination/connection';
-import { orderInputType, type OrderInput } from '../../kernel/records/list-args';
+import { orderInputType, TEXT_ORDER, type OrderInput } from '../../kernel/records/list-args';
 import { TagsInput } from '../../kernel/records/tags';
 import { CurrencyScalar, DecimalScalar } from '../../kernel/scalars';
 import { IfPresent, IfSet, NotBlank } from '../../kernel/validation';
@@ -50,13 +50,13 @@ export enum ProductOrderField {
   CREATED_AT = 'CREATED_AT',
   UPDATED_AT = 'UPDATED_AT',
 }
-registerEnumType(ProductOrderField, { name: 'ProductOrderField' });
+registerEnumType(ProductOrderField, { name: 'ProductOrderField', valuesConfig: { SKU: TEXT_ORDER, NAME: TEXT_ORDER } });
 export const ProductOrder = orderInputType(ProductOrderField, 'Product');
 
 @ArgsType()
 export class ProductListArgs extends PageArgs {
   @Field(() => ProductFilter, { nullable: true }) filter?: ProductFilter;
   @Field(() => [ProductOrder], { nullable: true, description: 'Default: by SKU.' }) orderBy?: OrderInput<ProductOrderField>[];
-  @Field({ nullable: true, description: 'Case-insensitive prefix of the SKU or name.' }) search?: string;
+  @Field({ nullable: true, description: 'Prefix of the SKU or name, matched as startsWith (ignoring case and accents).' }) search?: string;
   @Field({ nullable: true, defaultValue: false, description: 'Include products in the trash.' }) withDeleted?: boolean;
 }

@@ -1,3 +1,4 @@
+import { keyedText } from '../../kernel/filtering/compile-filter';
 import { RecordStore, type RecordModel } from '../../kernel/records/record-store';
 import { Product } from './product.entity';
 import { ProductOrderField, type ProductFilter } from './product.inputs';
@@ -7,8 +8,8 @@ export const productModel: RecordModel<Product, ProductFilter, ProductOrderField
   type: 'Product',
   entity: Product,
   filter: {
-    sku: { column: 'sku', kind: 'string' },
-    name: { column: 'name', kind: 'string' },
+    sku: keyedText('sku'),
+    name: keyedText('name'),
     price: { column: 'price', kind: 'decimal' },
     currency: { column: 'currency', kind: 'string' },
     active: { column: 'active', kind: 'boolean' },
@@ -17,8 +18,8 @@ export const productModel: RecordModel<Product, ProductFilter, ProductOrderField
     updatedAt: { column: 'updated_at', kind: 'datetime' },
   },
   order: {
-    SKU: { column: 'sku' },
-    NAME: { column: 'name' },
+    SKU: { column: 'sku_key' },
+    NAME: { column: 'name_key' },
     PRICE: { column: 'price' },
     CREATED_AT: { column: 'created_at' },
     UPDATED_AT: { column: 'updated_at' },

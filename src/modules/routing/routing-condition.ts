@@ -7,7 +7,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { badField } from '../../kernel/errors';
-import { compileFilter, type FilterSpec } from '../../kernel/filtering/compile-filter';
+import { compileFilter, withoutKeys, type FilterSpec } from '../../kernel/filtering/compile-filter';
 import { SqlParams } from '../../kernel/sql';
 import { contactModel } from '../contacts/contact.model';
 import { dealModel } from '../deals/deal.model';
@@ -61,9 +61,10 @@ function checkValue(type: GraphQLInputType, value: unknown, path: string, depth:
   });
 }
 
-/** The condition as SQL over alias `t`, or TRUE; evaluated against a stored row or a hypothetical one. */
-export function conditionSql(objectType: RoutingObjectType, condition: object | null, params: SqlParams): string {
-  return compileFilter(condition, CONDITION_TYPES[objectType].spec, 't', params) ?? 'TRUE';
+/** The condition as SQL over alias `t`, or TRUE; evaluated against a stored row or (`stored` false) a hypothetical one. */
+export function conditionSql(objectType: RoutingObjectType, condition: object | null, params: SqlParams, stored: boolean): string {
+  const { spec } = CONDITION_TYPES[objectType];
+  return compileFilter(condition, stored ? spec : withoutKeys(spec), 't', params) ?? 'TRUE';
 }
 
 const account = (col: string) => `(SELECT a.${col} FROM accounts a WHERE a.id = t.account_id)`;

@@ -41,9 +41,10 @@ async function evaluate(ctx: RequestContext, em: EntityManager, objectType: Rout
   const params = new SqlParams();
   const { table } = CONDITION_TYPES[objectType];
   const at = LOCATION_SQL[objectType];
-  const tests = rules.map((rule, i) => `, (${conditionSql(objectType, rule.condition, params)}) AS "m${i}"`).join('');
+  const stored = 'recordId' in subject;
+  const tests = rules.map((rule, i) => `, (${conditionSql(objectType, rule.condition, params, stored)}) AS "m${i}"`).join('');
   const from =
-    'recordId' in subject
+    stored
       ? `${table} t WHERE t.workspace_id = ${params.add(ctx.workspaceId)} AND t.id = ${params.add(subject.recordId)}${subject.lock === false ? '' : ' FOR UPDATE OF t'}`
       : `jsonb_populate_record(NULL::${table}, ${params.add(JSON.stringify(subject.row))}::jsonb) t`;
   const sql =

@@ -2,7 +2,7 @@ import { ArgsType, Field, ID, InputType, Int, registerEnumType } from 'type-grap
 import { ArrayMaxSize, ArrayMinSize, IsBoolean, IsEnum, Length, Max, Min, ValidateNested } from 'class-validator';
 import { BooleanFilter, DateTimeFilter, StringFilter } from '../../kernel/filtering/filter-inputs';
 import { PageArgs } from '../../kernel/pagination/connection';
-import { orderInputType, type OrderInput } from '../../kernel/records/list-args';
+import { orderInputType, TEXT_ORDER, type OrderInput } from '../../kernel/records/list-args';
 import { LocalDateScalar } from '../../kernel/scalars';
 import { IfPresent, IfSet, NotBlank } from '../../kernel/validation';
 import { TicketPriority } from '../tickets/ticket.entity';
@@ -68,7 +68,7 @@ export enum BusinessCalendarOrderField {
   NAME = 'NAME',
   CREATED_AT = 'CREATED_AT',
 }
-registerEnumType(BusinessCalendarOrderField, { name: 'BusinessCalendarOrderField' });
+registerEnumType(BusinessCalendarOrderField, { name: 'BusinessCalendarOrderField', valuesConfig: { NAME: TEXT_ORDER } });
 export const BusinessCalendarOrder = orderInputType(BusinessCalendarOrderField, 'BusinessCalendar');
 
 @ArgsType()
@@ -76,7 +76,7 @@ export class BusinessCalendarListArgs extends PageArgs {
   @Field(() => BusinessCalendarFilter, { nullable: true }) filter?: BusinessCalendarFilter;
   @Field(() => [BusinessCalendarOrder], { nullable: true, description: 'Default: oldest first.' })
   orderBy?: OrderInput<BusinessCalendarOrderField>[];
-  @Field({ nullable: true, description: 'Case-insensitive prefix of the name.' }) search?: string;
+  @Field({ nullable: true, description: 'Prefix of the name, matched as startsWith (ignoring case and accents).' }) search?: string;
   @Field({ nullable: true, defaultValue: false, description: 'Include calendars in the trash.' }) withDeleted?: boolean;
 }
 

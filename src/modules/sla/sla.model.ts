@@ -1,3 +1,4 @@
+import { keyedText } from '../../kernel/filtering/compile-filter';
 import type { RecordModel } from '../../kernel/records/record-store';
 import { BusinessCalendar } from './business-calendar.entity';
 import { BusinessCalendarOrderField, type BusinessCalendarFilter } from './sla.inputs';
@@ -7,11 +8,11 @@ export const businessCalendarModel: RecordModel<BusinessCalendar, BusinessCalend
   type: 'BusinessCalendar',
   entity: BusinessCalendar,
   filter: {
-    name: { column: 'name', kind: 'string' },
+    name: keyedText('name'),
     isDefault: { column: 'is_default', kind: 'boolean' },
     createdAt: { column: 'created_at', kind: 'datetime' },
   },
-  order: { NAME: { column: 'name' }, CREATED_AT: { column: 'created_at' } },
+  order: { NAME: { column: 'name_key' }, CREATED_AT: { column: 'created_at' } },
   defaultOrder: { field: BusinessCalendarOrderField.CREATED_AT, direction: 'ASC' },
   search: ['name'],
 };

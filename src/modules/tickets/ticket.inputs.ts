@@ -83,6 +83,6 @@ export const TicketOrder = orderInputType(TicketOrderField, 'Ticket');
 export class TicketListArgs extends PageArgs {
   @Field(() => TicketFilter, { nullable: true }) filter?: TicketFilter;
   @Field(() => [TicketOrder], { nullable: true, description: 'Default: newest first.' }) orderBy?: OrderInput<TicketOrderField>[];
-  @Field({ nullable: true, description: 'Case-insensitive prefix of the subject.' }) search?: string;
+  @Field({ nullable: true, description: 'Prefix of the subject, matched as startsWith (ignoring case and accents).' }) search?: string;
   @Field({ nullable: true, defaultValue: false, description: 'Include tickets in the trash.' }) withDeleted?: boolean;
 }

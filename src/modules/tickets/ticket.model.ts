@@ -1,3 +1,4 @@
+import { keyedText } from '../../kernel/filtering/compile-filter';
 import type { RecordModel } from '../../kernel/records/record-store';
 import { Ticket } from './ticket.entity';
 import { TicketOrderField, type TicketFilter } from './ticket.inputs';
@@ -7,7 +8,7 @@ export const ticketModel: RecordModel<Ticket, TicketFilter, TicketOrderField> = 
   type: 'Ticket',
   entity: Ticket,
   filter: {
-    subject: { column: 'subject', kind: 'string' },
+    subject: keyedText('subject'),
     status: { column: 'status', kind: 'enum' },
     priority: { column: 'priority', kind: 'enum' },
     category: { column: 'category', kind: 'enum' },
