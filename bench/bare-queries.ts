@@ -146,19 +146,22 @@ export async function accountOverview(sql: Sql, tenant: Tenant, variables: { id:
   };
 }
 
-/** (c) Contacts whose first name, last name or email starts with the search text, newest first, with their account. */
+/**
+ * (c) Contacts whose first name, last name or email starts with the search text (compared by
+ * their sort keys, as the API does), newest first, with their account.
+ */
 export async function contactSearch(sql: Sql, tenant: Tenant, variables: { q: string }) {
-  const pattern = `${String(variables.q).trim().toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const startsWith = (key: string) => `(${key} >= crm_text_key($2) AND ${key} < crm_text_key($2) || chr(1114111))`;
   const rows = await sql(
     `SELECT c.id, c.first_name, c.last_name, c.email, c.job_title, a.id AS account_id, a.name AS account_name
        FROM (SELECT * FROM contacts
               WHERE workspace_id = $1 AND deleted_at IS NULL
-                AND (lower(first_name) LIKE $2 OR lower(last_name) LIKE $2 OR lower(email) LIKE $2)
+                AND (${startsWith('first_name_key')} OR ${startsWith('last_name_key')} OR ${startsWith('email_key')})
               ORDER BY created_at DESC, id DESC
               LIMIT 21) c
        LEFT JOIN accounts a ON a.workspace_id = c.workspace_id AND a.id = c.account_id
       ORDER BY c.created_at DESC, c.id DESC`,
-    [tenant.workspaceId, pattern],
+    [tenant.workspaceId, String(variables.q).trim()],
   );
   return {
     contacts: {
