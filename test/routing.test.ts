@@ -367,6 +367,18 @@ describe('simulateRouting', () => {
     const neither = await t.gql(SIMULATE, { input: {} }, admin);
     expect(errorFields(neither)).toEqual(['input']);
   });
+
+  test('a name prefix matches a simulated record as it matches a stored one, ignoring case and umlaut spelling', async () => {
+    const { admin, members } = await workspace('Prefix rules', 1);
+    await createRule(admin, { name: 'Müllers', objectType: 'CONTACT', condition: { lastName: { startsWith: 'MÜ' } }, strategy: 'FIXED_USER', userId: members[0].userId });
+    const SIMULATE = `query($input: SimulateRoutingInput!) { simulateRouting(input: $input) { outcome ruleName } }`;
+    for (const lastName of ['Müller', 'mueller', 'MUELLER-Schmidt']) {
+      expect(await t.ok(SIMULATE, { input: { contact: { lastName } } }, admin)).toEqual({ simulateRouting: { outcome: 'ASSIGNED', ruleName: 'Müllers' } });
+      expect(await routeContact(admin, { lastName })).toBe(members[0].userId);
+    }
+    expect((await t.ok(SIMULATE, { input: { contact: { lastName: 'Muller' } } }, admin)).simulateRouting.outcome).toBe('NO_RULE_MATCHED');
+    expect(await routeContact(admin, { lastName: 'Muller' })).toBeNull();
+  });
 });
 
 describe('fair round-robin under concurrency', () => {
