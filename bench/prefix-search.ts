@@ -4,8 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { migrate } from '../src/kernel/db/provision';
-import { runLoad, send } from './load';
-import { runBench, startServer, stopServer, type ServerProcess } from './processes';
+import { backendPids } from './database';
+import { runLoad, send, type LoadResult } from './load';
+import { cpuTimeMs, runBench, startServer, stopServer, type ServerProcess } from './processes';
 import type { Scenario } from './scenarios';
 import { API_APPLICATION_NAME, APP_URL, BENCH_DATABASE, BENCH_LOGIN, OWNER_URL, productionEnv } from './settings';
 
@@ -83,17 +84,38 @@ async function main(): Promise<void> {
   for (const [prefix, kind] of options.prefixes) {
     const matches = await countMatches(api.url, token, prefix);
     const alone = await aloneMs(api.url, token, prefix);
-    const result = await runLoad(scenario([prefix]), 'api', load);
-    const row = `| \`${prefix}\` | ${kind} | ${matches} | ${alone} | ${result.rps.toFixed(0)} | ${result.p50} | ${result.p99} | ${result.failures} |`;
+    const result = await withCpu(token, () => runLoad(scenario([prefix]), 'api', load));
+    const row = `| \`${prefix}\` | ${kind} | ${matches} | ${alone} | ${figures(result)} |`;
     rows.push(row);
     log(row);
   }
   const all = options.prefixes.map(([prefix]) => prefix);
-  const mixed = await runLoad(scenario(all), 'api', { ...load, duration: options.duration * 2 });
-  rows.push(`| all in rotation | | | | ${mixed.rps.toFixed(0)} | ${mixed.p50} | ${mixed.p99} | ${mixed.failures} |`);
-  const header = `| Prefix | Kind | Matches | Alone ms | req/s | p50 ms | p99 ms | Failed |\n|---|---|---:|---:|---:|---:|---:|---:|`;
+  const mixed = await withCpu(token, () => runLoad(scenario(all), 'api', { ...load, duration: options.duration * 2 }));
+  rows.push(`| all in rotation | | | | ${figures(mixed)} |`);
+  const header =
+    '| Prefix | Kind | Matches | Alone ms | req/s | p50 ms | p99 ms | Failed | CPU ms/req API / PostgreSQL |\n|---|---|---:|---:|---:|---:|---:|---:|---:|';
   process.stdout.write(`\n${header}\n${rows.join('\n')}\n\n`);
   log(`all prefixes in rotation: p50 ${mixed.p50} ms, p99 ${mixed.p99} ms, ${mixed.rps.toFixed(0)} req/s, ${mixed.failures} failed; load average ${loadAverage()}`);
+}
+
+const figures = (r: LoadResult) =>
+  [r.rps.toFixed(0), r.p50, r.p99, r.failures, r.cpu && r.requests ? `${r.cpu.server.toFixed(1)} / ${r.cpu.database.toFixed(1)}` : 'n/a'].join(' | ');
+
+/** CPU time per answered request of the API process and of its PostgreSQL backends (from /proc) during `run`. */
+async function withCpu(token: string, run: () => Promise<LoadResult>): Promise<LoadResult> {
+  const used = async () => {
+    const pids = [api!.child.pid!, ...(await backendPids(token, API_APPLICATION_NAME))];
+    return new Map(pids.map((pid) => [pid, cpuTimeMs(pid)]));
+  };
+  const before = await used();
+  const result = await run();
+  const after = await used();
+  if ([...before.values(), ...after.values()].some((ms) => ms === null)) return result;
+  // Backends the pool opened during the run count from zero.
+  const spent = (pid: number) => after.get(pid)! - (before.get(pid) ?? 0);
+  const [server, ...backends] = [...after.keys()];
+  const per = (ms: number) => ms / Math.max(result.requests, 1);
+  return { ...result, cpu: { server: per(spent(server)), database: per(backends.reduce((sum, pid) => sum + spent(pid), 0)) } };
 }
 
 async function countMatches(url: string, token: string, prefix: string): Promise<number> {

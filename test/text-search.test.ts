@@ -202,7 +202,7 @@ describe('paging through a prefix across ties and mixed case', () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (;;) {
-      const data = await t.ok(
+      const data: { account: { contacts: Page } } = await t.ok(
         `query($id: ID!, $after: String) { account(id: $id) { contacts(filter: { lastName: { startsWith: "mü" } }, orderBy: [{ field: LAST_NAME, direction: ASC }], first: 3, after: $after) {
           totalCount edges { node { id } } pageInfo { hasNextPage endCursor } } } }`,
         { id: account, after },
@@ -210,11 +210,65 @@ describe('paging through a prefix across ties and mixed case', () => {
       );
       const page = data.account.contacts;
       expect(page.totalCount).toBe(4);
-      seen.push(...page.edges.map((e: { node: { id: string } }) => e.node.id));
+      seen.push(...page.edges.map((e) => e.node.id));
       if (!page.pageInfo.hasNextPage) break;
       after = page.pageInfo.endCursor;
     }
     expect(seen).toEqual(expected);
+  });
+});
+
+describe('search over several fields pages like a filter', () => {
+  let who: Session;
+  let matching: Named[];
+  const people = [
+    { lastName: 'Müller', firstName: 'Anna' },
+    { lastName: 'Schmidt', firstName: 'Mücke' },
+    { lastName: 'Zander', email: 'muench@example.com' },
+    { lastName: 'mueller', firstName: 'Müsli', email: 'mue@example.com' },
+    { lastName: 'Abel', firstName: 'Mueller' },
+    { lastName: 'MÜLLER', firstName: 'Mübeccel' },
+    { lastName: 'Zander', firstName: 'MUEZ' },
+    { lastName: 'Muff', firstName: 'Otto' },
+    { lastName: 'Meyer', email: 'meyer@example.com' },
+    { lastName: 'Mu', firstName: 'Mu' },
+  ];
+
+  beforeAll(async () => {
+    who = await t.signUp('Search Paging');
+    const created: Array<Named & { fields: string[] }> = [];
+    for (const person of people) {
+      const data = await t.ok(`mutation($input: CreateContactInput!) { createContact(input: $input) { id } }`, { input: person }, who);
+      created.push({ id: data.createContact.id, text: person.lastName, fields: Object.values(person) });
+    }
+    matching = created.filter((row) => row.fields.some((value) => key(value).startsWith('mue')));
+    expect(matching).toHaveLength(7);
+  });
+
+  const pageThrough = async (orderBy: unknown, size: number, backward: boolean): Promise<Page[]> => {
+    const pages: Page[] = [];
+    let cursor: string | null = null;
+    do {
+      const args = backward ? { last: size, before: cursor } : { first: size, after: cursor };
+      pages.push(await contactPage(who, { search: 'MÜ', orderBy, ...args }));
+      const info = pages[pages.length - 1].pageInfo;
+      cursor = backward ? (info.hasPreviousPage ? info.startCursor : null) : info.hasNextPage ? info.endCursor : null;
+    } while (cursor && pages.length < 20);
+    return backward ? pages.reverse() : pages;
+  };
+
+  test.each([
+    ['last name ascending', byLastName('ASC')],
+    ['last name descending', byLastName('DESC')],
+    ['newest first (default)', undefined],
+  ])('by %s, forward and backward, each match once with the right flags', async (_label, orderBy) => {
+    const expected = orderBy ? sorted(matching, orderBy[0].direction as 'ASC' | 'DESC').map((r) => r.id) : [...matching].reverse().map((r) => r.id);
+    for (const backward of [false, true]) {
+      const pages = await pageThrough(orderBy, 2, backward);
+      expect({ backward, ids: idsOf(pages) }).toEqual({ backward, ids: expected });
+      expect(pages.map((p) => [p.pageInfo.hasPreviousPage, p.pageInfo.hasNextPage])).toEqual(pages.map((_, i) => [i > 0, i < pages.length - 1]));
+      expect(pages.every((p) => p.totalCount === 7)).toBe(true);
+    }
   });
 });
 

@@ -8,7 +8,7 @@ import { Snapshotter, writeRecordEvents, type RecordAction, type RecordChange, t
 import { decodeOptionalId, type NodeType } from '../ids';
 import { compileFilter, type FieldSpec, type FilterSpec } from '../filtering/compile-filter';
 import type { Connection } from '../pagination/connection';
-import { keysetConnection, planPage, type KeyedRow, type OrderColumn, type OrderTerm } from '../pagination/keyset';
+import { keysetConnection, planPage, type KeyedRow, type OrderColumn, type OrderTerm, type PagePlan } from '../pagination/keyset';
 import type { TenantRecord } from '../record';
 import { SqlParams, column } from '../sql';
 import type { ListArgs } from './list-args';
@@ -97,22 +97,41 @@ export class RecordStore<E extends TenantRecord, F, O extends string> {
     const params = new SqlParams();
     const order = this.orderTerms(args);
     const plan = planPage(args, order, ALIAS, params);
-    const where = this.conditions(ctx, args, params);
-    const bounded = [...where, plan.afterCondition, plan.beforeCondition].filter((c): c is string => !!c);
-    const page = `${this.keyedSelect(ctx, order)} WHERE ${and(bounded)} ORDER BY ${orderSql(plan.order)} LIMIT ${plan.limit + 1}`;
-    const rows = await ctx.db.read((em) => this.query(em, page, params));
+    const base = this.conditions(ctx, args, params);
+    const searched = this.searchConditions(args, params);
+    // Rows match one of these; a search over several fields is one alternative per field, each served by that field's index.
+    const alternatives = searched.length > 1 ? searched.map((field) => [...base, field]) : [[...base, ...searched]];
+    const rows = await ctx.db.read((em) => this.query(em, this.pageSql(ctx, order, plan, alternatives), params));
     const table = this.mapper(ctx).table;
     const exists = (condition: string | null) => () =>
       condition
         ? ctx.db
-            .read((em) => this.query(em, `SELECT EXISTS (SELECT 1 FROM ${table} ${ALIAS} WHERE ${and([...where, condition])}) AS "found"`, params))
+            .read((em) => {
+              const found = alternatives.map((where) => `EXISTS (SELECT 1 FROM ${table} ${ALIAS} WHERE ${and([...where, condition])})`);
+              return this.query(em, `SELECT ${found.join(' OR ')} AS "found"`, params);
+            })
             .then(([row]) => row.found as boolean)
         : false;
     const count = () =>
       ctx.db
-        .read((em) => this.query(em, `SELECT count(*)::int AS "count" FROM ${table} ${ALIAS} WHERE ${and(where)}`, params))
+        .read((em) => this.query(em, `SELECT count(*)::int AS "count" FROM ${table} ${ALIAS} WHERE ${and([...base, ...anyOf(searched)])}`, params))
         .then(([row]) => row.count as number);
     return keysetConnection(this.keyed(ctx, rows, order), order, plan, exists(plan.outsideAfter), exists(plan.outsideBefore), count);
+  }
+
+  /**
+   * The page query. Rows matching any of several alternatives (a search over several fields)
+   * cannot be read in order from one index, and PostgreSQL would walk the ordered index testing
+   * every row; so each alternative gets an ordered, limited scan of its own, and the page is the
+   * first rows of their union.
+   */
+  private pageSql(ctx: RequestContext, order: OrderTerm[], plan: PagePlan, alternatives: string[][]): string {
+    const bounds = [plan.afterCondition, plan.beforeCondition].filter((c): c is string => !!c);
+    const limit = `ORDER BY ${orderSql(plan.order)} LIMIT ${plan.limit + 1}`;
+    if (alternatives.length === 1) return `${this.keyedSelect(ctx, order)} WHERE ${and([...alternatives[0], ...bounds])} ${limit}`;
+    const id = column(ALIAS, 'id');
+    const scans = alternatives.map((where) => `(SELECT ${id} FROM ${this.mapper(ctx).table} ${ALIAS} WHERE ${and([...where, ...bounds])} ${limit})`);
+    return `${this.keyedSelect(ctx, order)} WHERE ${id} IN (${scans.join(' UNION ALL ')}) ${limit}`;
   }
 
   /**
@@ -131,7 +150,7 @@ export class RecordStore<E extends TenantRecord, F, O extends string> {
     const params = new SqlParams();
     const order = this.orderTerms(args);
     const plan = planPage(args, order, ALIAS, params);
-    const where = this.conditions(ctx, args, params);
+    const where = [...this.conditions(ctx, args, params), ...anyOf(this.searchConditions(args, params))];
     const parentCol = column(ALIAS, parentColumn);
     const bounded = [...where, `${parentCol} = ANY(${params.add(parentIds)})`, plan.afterCondition, plan.beforeCondition];
     const mapper = this.mapper(ctx);
@@ -356,14 +375,16 @@ export class RecordStore<E extends TenantRecord, F, O extends string> {
     if (!args.withDeleted) conditions.push(`${column(ALIAS, 'deleted_at')} IS NULL`);
     const filter = compileFilter(args.filter, this.model.filter, ALIAS, params);
     if (filter) conditions.push(filter);
-    const search = args.search?.trim();
-    if (search) {
-      if (search.length > 200) throw badField('search', 'must be at most 200 characters');
-      if (this.model.search.length === 0) throw badField('search', `is not supported on ${this.model.type} lists`);
-      const anyField = { or: this.model.search.map((field) => ({ [field]: { startsWith: search } })) };
-      conditions.push(compileFilter(anyField as F, this.model.filter, ALIAS, params, 'search')!);
-    }
     return conditions;
+  }
+
+  /** `search`: a startsWith on each of the model's search fields, one condition per field (any may match). */
+  private searchConditions(args: ListArgs<F, O>, params: SqlParams): string[] {
+    const search = args.search?.trim();
+    if (!search) return [];
+    if (search.length > 200) throw badField('search', 'must be at most 200 characters');
+    if (this.model.search.length === 0) throw badField('search', `is not supported on ${this.model.type} lists`);
+    return this.model.search.map((field) => compileFilter({ [field]: { startsWith: search } } as F, this.model.filter, ALIAS, params, 'search')!);
   }
 
   private orderTerms(args: ListArgs<F, O>): OrderTerm[] {
@@ -376,6 +397,11 @@ export class RecordStore<E extends TenantRecord, F, O extends string> {
 
 function and(conditions: string[]): string {
   return conditions.map((c) => `(${c})`).join(' AND ');
+}
+
+/** The conditions OR'ed into one, or nothing when there are none. */
+function anyOf(conditions: string[]): string[] {
+  return conditions.length ? [conditions.map((c) => `(${c})`).join(' OR ')] : [];
 }
 
 function orderSql(order: OrderTerm[]): string {
