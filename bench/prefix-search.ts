@@ -11,9 +11,10 @@ import type { Scenario } from './scenarios';
 import { API_APPLICATION_NAME, APP_URL, BENCH_DATABASE, BENCH_LOGIN, OWNER_URL, productionEnv } from './settings';
 
 /**
- * `npm run bench:search`: contacts by last-name prefix, ordered by last name, 20 a page, under
- * 16 connections, one prefix at a time and then all of them in rotation. Reads a database seeded
- * by bench/seed.ts (BENCH_DATABASE); see bench/README.md.
+ * `npm run bench:search`: contacts by last-name prefix (`--mode search`: by a prefix of first name,
+ * last name or email), ordered by last name, 20 a page, under 16 connections, one prefix at a
+ * time and then all of them in rotation. Reads a database seeded by bench/seed.ts
+ * (BENCH_DATABASE); see bench/README.md.
  */
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -35,18 +36,22 @@ const PREFIXES: Array<[string, string]> = [
   ['qqqq', 'none'],
 ];
 
-const QUERY = `query PrefixSearch($prefix: String!) {
-  contacts(filter: { lastName: { startsWith: $prefix } }, orderBy: [{ field: LAST_NAME, direction: ASC }], first: 20) {
+/** `filter`: startsWith on the last name (the issue's request); `search`: first name, last name or email. */
+const MATCH = { filter: 'filter: { lastName: { startsWith: $prefix } }', search: 'search: $prefix' };
+type Mode = keyof typeof MATCH;
+
+const query = (mode: Mode) => `query PrefixSearch($prefix: String!) {
+  contacts(${MATCH[mode]}, orderBy: [{ field: LAST_NAME, direction: ASC }], first: 20) {
     edges { node { id firstName lastName account { id name } } }
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
   }
 }`;
 
-const scenario = (prefixes: string[]): Scenario => ({
-  key: 'search',
-  title: 'contacts by last-name prefix',
+const scenario = (mode: Mode, prefixes: string[]): Scenario => ({
+  key: mode,
+  title: `contacts by ${mode} prefix`,
   operationName: 'PrefixSearch',
-  query: QUERY,
+  query: query(mode),
   variables: (n) => ({ prefix: prefixes[n % prefixes.length] }),
   writes: false,
   target: false,
@@ -58,10 +63,12 @@ function readOptions() {
       duration: { type: 'string', default: '5' },
       connections: { type: 'string', default: '16' },
       prefixes: { type: 'string' },
+      mode: { type: 'string', default: 'filter' },
     },
   });
+  if (!(values.mode in MATCH)) throw new Error('--mode must be filter or search');
   const prefixes = values.prefixes ? values.prefixes.split(',').map((p): [string, string] => [p, '']) : PREFIXES;
-  return { duration: Number(values.duration), connections: Number(values.connections), prefixes };
+  return { duration: Number(values.duration), connections: Number(values.connections), prefixes, mode: values.mode as Mode };
 }
 
 let api: ServerProcess | null = null;
@@ -75,22 +82,22 @@ async function main(): Promise<void> {
     { name: 'API', script: path.join(ROOT, 'dist/src/main.js'), applicationName: API_APPLICATION_NAME, env: productionEnv(APP_URL, OWNER_URL) },
     path.join(ROOT, 'bench/results/servers.log'),
   );
-  log(`API (pid ${api.child.pid}) at ${api.url}; ${options.connections} connections, ${options.duration} s per prefix; load average ${loadAverage()}`);
+  log(`API (pid ${api.child.pid}) at ${api.url}; ${options.mode} mode, ${options.connections} connections, ${options.duration} s per prefix; load average ${loadAverage()}`);
   const signIn = JSON.stringify({ query: 'mutation($input: SignInInput!) { signIn(input: $input) { token } }', variables: { input: BENCH_LOGIN } });
   const token = (await send<{ signIn: { token: string } }>(api.url, signIn)).data.signIn.token;
   const load = { url: api.url, token, duration: options.duration, connections: options.connections };
 
   const rows: string[] = [];
   for (const [prefix, kind] of options.prefixes) {
-    const matches = await countMatches(api.url, token, prefix);
-    const alone = await aloneMs(api.url, token, prefix);
-    const result = await withCpu(token, () => runLoad(scenario([prefix]), 'api', load));
+    const matches = await countMatches(api.url, token, options.mode, prefix);
+    const alone = await aloneMs(api.url, token, options.mode, prefix);
+    const result = await withCpu(token, () => runLoad(scenario(options.mode, [prefix]), 'api', load));
     const row = `| \`${prefix}\` | ${kind} | ${matches} | ${alone} | ${figures(result)} |`;
     rows.push(row);
     log(row);
   }
   const all = options.prefixes.map(([prefix]) => prefix);
-  const mixed = await withCpu(token, () => runLoad(scenario(all), 'api', { ...load, duration: options.duration * 2 }));
+  const mixed = await withCpu(token, () => runLoad(scenario(options.mode, all), 'api', { ...load, duration: options.duration * 2 }));
   rows.push(`| all in rotation | | | | ${figures(mixed)} |`);
   const header =
     '| Prefix | Kind | Matches | Alone ms | req/s | p50 ms | p99 ms | Failed | CPU ms/req API / PostgreSQL |\n|---|---|---:|---:|---:|---:|---:|---:|---:|';
@@ -118,14 +125,14 @@ async function withCpu(token: string, run: () => Promise<LoadResult>): Promise<L
   return { ...result, cpu: { server: per(spent(server)), database: per(backends.reduce((sum, pid) => sum + spent(pid), 0)) } };
 }
 
-async function countMatches(url: string, token: string, prefix: string): Promise<number> {
-  const body = JSON.stringify({ query: `query($p: String!) { contacts(filter: { lastName: { startsWith: $p } }) { totalCount } }`, variables: { p: prefix } });
+async function countMatches(url: string, token: string, mode: Mode, prefix: string): Promise<number> {
+  const body = JSON.stringify({ query: `query($prefix: String!) { contacts(${MATCH[mode]}) { totalCount } }`, variables: { prefix } });
   return (await send<{ contacts: { totalCount: number } }>(url, body, token)).data.contacts.totalCount;
 }
 
 /** The median of three requests sent one after another, nothing else running: the latency of one request alone. */
-async function aloneMs(url: string, token: string, prefix: string): Promise<number> {
-  const body = JSON.stringify({ query: QUERY, variables: { prefix } });
+async function aloneMs(url: string, token: string, mode: Mode, prefix: string): Promise<number> {
+  const body = JSON.stringify({ query: query(mode), variables: { prefix } });
   const times: number[] = [];
   for (let i = 0; i < 3; i++) {
     const started = performance.now();
