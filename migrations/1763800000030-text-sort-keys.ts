@@ -7,7 +7,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *
  * - case does not matter ("müller" and "Müller" are the same name);
  * - German umlauts are their two-letter spellings, as in phone books (DIN 5007-2): ä = ae,
- *   ö = oe, ü = ue, ß = ss, so "Müller" and "Mueller" sort and match together, between "Mueller"
+ *   ö = oe, ü = ue, ß = ss, so "Müller" and "Mueller" sort and match together, between "Moser"
  *   and "Muff"; other diacritics are dropped (é = e, ł = l, ø = oe like ö), so "Zimmer" stays
  *   among the Z's and "Öztürk" among the O's;
  * - the order is the key's code points (COLLATE "C"), the same on every server whatever its
@@ -25,7 +25,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *
  * The columns are added in one ALTER TABLE per table, which rewrites the table and rebuilds its
  * indexes under an exclusive lock: reads and writes of that table wait until it is done. On 2
- * busy cores the whole migration took 54 to 72 s for 1,000,000 contacts, 100,000 accounts and
+ * busy cores the whole migration took 54 to 116 s for 1,000,000 contacts, 100,000 accounts and
  * 300,000 deals, so large installations should plan a maintenance window. CREATE INDEX
  * CONCURRENTLY would gain nothing here, since the rewrite locks the table anyway.
  */
