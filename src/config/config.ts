@@ -2,8 +2,14 @@ import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { QUEUE_PREFIX } from '../kernel/queue';
 
+/** `true`/`false` (or 1/0); left out, the default depends on NODE_ENV (see parseConfig). */
+const booleanSetting = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((value) => value === 'true' || value === '1')
+  .optional();
+
 /** Every setting the API, the workers and the CLI read; documented in .env.example. */
-const schema = z.object({
+const fields = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -15,6 +21,8 @@ const schema = z.object({
   // A superuser connection used only by `npm run setup` to create roles and the database; '' disables it.
   DATABASE_ADMIN_URL: z.union([z.literal(''), z.url({ protocol: /^postgres(ql)?$/ })]).default('postgres://postgres@127.0.0.1:5432/postgres'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  // The API's statements are cancelled after this long (SERVICE_UNAVAILABLE to the client); 0 never.
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default('dev-only-secret-change-me-0123456789abcdef'),
   JWT_ACCESS_TTL_SECONDS: z.coerce.number().int().min(30).default(900),
@@ -43,6 +51,17 @@ const schema = z.object({
   // Query limits: an operation deeper or more complex than this is refused before it runs.
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).default(12),
   GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().min(1).default(5000),
+  // Limits on the query text, checked before it is validated (README "Query limits and rate limits").
+  GRAPHQL_MAX_DOCUMENT_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
+  GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(100).default(5000),
+  GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).default(50),
+  GRAPHQL_MAX_REPEATED_FIELDS: z.coerce.number().int().min(1).default(20),
+  GRAPHQL_MAX_DIRECTIVES: z.coerce.number().int().min(0).default(50),
+  // Nesting of lists and input objects (filters' and/or/not) in an argument or variable.
+  GRAPHQL_MAX_INPUT_DEPTH: z.coerce.number().int().min(2).max(100).default(32),
+  // Introspection and "Did you mean …?" hints in errors: on outside production unless set.
+  GRAPHQL_INTROSPECTION: booleanSetting,
+  GRAPHQL_SUGGESTIONS: booleanSetting,
   // Token bucket per signed-in user (points = query complexity); anonymous calls share one per client address.
   RATE_LIMIT_CAPACITY: z.coerce.number().min(1).default(1000),
   RATE_LIMIT_REFILL_PER_SECOND: z.coerce.number().positive().default(50),
@@ -82,6 +101,12 @@ const schema = z.object({
   IMPORT_CHUNK_SIZE: z.coerce.number().int().min(1).max(1000).default(500),
   // Chunks of one import a worker runs side by side (each on its own connection).
   IMPORT_PARALLEL_CHUNKS: z.coerce.number().int().min(1).max(8).default(2),
+});
+
+/** Settings whose default differs in production: closed there, open in development and tests. */
+const schema = fields.transform((config) => {
+  const open = config.NODE_ENV !== 'production';
+  return { ...config, GRAPHQL_INTROSPECTION: config.GRAPHQL_INTROSPECTION ?? open, GRAPHQL_SUGGESTIONS: config.GRAPHQL_SUGGESTIONS ?? open };
 });
 
 export type Config = z.infer<typeof schema>;

@@ -1,40 +1,63 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { HeaderMap } from '@apollo/server';
-import type { GraphQLSchema } from 'graphql';
+import { NoSchemaIntrospectionCustomRule, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Redis } from 'ioredis';
 import type { AppRuntime, RequestContext } from '../kernel/context';
+import { databaseUnavailable } from '../kernel/db/unavailable';
+import { unavailableError } from '../kernel/format-error';
 import { contextFromAuthorization } from './authenticate';
 import { createApollo } from './graphql-server';
 import { IMPORTS_PATH, createImportRoute } from './import-route';
 import { executeIdempotently } from './idempotency/idempotent-request';
 import { clientAddress } from './limits/client-address';
+import { DocumentGuard, documentLimits } from './limits/document-guard';
 import { limitsPlugin } from './limits/limits-plugin';
 import { OperationLimits } from './limits/operation-limits';
 import { RateLimiter } from './limits/rate-limiter';
+import { screenRequest, type Refusal } from './limits/screen-request';
 import { admitSocketOperation } from './limits/subscription-limits';
+import { ValidatedDocuments } from './limits/validated-documents';
 import { createMetrics } from './metrics';
+import { unavailableStatusPlugin } from './unavailable-status';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
 const KNOWN_ROUTES = new Set(['/graphql', '/healthz', '/readyz', '/metrics', '/imports']);
 
-class PayloadTooLarge extends Error {}
+/** Beyond this much an oversized body is not read to its end: the connection is closed after the 413. */
+const MAX_DISCARDED_BYTES = 64 * 1024 * 1024;
 
+class PayloadTooLarge extends Error {
+  /** False when the rest of the body was not read: the connection cannot be used again. */
+  constructor(readonly drained: boolean) {
+    super('payload too large');
+  }
+}
+
+/**
+ * The body as text, at most MAX_BODY_BYTES. An oversized body is read on to its end and thrown
+ * away, so that the client, which is still sending, receives the 413 instead of a reset
+ * connection; past MAX_DISCARDED_BYTES (or a declared length beyond it) the 413 goes out at once
+ * with `Connection: close`.
+ */
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const tooLarge = () => {
+      req.removeAllListeners('data');
+      reject(new PayloadTooLarge(false));
+    };
+    if (Number(req.headers['content-length']) > MAX_DISCARDED_BYTES) return tooLarge();
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new PayloadTooLarge());
-        req.destroy();
-      } else chunks.push(chunk);
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+      else if (size > MAX_DISCARDED_BYTES) tooLarge();
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => (size > MAX_BODY_BYTES ? reject(new PayloadTooLarge(true)) : resolve(Buffer.concat(chunks).toString('utf8'))));
     req.on('error', reject);
   });
 }
@@ -46,6 +69,14 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 
 function badRequest(res: ServerResponse, status: number, message: string): void {
   sendJson(res, status, { errors: [{ message, extensions: { code: 'BAD_USER_INPUT', fields: [{ field: 'body', message }] } }] });
+}
+
+/** A GraphQL error response written without Apollo (the request was refused before it ran). */
+function refuse(res: ServerResponse, { status, error, headers }: Refusal, requestId: string): number {
+  for (const [name, value] of headers) res.setHeader(name, value);
+  res.setHeader('x-request-id', requestId);
+  sendJson(res, status, { errors: [{ message: error.message, extensions: error.extensions }] });
+  return status;
 }
 
 export interface CrmServer {
@@ -61,10 +92,19 @@ export async function createCrmServer(runtime: AppRuntime & { redis: Redis }, sc
   const metrics = createMetrics();
   const httpServer = createServer();
   const exposeInternals = runtime.config.NODE_ENV === 'development';
-  const limiter = new RateLimiter(runtime.redis, runtime.config.RATE_LIMIT_KEY_PREFIX, logger);
-  const limits = new OperationLimits(runtime.config, limiter);
-  const apollo = createApollo(schema, httpServer, logger, metrics, exposeInternals, [limitsPlugin(limits)]);
+  const { config } = runtime;
+  const limiter = new RateLimiter(runtime.redis, config.RATE_LIMIT_KEY_PREFIX, logger);
+  const limits = new OperationLimits(config, limiter);
+  const guard = new DocumentGuard(documentLimits(config), new ValidatedDocuments());
+  const validationRules = config.GRAPHQL_INTROSPECTION ? [] : [NoSchemaIntrospectionCustomRule];
+  const apollo = createApollo(schema, httpServer, logger, metrics, exposeInternals, [limitsPlugin(limits), unavailableStatusPlugin()], {
+    documentStore: guard.documents,
+    validationRules,
+    parseOptions: { maxTokens: config.GRAPHQL_MAX_TOKENS },
+    hideSchemaDetailsFromClientErrors: !config.GRAPHQL_SUGGESTIONS,
+  });
   await apollo.start();
+  const socketAdmission = { schema, guard, rules: validationRules, limits, hideSuggestions: !config.GRAPHQL_SUGGESTIONS };
   const imports = createImportRoute(runtime, schema);
 
   async function ready(): Promise<Record<string, string>> {
@@ -105,6 +145,8 @@ export async function createCrmServer(runtime: AppRuntime & { redis: Redis }, sc
     const method = req.method ?? 'GET';
     const context = await contextFromAuthorization(runtime, req.headers.authorization, requestId);
     context.clientAddress = clientAddress(req, runtime.config.TRUST_PROXY_HOPS);
+    const refusal = await screenRequest(guard, limits, context, method, body, url.searchParams);
+    if (refusal) return refuse(res, refusal, requestId);
     // A replayed answer comes from the ledger before Apollo runs, so it costs no rate-limit points.
     const result = await executeIdempotently({ runtime, ctx: context, method, key: headers.get('idempotency-key'), body }, () =>
       apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: { method, headers, search: url.search, body }, context: async () => context }),
@@ -156,13 +198,19 @@ export async function createCrmServer(runtime: AppRuntime & { redis: Redis }, sc
     };
     handle().then(finish, (error: unknown) => {
       if (error instanceof PayloadTooLarge) {
+        if (!error.drained) res.setHeader('connection', 'close');
         badRequest(res, 413, `Request body exceeds ${MAX_BODY_BYTES} bytes`);
         return finish(413);
       }
-      logger.error({ err: error, requestId }, 'unhandled HTTP error');
-      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } }] });
-      else res.end();
-      finish(500);
+      const unavailable = databaseUnavailable(error);
+      logger.error({ err: error, requestId }, unavailable ? 'database unavailable' : 'unhandled HTTP error');
+      const status = unavailable ? 503 : 500;
+      if (res.headersSent) res.end();
+      else if (unavailable) {
+        res.setHeader('retry-after', '1');
+        sendJson(res, status, { errors: [unavailableError(unavailable)] });
+      } else sendJson(res, status, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } }] });
+      finish(status);
     });
   });
 
@@ -187,7 +235,7 @@ export async function createCrmServer(runtime: AppRuntime & { redis: Redis }, sc
       onSubscribe: async (ctx, id, payload) => {
         const requestContext = await contextFromAuthorization(runtime, ctx.connectionParams?.authorization, randomUUID());
         requestContext.clientAddress = clientAddress(ctx.extra.request, runtime.config.TRUST_PROXY_HOPS);
-        const admitted = await admitSocketOperation(schema, limits, requestContext, payload);
+        const admitted = await admitSocketOperation(socketAdmission, requestContext, payload);
         if (!Array.isArray(admitted)) contextsOf(ctx).set(id, requestContext);
         return admitted;
       },

@@ -102,12 +102,19 @@ export class DbSession {
     this.afterCommit.push(hook);
   }
 
-  /** Ends the read transaction and returns the connection to the pool. Safe to call twice. */
+  /**
+   * Ends the read transaction and returns the connection to the pool. Safe to call twice. The
+   * connection goes back even when ending the transaction fails (a lost connection is then
+   * discarded by the pool), so a database outage cannot leak pooled connections.
+   */
   async close(): Promise<void> {
-    await this.endRead();
-    const runner = this.runner;
-    this.runner = null;
-    if (runner) await runner.release();
+    try {
+      await this.endRead();
+    } finally {
+      const runner = this.runner;
+      this.runner = null;
+      if (runner) await runner.release();
+    }
   }
 
   /**

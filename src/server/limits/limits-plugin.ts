@@ -4,8 +4,9 @@ import { rateLimited, rateLimitHeaders, type OperationLimits } from './operation
 import type { RateDecision } from './rate-limiter';
 
 /**
- * GraphQL over HTTP: after validation and before execution, refuses an operation over the depth or
- * complexity limit (400, BAD_USER_INPUT) and charges its complexity to the caller's bucket (429,
+ * GraphQL over HTTP: after validation and before execution, refuses an operation that cannot be
+ * resolved, has a bad variable or is over the depth or complexity limit (400, BAD_USER_INPUT) and
+ * charges its complexity to the caller's bucket (429,
  * RATE_LIMITED, when empty). A request that never got that far (a parse or validation error) costs
  * 1 point, so every response of a limited caller carries the RateLimit-* headers.
  */
@@ -19,14 +20,10 @@ export function limitsPlugin(limits: OperationLimits): ApolloServerPlugin<Reques
       };
       return {
         async didResolveOperation({ schema, document, operation, request, contextValue, response }) {
-          let cost = 1;
-          if (operation) {
-            const measured = limits.measure(schema, document, operation, request.variables);
-            if (typeof measured !== 'number') {
-              response.http.status = 400;
-              throw measured;
-            }
-            cost = measured;
+          const cost = limits.measure(schema, document, operation, request.operationName, request.variables);
+          if (typeof cost !== 'number') {
+            response.http.status = 400;
+            throw cost;
           }
           report(response.http, await limits.charge(contextValue, cost));
           if (decision && !decision.allowed) {
