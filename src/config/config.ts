@@ -23,6 +23,10 @@ const fields = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   // The API's statements are cancelled after this long (SERVICE_UNAVAILABLE to the client); 0 never.
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
+  // Requests of one workspace running at once per API process (0: half of DATABASE_POOL_SIZE), and how
+  // long a further one waits for a place before it is answered 429.
+  WORKSPACE_MAX_CONCURRENT_REQUESTS: z.coerce.number().int().min(0).default(0),
+  WORKSPACE_QUEUE_TIMEOUT_MS: z.coerce.number().int().min(0).default(1000),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default('dev-only-secret-change-me-0123456789abcdef'),
   JWT_ACCESS_TTL_SECONDS: z.coerce.number().int().min(30).default(900),
@@ -51,6 +55,10 @@ const fields = z.object({
   // Query limits: an operation deeper or more complex than this is refused before it runs.
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).default(12),
   GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().min(1).default(5000),
+  // What a connection's totalCount adds to the complexity (it scans every matching row, whatever the page size).
+  GRAPHQL_TOTAL_COUNT_COST: z.coerce.number().int().min(0).default(25),
+  // After it ran, an operation pays for the time its statements took beyond its complexity: a point per this many ms.
+  GRAPHQL_DATABASE_MS_PER_POINT: z.coerce.number().positive().default(1),
   // Limits on the query text, checked before it is validated (README "Query limits and rate limits").
   GRAPHQL_MAX_DOCUMENT_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
   GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(100).default(5000),

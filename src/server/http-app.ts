@@ -7,6 +7,7 @@ import { WebSocketServer } from 'ws';
 import type { Redis } from 'ioredis';
 import type { AppRuntime, RequestContext } from '../kernel/context';
 import { databaseUnavailable } from '../kernel/db/unavailable';
+import { appError } from '../kernel/errors';
 import { unavailableError } from '../kernel/format-error';
 import { contextFromAuthorization } from './authenticate';
 import { createApollo } from './graphql-server';
@@ -18,6 +19,7 @@ import { limitsPlugin } from './limits/limits-plugin';
 import { OperationLimits } from './limits/operation-limits';
 import { RateLimiter } from './limits/rate-limiter';
 import { screenRequest, type Refusal } from './limits/screen-request';
+import { WorkspaceGate } from './limits/workspace-gate';
 import { admitSocketOperation } from './limits/subscription-limits';
 import { ValidatedDocuments } from './limits/validated-documents';
 import { createMetrics } from './metrics';
@@ -79,6 +81,11 @@ function refuse(res: ServerResponse, { status, error, headers }: Refusal, reques
   return status;
 }
 
+function workspaceBusy(limit: number): Refusal {
+  const message = `${limit} requests of this workspace are already running here; retry in 1 s`;
+  return { status: 429, error: appError('RATE_LIMITED', message, { limit: 'concurrency', maximum: limit, retryAfterSeconds: 1 }), headers: [['retry-after', '1']] };
+}
+
 export interface CrmServer {
   httpServer: Server;
   listen(port: number, host: string): Promise<number>;
@@ -96,6 +103,7 @@ export async function createCrmServer(runtime: AppRuntime & { redis: Redis }, sc
   const limiter = new RateLimiter(runtime.redis, config.RATE_LIMIT_KEY_PREFIX, logger);
   const limits = new OperationLimits(config, limiter);
   const guard = new DocumentGuard(documentLimits(config), new ValidatedDocuments());
+  const gate = new WorkspaceGate(config.WORKSPACE_MAX_CONCURRENT_REQUESTS || Math.max(1, Math.floor(config.DATABASE_POOL_SIZE / 2)), config.WORKSPACE_QUEUE_TIMEOUT_MS);
   const validationRules = config.GRAPHQL_INTROSPECTION ? [] : [NoSchemaIntrospectionCustomRule];
   const apollo = createApollo(schema, httpServer, logger, metrics, exposeInternals, [limitsPlugin(limits), unavailableStatusPlugin()], {
     documentStore: guard.documents,
@@ -147,21 +155,29 @@ export async function createCrmServer(runtime: AppRuntime & { redis: Redis }, sc
     context.clientAddress = clientAddress(req, runtime.config.TRUST_PROXY_HOPS);
     const refusal = await screenRequest(guard, limits, context, method, body, url.searchParams);
     if (refusal) return refuse(res, refusal, requestId);
-    // A replayed answer comes from the ledger before Apollo runs, so it costs no rate-limit points.
-    const result = await executeIdempotently({ runtime, ctx: context, method, key: headers.get('idempotency-key'), body }, () =>
-      apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: { method, headers, search: url.search, body }, context: async () => context }),
-    );
-    const status = result.status ?? 200;
-    res.statusCode = status;
-    for (const [key, value] of result.headers) res.setHeader(key, value);
-    res.setHeader('x-request-id', requestId);
-    if (result.body.kind === 'complete') {
-      res.end(result.body.string);
-    } else {
-      for await (const chunk of result.body.asyncIterator) res.write(chunk);
-      res.end();
+    // Members and API keys act in a workspace and take one of its places; anonymous calls hold no request session.
+    const workspace = context.principal?.workspaceId;
+    const leave = workspace ? await gate.enter(workspace) : null;
+    if (workspace && !leave) return refuse(res, workspaceBusy(gate.limit), requestId);
+    try {
+      // A replayed answer comes from the ledger before Apollo runs, so it costs no rate-limit points.
+      const result = await executeIdempotently({ runtime, ctx: context, method, key: headers.get('idempotency-key'), body }, () =>
+        apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: { method, headers, search: url.search, body }, context: async () => context }),
+      );
+      const status = result.status ?? 200;
+      res.statusCode = status;
+      for (const [key, value] of result.headers) res.setHeader(key, value);
+      res.setHeader('x-request-id', requestId);
+      if (result.body.kind === 'complete') {
+        res.end(result.body.string);
+      } else {
+        for await (const chunk of result.body.asyncIterator) res.write(chunk);
+        res.end();
+      }
+      return status;
+    } finally {
+      leave?.();
     }
-    return status;
   }
 
   httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {

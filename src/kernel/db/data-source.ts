@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Client, type ClientConfig } from 'pg';
-import { DataSource, type Logger as OrmLogger } from 'typeorm';
+import { DataSource, type Logger as OrmLogger, type QueryRunner } from 'typeorm';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const ext = __filename.endsWith('.ts') ? 'ts' : 'js';
@@ -15,7 +15,11 @@ export class StatementCounter implements OrmLogger {
     StatementCounter.processTotal++;
   }
   logQueryError(): void {}
-  logQuerySlow(): void {}
+  /** Called for every statement over a millisecond (maxQueryExecutionTime): adds its time to the session's usage. */
+  logQuerySlow(milliseconds: number, _query: string, _parameters?: unknown[], queryRunner?: QueryRunner): void {
+    const usage = queryRunner?.data as { databaseMs?: number } | undefined;
+    if (typeof usage?.databaseMs === 'number') usage.databaseMs += milliseconds;
+  }
   logSchemaBuild(): void {}
   logMigration(): void {}
   log(): void {}
@@ -63,6 +67,7 @@ export function createDataSource(options: DataSourceOptions): DataSource {
     synchronize: false,
     logging: ['query'],
     logger: new StatementCounter(),
+    maxQueryExecutionTime: 1,
     extra: {
       max: options.poolSize ?? 10,
       Client: clientWithErrorListener(options.onConnectionError ?? (() => undefined)),

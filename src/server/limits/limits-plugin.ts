@@ -8,12 +8,15 @@ import type { RateDecision } from './rate-limiter';
  * resolved, has a bad variable or is over the depth or complexity limit (400, BAD_USER_INPUT) and
  * charges its complexity to the caller's bucket (429,
  * RATE_LIMITED, when empty). A request that never got that far (a parse or validation error) costs
- * 1 point, so every response of a limited caller carries the RateLimit-* headers.
+ * 1 point, so every response of a limited caller carries the RateLimit-* headers. After it ran, an
+ * operation also pays for the database time its complexity did not cover (a point per
+ * GRAPHQL_DATABASE_MS_PER_POINT milliseconds).
  */
 export function limitsPlugin(limits: OperationLimits): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart() {
       let decision: RateDecision | null | undefined;
+      let charged = 0;
       const report = (http: HTTPGraphQLHead, answer: RateDecision | null) => {
         decision = answer;
         if (answer) for (const [name, value] of rateLimitHeaders(answer)) http.headers.set(name, value);
@@ -25,6 +28,7 @@ export function limitsPlugin(limits: OperationLimits): ApolloServerPlugin<Reques
             response.http.status = 400;
             throw cost;
           }
+          charged = cost;
           report(response.http, await limits.charge(contextValue, cost));
           if (decision && !decision.allowed) {
             response.http.status = 429;
@@ -32,7 +36,14 @@ export function limitsPlugin(limits: OperationLimits): ApolloServerPlugin<Reques
           }
         },
         async willSendResponse({ contextValue, response }) {
-          if (decision === undefined) report(response.http, await limits.charge(contextValue, 1));
+          if (decision === undefined) {
+            report(response.http, await limits.charge(contextValue, 1));
+            return;
+          }
+          // Database time beyond what the complexity paid for is charged afterwards (a totalCount over a million
+          // rows, a scan by an unindexed filter): never refused, it may leave the bucket in debt for the next request.
+          const beyond = Math.floor(contextValue.db.usage.databaseMs / limits.databaseMsPerPoint) - charged;
+          if (decision?.allowed && beyond > 0) report(response.http, await limits.charge(contextValue, beyond, true));
         },
       };
     },

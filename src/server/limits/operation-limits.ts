@@ -15,6 +15,9 @@ export class OperationLimits {
   private readonly maxDepth: number;
   private readonly maxComplexity: number;
   private readonly maxInputDepth: number;
+  private readonly totalCountCost: number;
+  /** Database time an operation pays afterwards: a point per this many milliseconds of its statements. */
+  readonly databaseMsPerPoint: number;
   private readonly member: BucketPolicy;
   private readonly apiKey: BucketPolicy;
   private readonly anonymous: BucketPolicy;
@@ -28,7 +31,14 @@ export class OperationLimits {
     this.maxInputDepth = config.GRAPHQL_MAX_INPUT_DEPTH;
     this.member = { capacity: config.RATE_LIMIT_CAPACITY, refillPerSecond: config.RATE_LIMIT_REFILL_PER_SECOND };
     this.apiKey = { capacity: config.RATE_LIMIT_API_KEY_CAPACITY, refillPerSecond: config.RATE_LIMIT_API_KEY_REFILL_PER_SECOND };
-    this.anonymous = { capacity: config.RATE_LIMIT_ANONYMOUS_CAPACITY, refillPerSecond: config.RATE_LIMIT_ANONYMOUS_REFILL_PER_SECOND };
+    // Anonymous debt is capped at one bucket: one huge request cannot lock an address (and everyone behind its NAT) out for hours.
+    this.anonymous = {
+      capacity: config.RATE_LIMIT_ANONYMOUS_CAPACITY,
+      refillPerSecond: config.RATE_LIMIT_ANONYMOUS_REFILL_PER_SECOND,
+      maxDebt: config.RATE_LIMIT_ANONYMOUS_CAPACITY,
+    };
+    this.totalCountCost = config.GRAPHQL_TOTAL_COUNT_COST;
+    this.databaseMsPerPoint = config.GRAPHQL_DATABASE_MS_PER_POINT;
   }
 
   /**
@@ -46,18 +56,22 @@ export class OperationLimits {
     if (!operation) return unresolvedOperation(document, operationName);
     const badVariable = checkVariables(variables, this.maxInputDepth);
     if (badVariable) return badVariable;
-    const { depth, complexity } = measureOperation(schema, document, operation, variables ?? undefined);
+    const { depth, complexity } = measureOperation(schema, document, operation, variables ?? undefined, this.totalCountCost);
     if (depth > this.maxDepth) return overLimit('depth', depth, this.maxDepth);
     if (complexity > this.maxComplexity) return overLimit('complexity', complexity, this.maxComplexity);
     return complexity;
   }
 
-  /** Charges the caller's bucket: a signed-in member's or an API key's own, else the client address's smaller one. */
-  charge(ctx: RequestContext, cost: number): Promise<RateDecision | null> {
+  /**
+   * Charges the caller's bucket: a signed-in member's or an API key's own, else the client
+   * address's smaller one. `afterwards`: for work already done (database time), which is taken
+   * even into debt and never refused.
+   */
+  charge(ctx: RequestContext, cost: number, afterwards = false): Promise<RateDecision | null> {
     // A member (`user:<id>`) and an API key (`key:<id>`) each have a bucket of their own.
     const principal = ctx.principal;
-    if (principal) return this.limiter.take(principal.id, ctx.apiKey ? this.apiKey : this.member, cost);
-    return this.limiter.take(`ip:${ctx.clientAddress ?? 'unknown'}`, this.anonymous, cost);
+    if (principal) return this.limiter.take(principal.id, ctx.apiKey ? this.apiKey : this.member, cost, afterwards);
+    return this.limiter.take(`ip:${ctx.clientAddress ?? 'unknown'}`, this.anonymous, cost, afterwards);
   }
 }
 
