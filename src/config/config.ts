@@ -78,6 +78,13 @@ const fields = z.object({
   RATE_LIMIT_API_KEY_REFILL_PER_SECOND: z.coerce.number().positive().default(250),
   RATE_LIMIT_ANONYMOUS_CAPACITY: z.coerce.number().min(1).default(60),
   RATE_LIMIT_ANONYMOUS_REFILL_PER_SECOND: z.coerce.number().positive().default(1),
+  // Requests that take credentials (signIn, signUp, refreshToken), per client address whatever token they carry.
+  RATE_LIMIT_SIGN_IN_CAPACITY: z.coerce.number().min(1).default(10),
+  RATE_LIMIT_SIGN_IN_REFILL_PER_SECOND: z.coerce.number().positive().default(1 / 6),
+  // Password checks per account and hour (successful ones are given back); addresses that signed in before have their own.
+  RATE_LIMIT_SIGN_IN_ACCOUNT_CAPACITY: z.coerce.number().min(1).default(10),
+  // Days an address a person signed in from keeps its own attempts for that account.
+  SIGN_IN_TRUSTED_DAYS: z.coerce.number().positive().default(30),
   // Reverse proxies in front of the API that append to X-Forwarded-For; 0 trusts the header not at all.
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   // Redis key prefix of the buckets, so several CRMs (or test runs) can share one Redis.

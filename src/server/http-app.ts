@@ -19,6 +19,7 @@ import { limitsPlugin } from './limits/limits-plugin';
 import { OperationLimits } from './limits/operation-limits';
 import { RateLimiter } from './limits/rate-limiter';
 import { screenRequest, type Refusal } from './limits/screen-request';
+import { SignInLimits } from './limits/sign-in-limits';
 import { WorkspaceGate } from './limits/workspace-gate';
 import { admitSocketOperation } from './limits/subscription-limits';
 import { ValidatedDocuments } from './limits/validated-documents';
@@ -102,17 +103,18 @@ export async function createCrmServer(runtime: AppRuntime & { redis: Redis }, sc
   const { config } = runtime;
   const limiter = new RateLimiter(runtime.redis, config.RATE_LIMIT_KEY_PREFIX, logger);
   const limits = new OperationLimits(config, limiter);
+  const signIns = new SignInLimits(config, limiter);
   const guard = new DocumentGuard(documentLimits(config), new ValidatedDocuments());
   const gate = new WorkspaceGate(config.WORKSPACE_MAX_CONCURRENT_REQUESTS || Math.max(1, Math.floor(config.DATABASE_POOL_SIZE / 2)), config.WORKSPACE_QUEUE_TIMEOUT_MS);
   const validationRules = config.GRAPHQL_INTROSPECTION ? [] : [NoSchemaIntrospectionCustomRule];
-  const apollo = createApollo(schema, httpServer, logger, metrics, exposeInternals, [limitsPlugin(limits), unavailableStatusPlugin()], {
+  const apollo = createApollo(schema, httpServer, logger, metrics, exposeInternals, [limitsPlugin(limits, signIns), unavailableStatusPlugin()], {
     documentStore: guard.documents,
     validationRules,
     parseOptions: { maxTokens: config.GRAPHQL_MAX_TOKENS },
     hideSchemaDetailsFromClientErrors: !config.GRAPHQL_SUGGESTIONS,
   });
   await apollo.start();
-  const socketAdmission = { schema, guard, rules: validationRules, limits, hideSuggestions: !config.GRAPHQL_SUGGESTIONS };
+  const socketAdmission = { schema, guard, rules: validationRules, limits, signIns, hideSuggestions: !config.GRAPHQL_SUGGESTIONS };
   const imports = createImportRoute(runtime, schema);
 
   async function ready(): Promise<Record<string, string>> {

@@ -46,7 +46,7 @@ local allowed = 0
 local retry = 0
 if forced or tokens >= needed then
   allowed = 1
-  tokens = math.max(lowest, tokens - cost)
+  tokens = math.min(capacity, math.max(lowest, tokens - cost))
 else
   retry = math.ceil((needed - tokens) * 1000 / rate)
 end
@@ -84,13 +84,31 @@ export class RateLimiter {
    * Null when Redis does not answer: the limiter fails open (a warning at most once a minute), so
    * an outage of Redis is not an outage of the API.
    */
-  async take(principal: string, policy: BucketPolicy, cost: number, forced = false): Promise<RateDecision | null> {
+  take(principal: string, policy: BucketPolicy, cost: number, forced = false): Promise<RateDecision | null> {
+    return this.run(principal, policy, Math.max(1, cost), forced);
+  }
+
+  /** Gives `points` back (never beyond the capacity), e.g. for an attempt that turned out to be no failure. */
+  give(principal: string, policy: BucketPolicy, points: number): Promise<RateDecision | null> {
+    return this.run(principal, policy, -points, true);
+  }
+
+  /** Remembers a fact about a principal for `seconds` (e.g. an address a person signed in from). */
+  async remember(fact: string, seconds: number): Promise<void> {
+    await this.redis.set(`${this.keyPrefix}:${fact}`, '1', 'EX', Math.max(1, Math.round(seconds))).catch((error: unknown) => this.outage(error));
+  }
+
+  async recalls(fact: string): Promise<boolean> {
+    return (await this.redis.exists(`${this.keyPrefix}:${fact}`).catch((error: unknown) => this.outage(error) ?? 0)) === 1;
+  }
+
+  private async run(principal: string, policy: BucketPolicy, cost: number, forced: boolean): Promise<RateDecision | null> {
     try {
       const [allowed, milliTokens, fullMs, retryMs] = await this.redis.crmTakeTokens(
         `${this.keyPrefix}:${principal}`,
         policy.capacity,
         policy.refillPerSecond,
-        Math.max(1, cost),
+        cost,
         forced ? 1 : 0,
         policy.maxDebt ?? Number.MAX_SAFE_INTEGER,
       );
@@ -102,11 +120,15 @@ export class RateLimiter {
         retryAfterSeconds: Math.max(1, Math.ceil(retryMs / 1000)),
       };
     } catch (error) {
-      if (Date.now() - this.lastOutageLog > OUTAGE_LOG_INTERVAL_MS) {
-        this.lastOutageLog = Date.now();
-        this.logger.warn({ err: error }, 'rate limiter: Redis did not answer; requests pass unlimited');
-      }
-      return null;
+      return this.outage(error);
     }
+  }
+
+  private outage(error: unknown): null {
+    if (Date.now() - this.lastOutageLog > OUTAGE_LOG_INTERVAL_MS) {
+      this.lastOutageLog = Date.now();
+      this.logger.warn({ err: error }, 'rate limiter: Redis did not answer; requests pass unlimited');
+    }
+    return null;
   }
 }

@@ -2,8 +2,10 @@ import { GraphQLError, getOperationAST, specifiedRules, validate, type Execution
 import type { SubscribePayload } from 'graphql-ws';
 import type { RequestContext } from '../../kernel/context';
 import { formatError } from '../../kernel/format-error';
+import { appError } from '../../kernel/errors';
 import type { DocumentGuard } from './document-guard';
 import { rateLimited, type OperationLimits } from './operation-limits';
+import type { SignInLimits } from './sign-in-limits';
 
 /** What graphql-ws operations are checked against: the HTTP path's guard, rules and limits. */
 export interface SocketAdmission {
@@ -12,6 +14,7 @@ export interface SocketAdmission {
   /** Validation rules besides graphql-js's own (no introspection, when it is off). */
   rules: readonly ValidationRule[];
   limits: OperationLimits;
+  signIns: SignInLimits;
   hideSuggestions: boolean;
 }
 
@@ -39,9 +42,17 @@ export async function admitSocketOperation(admission: SocketAdmission, context: 
   const operation = getOperationAST(document, payload.operationName);
   const measured = limits.measure(schema, document, operation, payload.operationName, variables);
   if (typeof measured !== 'number') return answer([measured]);
+  const [credentials] = operation ? admission.signIns.credentialFields(schema, document, operation) : [];
+  if (credentials) return [overHttpOnly(credentials.node.name.value)];
   const decision = await limits.charge(context, measured);
   if (decision && !decision.allowed) return [rateLimited(decision)];
   return { schema, document, operationName: payload.operationName, variableValues: variables, contextValue: context };
+}
+
+/** Credentials are checked against the sign-in limits, which follow each attempt's outcome over HTTP. */
+function overHttpOnly(field: string): GraphQLError {
+  const message = `${field} takes credentials and is served over HTTP only (POST /graphql)`;
+  return appError('BAD_USER_INPUT', message, { fields: [{ field, message }] });
 }
 
 /** The same mapping onto the contract's codes as HTTP errors get (validation errors have none of their own). */
