@@ -70,6 +70,13 @@ const fields = z.object({
   // Introspection and "Did you mean …?" hints in errors: on outside production unless set.
   GRAPHQL_INTROSPECTION: booleanSetting,
   GRAPHQL_SUGGESTIONS: booleanSetting,
+  // GET /metrics on the API port wants `Authorization: Bearer <METRICS_TOKEN>` when set; unset, it is open outside production and off in it.
+  METRICS_TOKEN: z.union([z.literal(''), z.string().min(16, 'must be at least 16 characters')]).default(''),
+  // A separate listener for /metrics (no token: keep it on a private interface); 0: none. In cluster mode the primary serves it for all workers.
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  // `npm run start:cluster`: API processes to run (0: one per core).
+  CLUSTER_WORKERS: z.coerce.number().int().min(0).max(256).default(0),
   // Token bucket per signed-in user (points = query complexity); anonymous calls share one per client address.
   RATE_LIMIT_CAPACITY: z.coerce.number().min(1).default(1000),
   RATE_LIMIT_REFILL_PER_SECOND: z.coerce.number().positive().default(50),

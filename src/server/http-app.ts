@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { HeaderMap } from '@apollo/server';
@@ -23,7 +24,7 @@ import { SignInLimits } from './limits/sign-in-limits';
 import { WorkspaceGate } from './limits/workspace-gate';
 import { admitSocketOperation } from './limits/subscription-limits';
 import { ValidatedDocuments } from './limits/validated-documents';
-import { createMetrics } from './metrics';
+import { createMetrics, metricsAccess, metricsListener, shareWithClusterPrimary } from './metrics';
 import { unavailableStatusPlugin } from './unavailable-status';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -98,6 +99,8 @@ export interface CrmServer {
 export async function createCrmServer(runtime: AppRuntime & { redis: Redis }, schema: GraphQLSchema): Promise<CrmServer> {
   const { logger } = runtime;
   const metrics = createMetrics();
+  shareWithClusterPrimary(metrics.registry);
+  let metricsServer: Server | null = null;
   const httpServer = createServer();
   const exposeInternals = runtime.config.NODE_ENV === 'development';
   const { config } = runtime;
@@ -205,9 +208,19 @@ export async function createCrmServer(runtime: AppRuntime & { redis: Redis }, sc
         return ok ? 200 : 503;
       }
       if (route === '/metrics') {
-        res.writeHead(200, { 'content-type': metrics.registry.contentType });
-        res.end(await metrics.registry.metrics());
-        return 200;
+        const access = metricsAccess(config, req.headers.authorization);
+        if (access === 'open') {
+          res.writeHead(200, { 'content-type': metrics.registry.contentType });
+          res.end(await metrics.registry.metrics());
+          return 200;
+        }
+        if (access === 'off') {
+          sendJson(res, 404, { error: 'Not found' });
+          return 404;
+        }
+        res.setHeader('www-authenticate', 'Bearer');
+        sendJson(res, 401, { error: 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>' });
+        return 401;
       }
       if (route === '/graphql') return graphql(req, res, requestId);
       if (route.startsWith(IMPORTS_PATH)) return imports.handle(req, res, route, requestId);
@@ -269,15 +282,22 @@ export async function createCrmServer(runtime: AppRuntime & { redis: Redis }, sc
 
   return {
     httpServer,
-    listen: (port, host) =>
-      new Promise((resolve, reject) => {
+    async listen(port, host) {
+      // In a cluster worker the primary serves METRICS_PORT for all of them.
+      if (config.METRICS_PORT && !cluster.isWorker) {
+        const { registry } = metrics;
+        metricsServer = await metricsListener(config.METRICS_HOST, config.METRICS_PORT, async () => ({ contentType: registry.contentType, text: await registry.metrics() }));
+      }
+      return new Promise((resolve, reject) => {
         httpServer.once('error', reject);
         httpServer.listen(port, host, () => {
           const address = httpServer.address();
           resolve(typeof address === 'object' && address ? address.port : port);
         });
-      }),
+      });
+    },
     async close() {
+      if (metricsServer) await new Promise((resolve) => metricsServer!.close(resolve));
       await wsCleanup.dispose();
       await runtime.pubSub?.close();
       await apollo.stop();
