@@ -1,5 +1,5 @@
-import { createServer } from 'node:net';
 import { getIntrospectionQuery } from 'graphql';
+import { freePort } from './support/processes';
 import { TestApp, type Session } from './support/test-app';
 
 /**
@@ -12,17 +12,6 @@ let production: TestApp;
 let opened: TestApp;
 let metricsPort: number;
 let alice: Session;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   metricsPort = await freePort();

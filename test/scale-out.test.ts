@@ -1,13 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import type { Client as WsClient } from 'graphql-ws';
 import type { Client } from 'pg';
 import { createLogger } from '../src/kernel/logger';
 import { startWorkers, type WorkerProcess } from '../workers/start-workers';
 import { superuserClient } from './support/databases';
+import { collectJsonLines, freePort } from './support/processes';
 import { TestApp, type Session } from './support/test-app';
 import { waitFor } from './support/wait';
 import { wsSubscribe } from './support/ws-subscription';
@@ -36,17 +36,6 @@ let alice: Session;
 let bob: Session;
 const lines: Array<Record<string, any>> = [];
 const clients: WsClient[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port: free } = server.address() as { port: number };
-      server.close(() => resolve(free));
-    });
-  });
-}
 
 beforeAll(async () => {
   t = await TestApp.start('scale_out');
@@ -78,13 +67,7 @@ beforeAll(async () => {
     },
   });
   exited = new Promise((resolve) => cluster.once('exit', (code) => resolve(code)));
-  let pending = '';
-  cluster.stdout!.on('data', (chunk: Buffer) => {
-    const parts = (pending + chunk.toString()).split('\n');
-    pending = parts.pop()!;
-    for (const part of parts) if (part.startsWith('{')) lines.push(JSON.parse(part));
-  });
-  cluster.stderr!.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+  collectJsonLines(cluster, lines);
   workers = await startWorkers({ ...config, QUEUE_PREFIX: PREFIX, EVENT_RELAY_INTERVAL_MS: 50 }, createLogger('silent'), { prefix: PREFIX });
   // Sessions are made through the in-process server (another bucket prefix): the cluster's buckets stay untouched.
   alice = await t.signUp('Cluster A');
