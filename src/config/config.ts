@@ -26,7 +26,7 @@ const fields = z.object({
   // Requests of one workspace running at once per API process (0: half of DATABASE_POOL_SIZE), and how
   // long a further one waits for a place before it is answered 429.
   WORKSPACE_MAX_CONCURRENT_REQUESTS: z.coerce.number().int().min(0).default(0),
-  WORKSPACE_QUEUE_TIMEOUT_MS: z.coerce.number().int().min(0).default(1000),
+  WORKSPACE_QUEUE_TIMEOUT_MS: z.coerce.number().int().min(0).default(5000),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default('dev-only-secret-change-me-0123456789abcdef'),
   JWT_ACCESS_TTL_SECONDS: z.coerce.number().int().min(30).default(900),

@@ -49,9 +49,9 @@ export function limitsPlugin(limits: OperationLimits, signIns: SignInLimits): Ap
             report(response.http, await limits.charge(contextValue, 1));
             return;
           }
-          if (signIn && decision?.allowed !== false) {
+          if (signIn) {
             const data = response.body.kind === 'single' ? response.body.singleResult.data : null;
-            await signIns.settle(signIn, data?.[signIn.responseKey] != null);
+            await signIns.settle(signIn, decision?.allowed === false ? 'not run' : data?.[signIn.responseKey] != null ? 'succeeded' : 'failed');
           }
           // Database time beyond what the complexity paid for is charged afterwards (a totalCount over a million
           // rows, a scan by an unindexed filter): never refused, it may leave the bucket in debt for the next request.

@@ -91,10 +91,14 @@ export class SignInLimits {
     return { attempt: { responseKey: node.alias?.value ?? node.name.value, account: { bucket, trustKey } } };
   }
 
-  /** After it ran: a success gives the account's attempt back and trusts the address. */
-  async settle(attempt: SignInAttempt, succeeded: boolean): Promise<void> {
-    if (!attempt.account || !succeeded) return;
-    await Promise.all([this.limiter.give(attempt.account.bucket, this.account, 1), this.limiter.remember(attempt.account.trustKey, this.trustSeconds)]);
+  /** Once the answer is known: an attempt that succeeded (which also trusts the address) or never ran gives the account's point back. */
+  async settle(attempt: SignInAttempt, outcome: 'succeeded' | 'failed' | 'not run'): Promise<void> {
+    const { account } = attempt;
+    if (!account || outcome === 'failed') return;
+    await Promise.all([
+      this.limiter.give(account.bucket, this.account, 1),
+      outcome === 'succeeded' ? this.limiter.remember(account.trustKey, this.trustSeconds) : undefined,
+    ]);
   }
 }
 

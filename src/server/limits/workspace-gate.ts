@@ -2,10 +2,12 @@
  * A fair share of the pool per workspace: at most `limit` requests of one workspace run at once in
  * this process (each holds a pooled connection while it runs), so one tenant's heavy requests
  * cannot take every connection from the others. Further requests of that workspace wait in line
- * (a burst), at most 4 × `limit` of them and at most `waitMs` each; one that finds the line full
- * or waits in vain is turned away, and the client is told to retry (429 RATE_LIMITED, limit
- * "concurrency").
+ * (a burst, such as a client creating records with 30 requests at once), at most LINE_PER_PLACE ×
+ * `limit` of them and at most `waitMs` each; one that finds the line full or waits in vain is
+ * turned away, and the client is told to retry (429 RATE_LIMITED, limit "concurrency").
  */
+const LINE_PER_PLACE = 16;
+
 export class WorkspaceGate {
   private readonly running = new Map<string, number>();
   private readonly waiting = new Map<string, Array<(release: () => void) => void>>();
@@ -23,7 +25,7 @@ export class WorkspaceGate {
       return Promise.resolve(this.releaser(workspace));
     }
     const line = this.waiting.get(workspace) ?? [];
-    if (line.length >= 4 * this.limit) return Promise.resolve(null);
+    if (line.length >= LINE_PER_PLACE * this.limit) return Promise.resolve(null);
     this.waiting.set(workspace, line);
     return new Promise((resolve) => {
       const wake = (release: () => void) => {
