@@ -121,17 +121,14 @@ describe('nesting', () => {
   }
   const CONTACTS = `query($f: ContactFilter) { contacts(filter: $f) { totalCount } }`;
 
-  it('refuses filters nested 1,000 deep in variables (they overflowed the stack)', async () => {
+  it('refuses filters nested 1,000 deep in variables (they overflowed the stack), and runs those within the limit', async () => {
     const answer = await post({ query: CONTACTS, variables: { f: nested(1000) } });
     expect(answer.status).toBe(400);
     expect(answer.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', limit: 'inputDepth', maximum: 32 });
     expect(fields(answer)?.[0]).toMatch(/^f(\.and\[0\])+$/);
-  });
-
-  it('still runs filters nested within the limit', async () => {
-    const answer = await post({ query: CONTACTS, variables: { f: nested(12) } });
-    expect(answer.errors).toBeUndefined();
-    expect(answer.data?.contacts.totalCount).toBe(0);
+    const within = await post({ query: CONTACTS, variables: { f: nested(12) } });
+    expect(within.errors).toBeUndefined();
+    expect(within.data?.contacts.totalCount).toBe(0);
   });
 });
 

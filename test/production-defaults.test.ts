@@ -56,12 +56,9 @@ describe('in production', () => {
 });
 
 describe('settings turn them on', () => {
-  it('introspection and suggestions with GRAPHQL_INTROSPECTION and GRAPHQL_SUGGESTIONS', async () => {
+  it('introspection and suggestions with GRAPHQL_INTROSPECTION and GRAPHQL_SUGGESTIONS, /metrics with METRICS_TOKEN', async () => {
     expect((await opened.ok(getIntrospectionQuery(), {}, alice)).__schema.queryType.name).toBe('Query');
     expect((await opened.gql(`{ acounts { totalCount } }`, {}, alice)).errors?.[0].message).toMatch(/Did you mean "accounts"/);
-  });
-
-  it('/metrics behind METRICS_TOKEN', async () => {
     expect((await fetch(`${opened.url}/metrics`)).status).toBe(401);
     expect((await fetch(`${opened.url}/metrics`, { headers: { authorization: 'Bearer wrong-token-0123456789' } })).status).toBe(401);
     const allowed = await fetch(`${opened.url}/metrics`, { headers: { authorization: 'Bearer a-metrics-token-0123456789' } });

@@ -2,28 +2,21 @@ import cluster from 'node:cluster';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { HeaderMap } from '@apollo/server';
-import { NoSchemaIntrospectionCustomRule, type GraphQLSchema } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Redis } from 'ioredis';
 import type { AppRuntime, RequestContext } from '../kernel/context';
 import { databaseUnavailable } from '../kernel/db/unavailable';
-import { appError } from '../kernel/errors';
 import { unavailableError } from '../kernel/format-error';
 import { contextFromAuthorization } from './authenticate';
 import { createApollo } from './graphql-server';
 import { IMPORTS_PATH, createImportRoute } from './import-route';
 import { executeIdempotently } from './idempotency/idempotent-request';
 import { clientAddress } from './limits/client-address';
-import { DocumentGuard, documentLimits } from './limits/document-guard';
-import { limitsPlugin } from './limits/limits-plugin';
-import { OperationLimits } from './limits/operation-limits';
-import { RateLimiter } from './limits/rate-limiter';
+import { requestGuards } from './limits/request-guards';
 import { screenRequest, type Refusal } from './limits/screen-request';
-import { SignInLimits } from './limits/sign-in-limits';
-import { WorkspaceGate } from './limits/workspace-gate';
 import { admitSocketOperation } from './limits/subscription-limits';
-import { ValidatedDocuments } from './limits/validated-documents';
 import { createMetrics, metricsAccess, metricsListener, shareWithClusterPrimary } from './metrics';
 import { unavailableStatusPlugin } from './unavailable-status';
 
@@ -83,11 +76,6 @@ function refuse(res: ServerResponse, { status, error, headers }: Refusal, reques
   return status;
 }
 
-function workspaceBusy(limit: number): Refusal {
-  const message = `${limit} requests of this workspace are already running here; retry in 1 s`;
-  return { status: 429, error: appError('RATE_LIMITED', message, { limit: 'concurrency', maximum: limit, retryAfterSeconds: 1 }), headers: [['retry-after', '1']] };
-}
-
 export interface CrmServer {
   httpServer: Server;
   listen(port: number, host: string): Promise<number>;
@@ -104,20 +92,10 @@ export async function createCrmServer(runtime: AppRuntime & { redis: Redis }, sc
   const httpServer = createServer();
   const exposeInternals = runtime.config.NODE_ENV === 'development';
   const { config } = runtime;
-  const limiter = new RateLimiter(runtime.redis, config.RATE_LIMIT_KEY_PREFIX, logger);
-  const limits = new OperationLimits(config, limiter);
-  const signIns = new SignInLimits(config, limiter);
-  const guard = new DocumentGuard(documentLimits(config), new ValidatedDocuments());
-  const gate = new WorkspaceGate(config.WORKSPACE_MAX_CONCURRENT_REQUESTS || Math.max(1, Math.floor(config.DATABASE_POOL_SIZE / 2)), config.WORKSPACE_QUEUE_TIMEOUT_MS);
-  const validationRules = config.GRAPHQL_INTROSPECTION ? [] : [NoSchemaIntrospectionCustomRule];
-  const apollo = createApollo(schema, httpServer, logger, metrics, exposeInternals, [limitsPlugin(limits, signIns), unavailableStatusPlugin()], {
-    documentStore: guard.documents,
-    validationRules,
-    parseOptions: { maxTokens: config.GRAPHQL_MAX_TOKENS },
-    hideSchemaDetailsFromClientErrors: !config.GRAPHQL_SUGGESTIONS,
-  });
+  const { limits, guard, gate, plugin, apolloOptions, socketAdmission } = requestGuards(config, runtime.redis, logger);
+  const admission = socketAdmission(schema);
+  const apollo = createApollo(schema, httpServer, logger, metrics, exposeInternals, [plugin, unavailableStatusPlugin()], apolloOptions);
   await apollo.start();
-  const socketAdmission = { schema, guard, rules: validationRules, limits, signIns, hideSuggestions: !config.GRAPHQL_SUGGESTIONS };
   const imports = createImportRoute(runtime, schema);
 
   async function ready(): Promise<Record<string, string>> {
@@ -163,7 +141,7 @@ export async function createCrmServer(runtime: AppRuntime & { redis: Redis }, sc
     // Members and API keys act in a workspace and take one of its places; anonymous calls hold no request session.
     const workspace = context.principal?.workspaceId;
     const leave = workspace ? await gate.enter(workspace) : null;
-    if (workspace && !leave) return refuse(res, workspaceBusy(gate.limit), requestId);
+    if (workspace && !leave) return refuse(res, gate.busy(), requestId);
     try {
       // A replayed answer comes from the ledger before Apollo runs, so it costs no rate-limit points.
       const result = await executeIdempotently({ runtime, ctx: context, method, key: headers.get('idempotency-key'), body }, () =>
@@ -266,7 +244,7 @@ export async function createCrmServer(runtime: AppRuntime & { redis: Redis }, sc
       onSubscribe: async (ctx, id, payload) => {
         const requestContext = await contextFromAuthorization(runtime, ctx.connectionParams?.authorization, randomUUID());
         requestContext.clientAddress = clientAddress(ctx.extra.request, runtime.config.TRUST_PROXY_HOPS);
-        const admitted = await admitSocketOperation(socketAdmission, requestContext, payload);
+        const admitted = await admitSocketOperation(admission, requestContext, payload);
         if (!Array.isArray(admitted)) contextsOf(ctx).set(id, requestContext);
         return admitted;
       },

@@ -1,3 +1,6 @@
+import { appError } from '../../kernel/errors';
+import type { Refusal } from './screen-request';
+
 /**
  * A fair share of the pool per workspace: at most `limit` requests of one workspace run at once in
  * this process (each holds a pooled connection while it runs), so one tenant's heavy requests
@@ -40,6 +43,16 @@ export class WorkspaceGate {
       }, this.waitMs);
       line.push(wake);
     });
+  }
+
+  /** The answer to a request turned away: 429 RATE_LIMITED, limit "concurrency", retry in a second. */
+  busy(): Refusal {
+    const message = `${this.limit} requests of this workspace are already running here; retry in 1 s`;
+    return {
+      status: 429,
+      error: appError('RATE_LIMITED', message, { limit: 'concurrency', maximum: this.limit, retryAfterSeconds: 1 }),
+      headers: [['retry-after', '1']],
+    };
   }
 
   /** Gives the place to the next in line (the running count stays), or frees it. Safe to call twice. */
