@@ -24,7 +24,13 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
   const redis = createRedis(config.REDIS_URL);
   await connectRedis(redis, config.REDIS_URL);
   redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
-  const dataSource = createDataSource({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: 'crm-api' });
+  const dataSource = createDataSource({
+    url: config.DATABASE_URL,
+    poolSize: config.DATABASE_POOL_SIZE,
+    applicationName: 'crm-api',
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    onConnectionError: (error) => logger.warn({ err: error }, 'database connection lost'),
+  });
   await dataSource.initialize();
   const pubSub = new RedisPubSub(redis, logger);
   const runtime = { config, dataSource, logger, redis, pubSub };

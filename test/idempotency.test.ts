@@ -285,7 +285,8 @@ describe('a server with a one-second TTL and two pooled connections', () => {
   let short: TestApp;
   let someone: Session;
   beforeAll(async () => {
-    short = await TestApp.start('idempotency_ttl', { IDEMPOTENCY_TTL_HOURS: String(1 / 3600), DATABASE_POOL_SIZE: '2' });
+    // Every request of the burst below goes to the pool (the per-workspace gate would otherwise let 1 of 2 connections run).
+    short = await TestApp.start('idempotency_ttl', { IDEMPOTENCY_TTL_HOURS: String(1 / 3600), DATABASE_POOL_SIZE: '2', WORKSPACE_MAX_CONCURRENT_REQUESTS: '6' });
     someone = await short.signUp('Short Memory');
   });
   afterAll(async () => {

@@ -7,6 +7,7 @@ import { parseId } from '../src/kernel/ids';
 import { producerConnection } from '../src/kernel/queue';
 import { reminderJobId } from '../workers/task-reminders';
 import { ADMIN_URL } from './support/databases';
+import { collectJsonLines } from './support/processes';
 import { TestApp, type Session } from './support/test-app';
 import { waitFor } from './support/wait';
 
@@ -61,13 +62,7 @@ function workerProcess(lines: Array<Record<string, unknown>>): ChildProcess {
       SHUTDOWN_GRACE_MS: '30000',
     },
   });
-  let pending = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    const parts = (pending + chunk.toString()).split('\n');
-    pending = parts.pop()!;
-    for (const part of parts) if (part.startsWith('{')) lines.push(JSON.parse(part));
-  });
-  child.stderr!.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+  collectJsonLines(child, lines);
   return child;
 }
 

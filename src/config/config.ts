@@ -2,8 +2,14 @@ import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { QUEUE_PREFIX } from '../kernel/queue';
 
+/** `true`/`false` (or 1/0); left out, the default depends on NODE_ENV (see parseConfig). */
+const booleanSetting = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((value) => value === 'true' || value === '1')
+  .optional();
+
 /** Every setting the API, the workers and the CLI read; documented in .env.example. */
-const schema = z.object({
+const fields = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -15,6 +21,12 @@ const schema = z.object({
   // A superuser connection used only by `npm run setup` to create roles and the database; '' disables it.
   DATABASE_ADMIN_URL: z.union([z.literal(''), z.url({ protocol: /^postgres(ql)?$/ })]).default('postgres://postgres@127.0.0.1:5432/postgres'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  // The API's statements are cancelled after this long (SERVICE_UNAVAILABLE to the client); 0 never.
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
+  // Requests of one workspace running at once per API process (0: half of DATABASE_POOL_SIZE), and how
+  // long a further one waits for a place before it is answered 429.
+  WORKSPACE_MAX_CONCURRENT_REQUESTS: z.coerce.number().int().min(0).default(0),
+  WORKSPACE_QUEUE_TIMEOUT_MS: z.coerce.number().int().min(0).default(5000),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default('dev-only-secret-change-me-0123456789abcdef'),
   JWT_ACCESS_TTL_SECONDS: z.coerce.number().int().min(30).default(900),
@@ -43,6 +55,28 @@ const schema = z.object({
   // Query limits: an operation deeper or more complex than this is refused before it runs.
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).default(12),
   GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().min(1).default(5000),
+  // What a connection's totalCount adds to the complexity (it scans every matching row, whatever the page size).
+  GRAPHQL_TOTAL_COUNT_COST: z.coerce.number().int().min(0).default(25),
+  // After it ran, an operation pays for the time its statements took beyond its complexity: a point per this many ms.
+  GRAPHQL_DATABASE_MS_PER_POINT: z.coerce.number().positive().default(1),
+  // Limits on the query text, checked before it is validated (README "Query limits and rate limits").
+  GRAPHQL_MAX_DOCUMENT_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
+  GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(100).default(5000),
+  GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).default(50),
+  GRAPHQL_MAX_REPEATED_FIELDS: z.coerce.number().int().min(1).default(20),
+  GRAPHQL_MAX_DIRECTIVES: z.coerce.number().int().min(0).default(50),
+  // Nesting of lists and input objects (filters' and/or/not) in an argument or variable.
+  GRAPHQL_MAX_INPUT_DEPTH: z.coerce.number().int().min(2).max(100).default(32),
+  // Introspection and "Did you mean …?" hints in errors: on outside production unless set.
+  GRAPHQL_INTROSPECTION: booleanSetting,
+  GRAPHQL_SUGGESTIONS: booleanSetting,
+  // GET /metrics on the API port wants `Authorization: Bearer <METRICS_TOKEN>` when set; unset, it is open outside production and off in it.
+  METRICS_TOKEN: z.union([z.literal(''), z.string().min(16, 'must be at least 16 characters')]).default(''),
+  // A separate listener for /metrics (no token: keep it on a private interface); 0: none. In cluster mode the primary serves it for all workers.
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  // `npm run start:cluster`: API processes to run (0: one per core).
+  CLUSTER_WORKERS: z.coerce.number().int().min(0).max(256).default(0),
   // Token bucket per signed-in user (points = query complexity); anonymous calls share one per client address.
   RATE_LIMIT_CAPACITY: z.coerce.number().min(1).default(1000),
   RATE_LIMIT_REFILL_PER_SECOND: z.coerce.number().positive().default(50),
@@ -51,6 +85,13 @@ const schema = z.object({
   RATE_LIMIT_API_KEY_REFILL_PER_SECOND: z.coerce.number().positive().default(250),
   RATE_LIMIT_ANONYMOUS_CAPACITY: z.coerce.number().min(1).default(60),
   RATE_LIMIT_ANONYMOUS_REFILL_PER_SECOND: z.coerce.number().positive().default(1),
+  // Requests that take credentials (signIn, signUp, refreshToken), per client address whatever token they carry.
+  RATE_LIMIT_SIGN_IN_CAPACITY: z.coerce.number().min(1).default(10),
+  RATE_LIMIT_SIGN_IN_REFILL_PER_SECOND: z.coerce.number().positive().default(1 / 6),
+  // Password checks per account and hour (successful ones are given back); addresses that signed in before have their own.
+  RATE_LIMIT_SIGN_IN_ACCOUNT_CAPACITY: z.coerce.number().min(1).default(10),
+  // Days an address a person signed in from keeps its own attempts for that account.
+  SIGN_IN_TRUSTED_DAYS: z.coerce.number().positive().default(30),
   // Reverse proxies in front of the API that append to X-Forwarded-For; 0 trusts the header not at all.
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   // Redis key prefix of the buckets, so several CRMs (or test runs) can share one Redis.
@@ -82,6 +123,12 @@ const schema = z.object({
   IMPORT_CHUNK_SIZE: z.coerce.number().int().min(1).max(1000).default(500),
   // Chunks of one import a worker runs side by side (each on its own connection).
   IMPORT_PARALLEL_CHUNKS: z.coerce.number().int().min(1).max(8).default(2),
+});
+
+/** Settings whose default differs in production: closed there, open in development and tests. */
+const schema = fields.transform((config) => {
+  const open = config.NODE_ENV !== 'production';
+  return { ...config, GRAPHQL_INTROSPECTION: config.GRAPHQL_INTROSPECTION ?? open, GRAPHQL_SUGGESTIONS: config.GRAPHQL_SUGGESTIONS ?? open };
 });
 
 export type Config = z.infer<typeof schema>;

@@ -178,7 +178,15 @@ export class RequestContext {
     for (const loader of this.loaderBag.values()) loader.clearAll();
   }
 
-  close(): Promise<void> {
-    return this.db.close();
+  /**
+   * Ends the session. Writes committed when they returned, so failing to end the read-only
+   * transaction (the connection was lost meanwhile) changes no answer: it is logged, not thrown.
+   */
+  async close(): Promise<void> {
+    try {
+      await this.db.close();
+    } catch (error) {
+      this.runtime.logger.warn({ err: error, requestId: this.requestId }, 'ending the database session failed');
+    }
   }
 }

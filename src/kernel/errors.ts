@@ -8,6 +8,10 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'RATE_LIMITED'
+  /** The database could not serve the request (connection lost, statement timeout): retry later; HTTP 503. */
+  | 'SERVICE_UNAVAILABLE'
+  /** Automatic persisted queries: the hash is not known here; send the query text with it. */
+  | 'PERSISTED_QUERY_NOT_FOUND'
   | 'INTERNAL_SERVER_ERROR';
 
 export interface FieldProblem {

@@ -4,6 +4,7 @@ import { ArgumentValidationError } from 'type-graphql';
 import type { ValidationError } from 'class-validator';
 import { QueryFailedError } from 'typeorm';
 import type { ErrorCode, FieldProblem } from './errors';
+import { databaseUnavailable, type Unavailability } from './db/unavailable';
 
 const CONTRACT_CODES = new Set<ErrorCode>([
   'BAD_USER_INPUT',
@@ -12,6 +13,8 @@ const CONTRACT_CODES = new Set<ErrorCode>([
   'NOT_FOUND',
   'CONFLICT',
   'RATE_LIMITED',
+  'SERVICE_UNAVAILABLE',
+  'PERSISTED_QUERY_NOT_FOUND',
   'INTERNAL_SERVER_ERROR',
 ]);
 
@@ -95,7 +98,8 @@ export function databaseError(error: QueryFailedError): GraphQLFormattedError | 
   if (code === '40001' || code === '40P01') {
     return { message: 'The write collided with a concurrent one; retry it', extensions: { code: 'CONFLICT' } };
   }
-  if (code === '23503' || code === '23514' || code === '22001' || code === '22003' || code === '22P02' || code === '22007') {
+  // 22021: a character the encoding cannot hold (NUL), should one get past the checks where input enters.
+  if (code === '23503' || code === '23514' || code === '22001' || code === '22003' || code === '22P02' || code === '22007' || code === '22021') {
     return { message: 'The input does not fit the data model', extensions: { code: 'BAD_USER_INPUT', fields: [{ field: 'input', message: 'is not valid' }] } };
   }
   return null;
@@ -103,11 +107,43 @@ export function databaseError(error: QueryFailedError): GraphQLFormattedError | 
 
 export const INTERNAL_MESSAGE = 'Internal server error';
 
+const UNAVAILABLE_MESSAGES: Record<Unavailability, string> = {
+  connection: 'The database connection failed or was lost; retry in a moment (a mutation retried with the same Idempotency-Key runs at most once)',
+  timeout: 'The database took too long and the statement was cancelled; ask for less (a narrower filter, a smaller page, no totalCount) or retry later',
+};
+
+/** SERVICE_UNAVAILABLE for a database that could not serve the request; the HTTP answer is 503 with Retry-After. */
+export function unavailableError(reason: Unavailability): GraphQLFormattedError {
+  return {
+    message: UNAVAILABLE_MESSAGES[reason],
+    extensions: { code: 'SERVICE_UNAVAILABLE', reason: reason === 'timeout' ? 'STATEMENT_TIMEOUT' : 'DATABASE_UNAVAILABLE', retryAfterSeconds: 1 },
+  };
+}
+
 /**
  * Maps whatever went wrong onto the contract: one of its codes, `extensions.fields` for bad
  * input, and nothing internal (stack, SQL) outside development.
  */
-export function formatError(formatted: GraphQLFormattedError, raw: unknown, exposeInternals: boolean): GraphQLFormattedError {
+export function formatError(formatted: GraphQLFormattedError, raw: unknown, exposeInternals: boolean, hideSuggestions = false): GraphQLFormattedError {
+  const answer = contractError(formatted, raw, exposeInternals);
+  return hideSuggestions ? withoutSuggestions(answer) : answer;
+}
+
+const SUGGESTION = / ?Did you mean [^?]*\?/g;
+
+/** Drops graphql-js's "Did you mean …?" hints, which reveal names of the schema. */
+export function withoutSuggestions<E extends GraphQLFormattedError>(error: E): E {
+  if (!error.message.includes('Did you mean')) return error;
+  const strip = (text: string) => text.replace(SUGGESTION, '');
+  const fields = error.extensions?.fields as FieldProblem[] | undefined;
+  return {
+    ...error,
+    message: strip(error.message),
+    ...(fields ? { extensions: { ...error.extensions, fields: fields.map((field) => ({ ...field, message: strip(field.message) })) } } : {}),
+  };
+}
+
+function contractError(formatted: GraphQLFormattedError, raw: unknown, exposeInternals: boolean): GraphQLFormattedError {
   const error = unwrapResolverError(raw);
   const code = formatted.extensions?.code as string | undefined;
   if (error instanceof ArgumentValidationError) {
@@ -122,6 +158,18 @@ export function formatError(formatted: GraphQLFormattedError, raw: unknown, expo
   if (error instanceof QueryFailedError) {
     const mapped = databaseError(error);
     if (mapped) return { ...mapped, path: formatted.path };
+  }
+  const unavailable = databaseUnavailable(error);
+  if (unavailable) return { ...unavailableError(unavailable), locations: formatted.locations, path: formatted.path };
+  if (code === 'OPERATION_RESOLUTION_FAILURE') {
+    return { message: formatted.message, extensions: { code: 'BAD_USER_INPUT', fields: [{ field: 'operationName', message: formatted.message }] } };
+  }
+  if (!code || code === 'INTERNAL_SERVER_ERROR') {
+    // Apollo's own request errors (a persisted-query hash that does not match the text, …) carry only an HTTP 4xx.
+    const status = (raw as GraphQLError | undefined)?.extensions?.http as { status?: number } | undefined;
+    if (status?.status && status.status >= 400 && status.status < 500) {
+      return { message: formatted.message, extensions: { code: 'BAD_USER_INPUT', fields: [{ field: 'request', message: formatted.message }] } };
+    }
   }
   if (code && CONTRACT_CODES.has(code as ErrorCode) && code !== 'INTERNAL_SERVER_ERROR') {
     if (code !== 'BAD_USER_INPUT' || formatted.extensions?.fields) {

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer, type ApolloServerOptions, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { GraphQLSchema } from 'graphql';
@@ -34,6 +34,8 @@ function requestLifecycle(logger: Logger, metrics: Metrics): ApolloServerPlugin<
   };
 }
 
+type GuardedOptions = Pick<ApolloServerOptions<RequestContext>, 'documentStore' | 'validationRules' | 'parseOptions' | 'hideSchemaDetailsFromClientErrors'>;
+
 export function createApollo(
   schema: GraphQLSchema,
   httpServer: Server,
@@ -41,10 +43,13 @@ export function createApollo(
   metrics: Metrics,
   exposeInternals: boolean,
   extraPlugins: ApolloServerPlugin<RequestContext>[] = [],
+  /** The query guard's document store and rules, and whether errors may suggest names (server/limits). */
+  guarded: GuardedOptions = {},
 ) {
   return new ApolloServer<RequestContext>({
     schema,
-    formatError: (formatted, error) => formatError(formatted, error, exposeInternals),
+    ...guarded,
+    formatError: (formatted, error) => formatError(formatted, error, exposeInternals, guarded.hideSchemaDetailsFromClientErrors),
     includeStacktraceInErrorResponses: exposeInternals,
     introspection: true,
     // main.ts owns shutdown order (HTTP, then pools); Apollo's own signal handler would race it.

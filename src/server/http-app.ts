@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { HeaderMap } from '@apollo/server';
@@ -6,35 +7,54 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Redis } from 'ioredis';
 import type { AppRuntime, RequestContext } from '../kernel/context';
+import { databaseUnavailable } from '../kernel/db/unavailable';
+import { unavailableError } from '../kernel/format-error';
 import { contextFromAuthorization } from './authenticate';
 import { createApollo } from './graphql-server';
 import { IMPORTS_PATH, createImportRoute } from './import-route';
 import { executeIdempotently } from './idempotency/idempotent-request';
 import { clientAddress } from './limits/client-address';
-import { limitsPlugin } from './limits/limits-plugin';
-import { OperationLimits } from './limits/operation-limits';
-import { RateLimiter } from './limits/rate-limiter';
+import { requestGuards } from './limits/request-guards';
+import { screenRequest, type Refusal } from './limits/screen-request';
 import { admitSocketOperation } from './limits/subscription-limits';
-import { createMetrics } from './metrics';
+import { createMetrics, metricsAccess, metricsListener, shareWithClusterPrimary } from './metrics';
+import { unavailableStatusPlugin } from './unavailable-status';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
 const KNOWN_ROUTES = new Set(['/graphql', '/healthz', '/readyz', '/metrics', '/imports']);
 
-class PayloadTooLarge extends Error {}
+/** Beyond this much an oversized body is not read to its end: the connection is closed after the 413. */
+const MAX_DISCARDED_BYTES = 64 * 1024 * 1024;
 
+class PayloadTooLarge extends Error {
+  /** False when the rest of the body was not read: the connection cannot be used again. */
+  constructor(readonly drained: boolean) {
+    super('payload too large');
+  }
+}
+
+/**
+ * The body as text, at most MAX_BODY_BYTES. An oversized body is read on to its end and thrown
+ * away, so that the client, which is still sending, receives the 413 instead of a reset
+ * connection; past MAX_DISCARDED_BYTES (or a declared length beyond it) the 413 goes out at once
+ * with `Connection: close`.
+ */
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const tooLarge = () => {
+      req.removeAllListeners('data');
+      reject(new PayloadTooLarge(false));
+    };
+    if (Number(req.headers['content-length']) > MAX_DISCARDED_BYTES) return tooLarge();
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new PayloadTooLarge());
-        req.destroy();
-      } else chunks.push(chunk);
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+      else if (size > MAX_DISCARDED_BYTES) tooLarge();
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => (size > MAX_BODY_BYTES ? reject(new PayloadTooLarge(true)) : resolve(Buffer.concat(chunks).toString('utf8'))));
     req.on('error', reject);
   });
 }
@@ -48,6 +68,14 @@ function badRequest(res: ServerResponse, status: number, message: string): void 
   sendJson(res, status, { errors: [{ message, extensions: { code: 'BAD_USER_INPUT', fields: [{ field: 'body', message }] } }] });
 }
 
+/** A GraphQL error response written without Apollo (the request was refused before it ran). */
+function refuse(res: ServerResponse, { status, error, headers }: Refusal, requestId: string): number {
+  for (const [name, value] of headers) res.setHeader(name, value);
+  res.setHeader('x-request-id', requestId);
+  sendJson(res, status, { errors: [{ message: error.message, extensions: error.extensions }] });
+  return status;
+}
+
 export interface CrmServer {
   httpServer: Server;
   listen(port: number, host: string): Promise<number>;
@@ -59,11 +87,14 @@ export interface CrmServer {
 export async function createCrmServer(runtime: AppRuntime & { redis: Redis }, schema: GraphQLSchema): Promise<CrmServer> {
   const { logger } = runtime;
   const metrics = createMetrics();
+  shareWithClusterPrimary(metrics.registry);
+  let metricsServer: Server | null = null;
   const httpServer = createServer();
   const exposeInternals = runtime.config.NODE_ENV === 'development';
-  const limiter = new RateLimiter(runtime.redis, runtime.config.RATE_LIMIT_KEY_PREFIX, logger);
-  const limits = new OperationLimits(runtime.config, limiter);
-  const apollo = createApollo(schema, httpServer, logger, metrics, exposeInternals, [limitsPlugin(limits)]);
+  const { config } = runtime;
+  const { limits, guard, gate, plugin, apolloOptions, socketAdmission } = requestGuards(config, runtime.redis, logger);
+  const admission = socketAdmission(schema);
+  const apollo = createApollo(schema, httpServer, logger, metrics, exposeInternals, [plugin, unavailableStatusPlugin()], apolloOptions);
   await apollo.start();
   const imports = createImportRoute(runtime, schema);
 
@@ -105,21 +136,31 @@ export async function createCrmServer(runtime: AppRuntime & { redis: Redis }, sc
     const method = req.method ?? 'GET';
     const context = await contextFromAuthorization(runtime, req.headers.authorization, requestId);
     context.clientAddress = clientAddress(req, runtime.config.TRUST_PROXY_HOPS);
-    // A replayed answer comes from the ledger before Apollo runs, so it costs no rate-limit points.
-    const result = await executeIdempotently({ runtime, ctx: context, method, key: headers.get('idempotency-key'), body }, () =>
-      apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: { method, headers, search: url.search, body }, context: async () => context }),
-    );
-    const status = result.status ?? 200;
-    res.statusCode = status;
-    for (const [key, value] of result.headers) res.setHeader(key, value);
-    res.setHeader('x-request-id', requestId);
-    if (result.body.kind === 'complete') {
-      res.end(result.body.string);
-    } else {
-      for await (const chunk of result.body.asyncIterator) res.write(chunk);
-      res.end();
+    const refusal = await screenRequest(guard, limits, context, method, body, url.searchParams);
+    if (refusal) return refuse(res, refusal, requestId);
+    // Members and API keys act in a workspace and take one of its places; anonymous calls hold no request session.
+    const workspace = context.principal?.workspaceId;
+    const leave = workspace ? await gate.enter(workspace) : null;
+    if (workspace && !leave) return refuse(res, gate.busy(), requestId);
+    try {
+      // A replayed answer comes from the ledger before Apollo runs, so it costs no rate-limit points.
+      const result = await executeIdempotently({ runtime, ctx: context, method, key: headers.get('idempotency-key'), body }, () =>
+        apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: { method, headers, search: url.search, body }, context: async () => context }),
+      );
+      const status = result.status ?? 200;
+      res.statusCode = status;
+      for (const [key, value] of result.headers) res.setHeader(key, value);
+      res.setHeader('x-request-id', requestId);
+      if (result.body.kind === 'complete') {
+        res.end(result.body.string);
+      } else {
+        for await (const chunk of result.body.asyncIterator) res.write(chunk);
+        res.end();
+      }
+      return status;
+    } finally {
+      leave?.();
     }
-    return status;
   }
 
   httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -145,9 +186,19 @@ export async function createCrmServer(runtime: AppRuntime & { redis: Redis }, sc
         return ok ? 200 : 503;
       }
       if (route === '/metrics') {
-        res.writeHead(200, { 'content-type': metrics.registry.contentType });
-        res.end(await metrics.registry.metrics());
-        return 200;
+        const access = metricsAccess(config, req.headers.authorization);
+        if (access === 'open') {
+          res.writeHead(200, { 'content-type': metrics.registry.contentType });
+          res.end(await metrics.registry.metrics());
+          return 200;
+        }
+        if (access === 'off') {
+          sendJson(res, 404, { error: 'Not found' });
+          return 404;
+        }
+        res.setHeader('www-authenticate', 'Bearer');
+        sendJson(res, 401, { error: 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>' });
+        return 401;
       }
       if (route === '/graphql') return graphql(req, res, requestId);
       if (route.startsWith(IMPORTS_PATH)) return imports.handle(req, res, route, requestId);
@@ -156,13 +207,19 @@ export async function createCrmServer(runtime: AppRuntime & { redis: Redis }, sc
     };
     handle().then(finish, (error: unknown) => {
       if (error instanceof PayloadTooLarge) {
+        if (!error.drained) res.setHeader('connection', 'close');
         badRequest(res, 413, `Request body exceeds ${MAX_BODY_BYTES} bytes`);
         return finish(413);
       }
-      logger.error({ err: error, requestId }, 'unhandled HTTP error');
-      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } }] });
-      else res.end();
-      finish(500);
+      const unavailable = databaseUnavailable(error);
+      logger.error({ err: error, requestId }, unavailable ? 'database unavailable' : 'unhandled HTTP error');
+      const status = unavailable ? 503 : 500;
+      if (res.headersSent) res.end();
+      else if (unavailable) {
+        res.setHeader('retry-after', '1');
+        sendJson(res, status, { errors: [unavailableError(unavailable)] });
+      } else sendJson(res, status, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } }] });
+      finish(status);
     });
   });
 
@@ -187,7 +244,7 @@ export async function createCrmServer(runtime: AppRuntime & { redis: Redis }, sc
       onSubscribe: async (ctx, id, payload) => {
         const requestContext = await contextFromAuthorization(runtime, ctx.connectionParams?.authorization, randomUUID());
         requestContext.clientAddress = clientAddress(ctx.extra.request, runtime.config.TRUST_PROXY_HOPS);
-        const admitted = await admitSocketOperation(schema, limits, requestContext, payload);
+        const admitted = await admitSocketOperation(admission, requestContext, payload);
         if (!Array.isArray(admitted)) contextsOf(ctx).set(id, requestContext);
         return admitted;
       },
@@ -203,15 +260,22 @@ export async function createCrmServer(runtime: AppRuntime & { redis: Redis }, sc
 
   return {
     httpServer,
-    listen: (port, host) =>
-      new Promise((resolve, reject) => {
+    async listen(port, host) {
+      // In a cluster worker the primary serves METRICS_PORT for all of them.
+      if (config.METRICS_PORT && !cluster.isWorker) {
+        const { registry } = metrics;
+        metricsServer = await metricsListener(config.METRICS_HOST, config.METRICS_PORT, async () => ({ contentType: registry.contentType, text: await registry.metrics() }));
+      }
+      return new Promise((resolve, reject) => {
         httpServer.once('error', reject);
         httpServer.listen(port, host, () => {
           const address = httpServer.address();
           resolve(typeof address === 'object' && address ? address.port : port);
         });
-      }),
+      });
+    },
     async close() {
+      if (metricsServer) await new Promise((resolve) => metricsServer!.close(resolve));
       await wsCleanup.dispose();
       await runtime.pubSub?.close();
       await apollo.stop();

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { DataSource, type Logger as OrmLogger } from 'typeorm';
+import { Client, type ClientConfig } from 'pg';
+import { DataSource, type Logger as OrmLogger, type QueryRunner } from 'typeorm';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const ext = __filename.endsWith('.ts') ? 'ts' : 'js';
@@ -14,7 +15,11 @@ export class StatementCounter implements OrmLogger {
     StatementCounter.processTotal++;
   }
   logQueryError(): void {}
-  logQuerySlow(): void {}
+  /** Called for every statement over a millisecond (maxQueryExecutionTime): adds its time to the session's usage. */
+  logQuerySlow(milliseconds: number, _query: string, _parameters?: unknown[], queryRunner?: QueryRunner): void {
+    const usage = queryRunner?.data as { databaseMs?: number } | undefined;
+    if (typeof usage?.databaseMs === 'number') usage.databaseMs += milliseconds;
+  }
   logSchemaBuild(): void {}
   logMigration(): void {}
   log(): void {}
@@ -24,6 +29,26 @@ export interface DataSourceOptions {
   url: string;
   poolSize?: number;
   applicationName?: string;
+  /** PostgreSQL cancels any statement of these connections that runs longer (0 or absent: never). */
+  statementTimeoutMs?: number;
+  /** Told of errors of a connection that is not running a statement (a restart closing it while idle). */
+  onConnectionError?: (error: Error) => void;
+}
+
+/**
+ * pg's client with an 'error' listener from birth to end. pg emits 'error' on a client whose
+ * server goes away between statements; TypeORM listens only while a query runner holds the client
+ * and pg-pool only while it is idle in the pool, so a second error on a client just being
+ * released (a PostgreSQL restart sends a FATAL message, then closes the socket) had no listener
+ * and crashed the process. The pool discards such a client either way.
+ */
+function clientWithErrorListener(onError: (error: Error) => void): typeof Client {
+  return class ListenedClient extends Client {
+    constructor(config?: string | ClientConfig) {
+      super(config);
+      this.on('error', onError);
+    }
+  };
 }
 
 /**
@@ -42,7 +67,12 @@ export function createDataSource(options: DataSourceOptions): DataSource {
     synchronize: false,
     logging: ['query'],
     logger: new StatementCounter(),
-    extra: { max: options.poolSize ?? 10 },
+    maxQueryExecutionTime: 1,
+    extra: {
+      max: options.poolSize ?? 10,
+      Client: clientWithErrorListener(options.onConnectionError ?? (() => undefined)),
+      ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+    },
   });
 }
 

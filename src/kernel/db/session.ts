@@ -21,6 +21,8 @@ export class DbSession {
   private writing = false;
   private role: string | null = null;
   private afterCommit: Array<() => void | Promise<void>> = [];
+  /** How long this session's statements took (those over a millisecond, as TypeORM times them); the rate limit charges it. */
+  readonly usage = { databaseMs: 0 };
 
   constructor(
     private readonly dataSource: DataSource,
@@ -102,12 +104,19 @@ export class DbSession {
     this.afterCommit.push(hook);
   }
 
-  /** Ends the read transaction and returns the connection to the pool. Safe to call twice. */
+  /**
+   * Ends the read transaction and returns the connection to the pool. Safe to call twice. The
+   * connection goes back even when ending the transaction fails (a lost connection is then
+   * discarded by the pool), so a database outage cannot leak pooled connections.
+   */
   async close(): Promise<void> {
-    await this.endRead();
-    const runner = this.runner;
-    this.runner = null;
-    if (runner) await runner.release();
+    try {
+      await this.endRead();
+    } finally {
+      const runner = this.runner;
+      this.runner = null;
+      if (runner) await runner.release();
+    }
   }
 
   /**
@@ -121,6 +130,7 @@ export class DbSession {
 
   private async begin(): Promise<EntityManager> {
     this.runner ??= serialized(this.dataSource.createQueryRunner());
+    this.runner.data = this.usage; // StatementCounter adds each statement's time to it
     await this.runner.startTransaction();
     const [entered] = (await this.runner.query(`SELECT crm_enter($1, $2, $3) AS role`, [
       this.scope.workspaceId ?? '',

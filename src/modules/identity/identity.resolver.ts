@@ -1,4 +1,4 @@
-import { Arg, Args, ArgsType, Authorized, Ctx, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, ArgsType, Authorized, Ctx, Extensions, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Permission, Role } from '../../kernel/auth/roles';
 import type { RequestContext } from '../../kernel/context';
 import { connectionType, PageArgs } from '../../kernel/pagination/connection';
@@ -22,16 +22,20 @@ class MemberListArgs extends PageArgs {
 
 @Resolver()
 export class AuthResolver {
+  // `credentials`: the sign-in limits apply (server/limits/sign-in-limits.ts); `account` names the account a password is checked against.
+  @Extensions({ credentials: { account: 'input.email' } })
   @Mutation(() => AuthPayload, { description: 'Creates a workspace and its first admin.' })
   signUp(@Ctx() ctx: RequestContext, @Arg('input') input: SignUpInput): Promise<AuthPayload> {
     return authService.signUp(ctx, input);
   }
 
+  @Extensions({ credentials: { account: 'input.email' } })
   @Mutation(() => AuthPayload)
   signIn(@Ctx() ctx: RequestContext, @Arg('input') input: SignInInput): Promise<AuthPayload> {
     return authService.signIn(ctx, input);
   }
 
+  @Extensions({ credentials: {} })
   @Mutation(() => AuthPayload, { description: 'Exchanges a refresh token (once) for a new token pair.' })
   refreshToken(@Ctx() ctx: RequestContext, @Arg('refreshToken') refreshToken: string): Promise<AuthPayload> {
     return authService.refresh(ctx, refreshToken);

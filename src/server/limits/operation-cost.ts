@@ -35,12 +35,16 @@ const ZERO: OperationCost = { depth: 0, complexity: 0 };
  * BULK_ITEMS_PER_POINT items, and its `items` are paid like a page of that many rows: a write's
  * work is in the statements it runs, not in the selection, which loads in one batch. Fragments on different concrete types are alternatives: the most
  * expensive one counts. Introspection (`__schema`, `__type`) is neither measured nor charged.
+ * A connection's `totalCount` scans every matching row, however small the page: each place it is
+ * asked for adds `totalCountCost` (the rows it really scanned are charged after the request, with
+ * the rest of its database time; see limits-plugin.ts).
  */
 export function measureOperation(
   schema: GraphQLSchema,
   document: DocumentNode,
   operation: OperationDefinitionNode,
   variables: Record<string, unknown> | undefined,
+  totalCountCost = 0,
 ): OperationCost {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {
@@ -51,6 +55,8 @@ export function measureOperation(
   const measuredFragments = new Map<string, OperationCost>();
   const rootType = schema.getRootType(operation.operation);
   if (!rootType) return ZERO;
+  // Counts are paid once per place they are asked for: nested in a page, one statement counts for every parent row.
+  let counts = 0;
 
   function selections(selectionSet: SelectionSetNode, parent: GraphQLNamedType, rows: number): OperationCost {
     let depth = 0;
@@ -89,6 +95,7 @@ export function measureOperation(
   function field(node: FieldNode, parent: GraphQLNamedType, rows: number): OperationCost {
     const name = node.name.value;
     if (name === '__schema' || name === '__type') return ZERO;
+    if (name === 'totalCount' && CONNECTION.test(parent.name)) counts += 1;
     if (!node.selectionSet) return { depth: 1, complexity: 0 };
     const definition = isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[name] : undefined;
     if (!definition) return ZERO;
@@ -102,7 +109,8 @@ export function measureOperation(
     return { depth: children.depth + 1, complexity: isPage ? rows * children.complexity : 1 + bulk + children.complexity };
   }
 
-  return selections(operation.selectionSet, rootType, 1);
+  const cost = selections(operation.selectionSet, rootType, 1);
+  return { depth: cost.depth, complexity: cost.complexity + counts * totalCountCost };
 }
 
 /** The rows a connection field asks for: `first` or `last` (the larger when both), default 50, capped at 200. */

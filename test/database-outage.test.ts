@@ -1,0 +1,74 @@
+import { QueryFailedError } from 'typeorm';
+import { formatError } from '../src/kernel/format-error';
+import { capturedLogger } from './support/captured-logger';
+import { superuserClient } from './support/databases';
+import { TestApp, type Session } from './support/test-app';
+
+/**
+ * The database going away under load (a restart, a failover: here pg_terminate_backend on this
+ * file's own database) must not crash the API or drop a client's connection: a mutation that
+ * loses its connection is answered 503 SERVICE_UNAVAILABLE with Retry-After, logged with its
+ * request id, and the pool recovers. A statement past DATABASE_STATEMENT_TIMEOUT_MS is cancelled.
+ */
+
+const { logger, lines } = capturedLogger('info');
+let t: TestApp;
+let alice: Session;
+
+beforeAll(async () => {
+  t = await TestApp.start('db_outage', { DATABASE_STATEMENT_TIMEOUT_MS: '300' }, logger);
+  alice = await t.signUp('Outage GmbH');
+});
+afterAll(() => t?.stop());
+
+async function createAccount(name: string): Promise<{ status: number; requestId: string | null; retryAfter: string | null; body: any }> {
+  const response = await fetch(`${t.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${alice.token}` },
+    body: JSON.stringify({ query: `mutation($name: String!) { createAccount(input: { name: $name }) { id } }`, variables: { name } }),
+  });
+  return { status: response.status, requestId: response.headers.get('x-request-id'), retryAfter: response.headers.get('retry-after'), body: await response.json() };
+}
+
+test('mutations while connections are terminated: 200 or 503 SERVICE_UNAVAILABLE, each failure logged, no crash, the pool recovers', async () => {
+  const superuser = await superuserClient(t.database.name);
+  let terminating = true;
+  const terminator = (async () => {
+    while (terminating) {
+      await superuser.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'crm-api'`, [t.database.name]);
+      await new Promise((resolve) => setTimeout(resolve, 40));
+    }
+  })();
+  const answers: Array<Awaited<ReturnType<typeof createAccount>>> = [];
+  let next = 0;
+  const client = async () => {
+    while (next < 80) answers.push(await createAccount(`During outage ${next++}`));
+  };
+  await Promise.all([client(), client(), client(), client()]);
+  terminating = false;
+  await terminator;
+  await superuser.end();
+
+  const unavailable = answers.filter((answer) => answer.status === 503);
+  expect(answers.every((answer) => answer.status === 200 || answer.status === 503)).toBe(true);
+  expect(unavailable.length).toBeGreaterThan(0);
+  for (const answer of unavailable) {
+    expect(answer.body.errors[0].extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', reason: 'DATABASE_UNAVAILABLE', retryAfterSeconds: 1 });
+    expect(answer.retryAfter).toBe('1');
+    expect(lines.some((line) => line.level >= 40 && line.requestId === answer.requestId)).toBe(true);
+  }
+  for (const answer of answers.filter((a) => a.status === 200)) expect(answer.body.data.createAccount.id).toMatch(/^acc_/);
+
+  // Afterwards every pooled connection works again (the pool holds 10).
+  const after = await Promise.all(Array.from({ length: 12 }, (_, i) => createAccount(`After outage ${i}`)));
+  expect(after.map((answer) => answer.status)).toEqual(Array(12).fill(200));
+});
+
+test('a statement running past DATABASE_STATEMENT_TIMEOUT_MS is cancelled and answered SERVICE_UNAVAILABLE', async () => {
+  const error = await t.app.runtime.dataSource.query('SELECT pg_sleep(2)').catch((failure: unknown) => failure);
+  expect(error).toBeInstanceOf(QueryFailedError);
+  expect(formatError({ message: 'x', path: ['accounts'] }, error, false)).toMatchObject({
+    path: ['accounts'],
+    extensions: { code: 'SERVICE_UNAVAILABLE', reason: 'STATEMENT_TIMEOUT' },
+  });
+});
