@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { RequestContext } from '../../kernel/context';
 import { badInput } from '../../kernel/errors';
-import { encodeId } from '../../kernel/ids';
+import { encodeId, parseId } from '../../kernel/ids';
 import type { TenantRecord } from '../../kernel/record';
 import { externalRefs, type ExternalRefInput } from '../../kernel/records/external-refs';
 import { createOne } from '../../kernel/records/record-store';
@@ -97,6 +97,8 @@ async function upsertEach(ctx: RequestContext, state: BatchState, parsed: Array<
     const renames: Record<string, string> = {};
     try {
       results[index] = await ctx.db.savepoint(() => upsertItem(ctx, state, { ...entry.item }, renames));
+      // Written again item by item: what a set-based step stored of it is no longer current.
+      state.stored.delete(parseId(results[index].recordId!)!.uuid);
     } catch (error) {
       ctx.clearLoaders();
       state.records.clear();
@@ -135,12 +137,24 @@ export async function upsertBatch(
   return ctx.db.write(async (em) => {
     await lockItems(ctx, em, spec, valid);
     const owners = await fieldOwnerService.ownersOf(ctx, em, object);
-    const state: BatchState = { spec, em, owners, byRef: new Map(), byKey: new Map(), records: new Map(), targets: new Map(), source: options.source };
+    const state: BatchState = {
+      spec,
+      em,
+      owners,
+      source: options.source,
+      byRef: new Map(),
+      byKey: new Map(),
+      records: new Map(),
+      stored: new Map(),
+      targets: new Map(),
+    };
     await matchItems(ctx, state, valid);
     const matched = [...new Set([...state.byRef.values(), ...state.byKey.values()])];
     // The matched records are locked and read once for all.
     state.records = new Map((await spec.store.lockMany(ctx, em, matched)).map((record) => [record.id, record]));
     const results = await upsertEach(ctx, state, parsed);
+    // The response's records (if asked for) then need no query.
+    spec.store.prime(ctx, [...state.stored.values()]);
     if (options.atomic && results.some((r) => r.status === 'FAILED')) {
       throw badInput(
         results.flatMap((r, i) =>

@@ -24,6 +24,8 @@ export interface BatchState {
   byRef: Map<string, string>;
   byKey: Map<string, string>;
   records: Map<string, TenantRecord>;
+  /** Records as the set-based steps stored them, for the request's loaders once the batch is done (see upsertBatch). */
+  stored: Map<string, TenantRecord>;
   /** Reference fields given by ref (`accountRef`): `<type>:<ref key>` → record id. */
   targets: Map<string, string>;
   source?: string;

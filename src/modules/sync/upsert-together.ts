@@ -86,6 +86,7 @@ export async function createTogether(ctx: RequestContext, state: BatchState, ent
     const records = await spec.creation.insert(ctx, em, ready.map((entry) => entry.values), links);
     records.forEach((record, i) => {
       remember(state, ready[i].prepared, record.id);
+      state.stored.set(record.id, record);
       results[ready[i].index] = createdResult(spec, record.id);
     });
   });
@@ -156,6 +157,7 @@ export async function updateTogether(ctx: RequestContext, state: BatchState, ent
         return;
       }
       remember(state, prepared, record.id);
+      state.stored.set(record.id, outcome);
       results[index] = { status: 'UPDATED', recordId: encodeId(spec.type, record.id), skippedFields: plan.skippedFields };
     });
   });
