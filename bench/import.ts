@@ -21,7 +21,8 @@ import { ADMIN_URL, HOST, productionEnv } from './settings';
  * worker's `processed-log` handler) and says when. `--events-after` keeps the event relay off
  * during the import (the bench holds the relay lock), so the import is timed alone and the
  * backlog's drain after it; `--no-drain` does not wait for the events; `--profile` runs the
- * worker under --cpu-prof. See bench/README.md ("Bulk import").
+ * worker under --cpu-prof; `--root <dir>` runs the API and worker of another build. See
+ * bench/README.md ("Bulk import").
  */
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -43,6 +44,8 @@ interface Options {
   eventsAfter: boolean;
   drain: boolean;
   profile: boolean;
+  /** The checkout whose dist/ the API and worker run from (another build, for a before/after in one sitting). */
+  root: string;
 }
 
 function readOptions(): Options {
@@ -55,6 +58,7 @@ function readOptions(): Options {
       'events-after': { type: 'boolean', default: false },
       'no-drain': { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
+      root: { type: 'string', default: ROOT },
     },
   });
   const rows = Number(values.rows);
@@ -63,7 +67,7 @@ function readOptions(): Options {
   if (!Number.isInteger(chunk) || chunk < 0) throw new Error('--chunk must be a whole number');
   const parallel = values.parallel === '' ? 0 : Number(values.parallel);
   if (!Number.isInteger(parallel) || parallel < 0 || parallel > 8) throw new Error('--parallel must be a whole number up to 8');
-  return { rows, chunk, keep: values.keep, parallel, eventsAfter: values['events-after'], drain: !values['no-drain'], profile: values.profile };
+  return { rows, chunk, keep: values.keep, parallel, eventsAfter: values['events-after'], drain: !values['no-drain'], profile: values.profile, root: path.resolve(values.root) };
 }
 
 /** Events of the bench's workspace written so far, and those the worker's `processed-log` handler has handled (read as superuser). */
@@ -232,7 +236,7 @@ async function main(): Promise<void> {
   running.push({ stop: () => admin.end() });
   const profileDir = path.join(RESULTS, 'import-profile');
   try {
-    const api = await startServer({ name: 'api', script: path.join(ROOT, 'dist/src/main.js'), applicationName: 'crm-api', env }, LOG_FILE);
+    const api = await startServer({ name: 'api', script: path.join(options.root, 'dist/src/main.js'), applicationName: 'crm-api', env }, LOG_FILE);
     running.push(api);
     const token = await apiKey(api.url);
     // Held by the bench, the relay lock keeps every worker's relay standing by: no event moves until it is released.
@@ -241,7 +245,7 @@ async function main(): Promise<void> {
     if (relayOff) running.push({ stop: () => relayOff.release() });
     if (options.profile) rmSync(profileDir, { recursive: true, force: true });
     const nodeFlags = options.profile ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
-    const worker = await spawnProcess({ name: 'worker', script: path.join(ROOT, 'dist/workers/index.js'), applicationName: 'crm-worker', env, nodeFlags }, LOG_FILE);
+    const worker = await spawnProcess({ name: 'worker', script: path.join(options.root, 'dist/workers/index.js'), applicationName: 'crm-worker', env, nodeFlags }, LOG_FILE);
     running.push(worker);
     log(`uploading ${options.rows} contacts (NDJSON, generated while sent), chunk ${env.IMPORT_CHUNK_SIZE ?? 'default'}, runners ${env.IMPORT_PARALLEL_CHUNKS ?? 'default'}` +
       (options.eventsAfter ? ', event relay held off until the import ends' : ''));
