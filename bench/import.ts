@@ -70,6 +70,13 @@ function readOptions(): Options {
   return { rows, chunk, keep: values.keep, parallel, eventsAfter: values['events-after'], drain: !values['no-drain'], profile: values.profile, root: path.resolve(values.root) };
 }
 
+/** CPU used so far by the PostgreSQL backends serving the worker's pool (ms; null without /proc). */
+async function workerBackendsCpu(admin: Client): Promise<number | null> {
+  const { rows } = await admin.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE application_name = 'crm-worker' AND datname = current_database()`);
+  const times = rows.map((row) => cpuTimeMs(row.pid));
+  return times.includes(null) ? null : (times as number[]).reduce((a, b) => a + b, 0);
+}
+
 /** Events of the bench's workspace written so far, and those the worker's `processed-log` handler has handled (read as superuser). */
 async function eventCounts(admin: Client): Promise<{ written: number; handled: number }> {
   const { rows } = await admin.query<{ written: number; handled: number }>(
@@ -255,19 +262,24 @@ async function main(): Promise<void> {
     const startedUs = Number(process.hrtime.bigint() / 1000n);
     const workerCpuBefore = cpuTimeMs(worker.child.pid);
     const job = await upload(api.url, token, options.rows);
+    // The worker's pool connects as its runners start; backends that end meanwhile are not counted.
+    await sleep(1000);
+    const databaseCpuBefore = await workerBackendsCpu(admin);
     const uploadSeconds = seconds(started);
     log(`upload stored ${job.totalRows} lines in ${uploadSeconds.toFixed(1)} s`);
     const result = await waitImported(api.url, token, job.id, worker, started);
     const totalSeconds = seconds(started);
     const endedUs = Number(process.hrtime.bigint() / 1000n);
     const workerCpu = (cpuTimeMs(worker.child.pid) ?? 0) - (workerCpuBefore ?? 0);
+    const databaseCpuAfter = await workerBackendsCpu(admin);
+    const databaseCpu = databaseCpuAfter !== null && databaseCpuBefore !== null ? `${((1000 * (databaseCpuAfter - databaseCpuBefore)) / options.rows).toFixed(0)} ms` : 'n/a';
     const workerPeak = peakRssMiB(worker.child.pid);
     const apiPeak = peakRssMiB(api.child.pid);
     if (result.status !== 'COMPLETED' || result.created !== options.rows) throw new Error(`import ended ${JSON.stringify(result)}`);
     process.stdout.write(
       `import: ${options.rows} contacts; upload ${(options.rows / uploadSeconds).toFixed(0)} rows/s (${uploadSeconds.toFixed(1)} s), ` +
         `import ${(options.rows / totalSeconds).toFixed(0)} rows/s end to end (${totalSeconds.toFixed(1)} s, upload included); ` +
-        `worker CPU ${((1000 * workerCpu) / options.rows).toFixed(0)} ms per 1,000 rows; ` +
+        `CPU per 1,000 rows: worker ${((1000 * workerCpu) / options.rows).toFixed(0)} ms, its PostgreSQL backends ${databaseCpu}; ` +
         `peak RSS worker ${workerPeak} MiB, API ${apiPeak} MiB; created ${result.created}, failed ${result.failed}\n`,
     );
     if (options.drain) {
