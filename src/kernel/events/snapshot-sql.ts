@@ -62,8 +62,16 @@ export class SnapshotSql {
     this.properties = [...this.columns.map((c) => c.propertyName), ...(options.details ?? []).map((d) => d.property)];
   }
 
+  private readonly built = new Map<string, string>();
+
   /** The snapshot of the row `alias` as one jsonb expression. */
   of(alias: string): string {
+    let sql = this.built.get(alias);
+    if (!sql) this.built.set(alias, (sql = this.build(alias)));
+    return sql;
+  }
+
+  private build(alias: string): string {
     const pairs = [
       ...this.columns.map((c) => [c.propertyName, valueSql(c, alias, c.propertyName === 'id' ? this.options.idType : this.options.references[c.propertyName])]),
       ...(this.options.details ?? []).map((d) => [d.property, d.sql(this.dataSource, alias)]),
@@ -82,6 +90,13 @@ export class SnapshotSql {
    * per property (a CASE per property, no subquery per row).
    */
   changed(before: string, after: string): string {
+    const key = `${before}\u0000${after}`;
+    let sql = this.built.get(key);
+    if (!sql) this.built.set(key, (sql = this.compare(before, after)));
+    return sql;
+  }
+
+  private compare(before: string, after: string): string {
     const keys = this.properties.filter((p) => !BOOKKEEPING.has(p));
     const differs = (key: string) => `coalesce(${before} -> ${text(key)}, 'null'::jsonb) IS DISTINCT FROM coalesce(${after} -> ${text(key)}, 'null'::jsonb)`;
     return `array_remove(ARRAY[${keys.map((key) => `CASE WHEN ${differs(key)} THEN ${text(key)} END`).join(', ')}]::text[], NULL)`;

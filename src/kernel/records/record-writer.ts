@@ -11,7 +11,7 @@ import { eventsInsertSql, type RecordAction } from '../events/record-events';
 import type { SnapshotSql } from '../events/snapshot-sql';
 import type { NodeType } from '../ids';
 import type { TenantRecord } from '../record';
-import { SqlParams } from '../sql';
+import { preparedStatement, SqlParams } from '../sql';
 import { RowMapper } from './row-mapper';
 
 /** One record's change in a write of many: the columns to set (raw SQL as `() => 'now()'`), optionally guarded by its version. */
@@ -81,7 +81,7 @@ export class RecordWriter<E extends TenantRecord> {
       ? `${insert} RETURNING ${this.mapper('t').selectList}`
       : `WITH ins AS (${insert} RETURNING t.*), ev AS (${eventsInsertSql(ctx, params, this.type, 'created', this.eventSource('ins', null))}) ` +
         `SELECT ${this.mapper('ins').selectList} FROM ins`;
-    const stored = await this.query(em, sql, params);
+    const stored = await this.query(em, sql, params, rows.length === 1);
     const byId = new Map(stored.map((row) => [row.id as string, this.mapper('t').hydrate(row)]));
     return ids.map((id) => byId.get(id)!);
   }
@@ -135,7 +135,7 @@ export class RecordWriter<E extends TenantRecord> {
     const sql =
       `WITH o AS (${o}), u AS (${u})${events} ` +
       `SELECT u.u_n AS "__n"${befores ? ', u.u_before::text AS "__before"' : ''}, ${this.mapper('u').selectList} FROM u`;
-    const rows = await this.query(em, sql, params);
+    const rows = await this.query(em, sql, params, inputs.length === 1);
     const byN = new Map(rows.map((row) => [Number(row.__n), row]));
     const missed = inputs.filter((_, i) => !byN.has(i + 1)).map((input) => input.id);
     const states = missed.length ? await this.states(ctx, em, missed) : new Map<string, { version: number; trashed: boolean }>();
@@ -173,7 +173,7 @@ export class RecordWriter<E extends TenantRecord> {
       (befores ? `JOIN jsonb_each(${params.add(jsonObject(befores))}::jsonb) AS b ON b.key::uuid = t.id ` : '') +
       `WHERE t.workspace_id = ${params.add(ctx.workspaceId)} AND t.id = ANY(${params.add(ids)}::uuid[])`;
     const source = this.eventSource('w', befores ? 'w.w_before' : null, onlyChanged);
-    await this.query(em, `WITH w AS (${table}) ${eventsInsertSql(ctx, params, this.type, action, source)}`, params);
+    await this.query(em, `WITH w AS (${table}) ${eventsInsertSql(ctx, params, this.type, action, source)}`, params, ids.length === 1);
   }
 
   /** Each record's event snapshot as JSON text, read FOR UPDATE: the `before` of a change made by other means (see RecordStore.updateEach). */
@@ -208,9 +208,10 @@ export class RecordWriter<E extends TenantRecord> {
     return `CASE ${whens.join(' ')} WHEN o.o_set ? '${name}' THEN ${sent} ELSE t.${quoted(name)} END`;
   }
 
-  private query(em: EntityManager, sql: string, params: SqlParams): Promise<Array<Record<string, unknown>>> {
+  /** Runs a statement; one record's write (`single`) recurs with the same text, so it is prepared. */
+  private query(em: EntityManager, sql: string, params: SqlParams, single = false): Promise<Array<Record<string, unknown>>> {
     const [text, values] = params.bind(sql);
-    return em.query(text, values);
+    return em.query(single ? preparedStatement(text) : text, values);
   }
 }
 

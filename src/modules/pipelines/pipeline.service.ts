@@ -6,6 +6,7 @@ import { registerNodeType } from '../../kernel/node-registry';
 import type { Connection } from '../../kernel/pagination/connection';
 import { RecordStore } from '../../kernel/records/record-store';
 import { RowMapper } from '../../kernel/records/row-mapper';
+import { preparedStatement } from '../../kernel/sql';
 import type { ListArgs } from '../../kernel/records/list-args';
 import { Deal, DealStatus } from '../deals/deal.entity';
 import { Pipeline } from './pipeline.entity';
@@ -104,12 +105,12 @@ export const pipelineService = {
   async lock(ctx: RequestContext, em: EntityManager, pipelineId: string | null, mode: 'share' | 'update'): Promise<LockedPipeline> {
     const { pipelineRow, stageRow } = lockMappers(ctx);
     const rows: Array<Record<string, unknown>> = await em.query(
-      `SELECT ${pipelineRow.selectList}, ${stageRow.selectList} FROM pipelines p
+      preparedStatement(`SELECT ${pipelineRow.selectList}, ${stageRow.selectList} FROM pipelines p
        LEFT JOIN stages s ON s.workspace_id = p.workspace_id AND s.pipeline_id = p.id AND s.deleted_at IS NULL
        WHERE p.workspace_id = $1
          AND p.id = COALESCE($2::uuid, (SELECT d.id FROM pipelines d WHERE d.workspace_id = $1 AND d.is_default AND d.deleted_at IS NULL))
        ORDER BY s.position, s.created_at
-       FOR ${mode === 'share' ? 'SHARE' : 'UPDATE'} OF p`,
+       FOR ${mode === 'share' ? 'SHARE' : 'UPDATE'} OF p`),
       [ctx.workspaceId, pipelineId],
     );
     const pipeline = rows.length ? pipelineRow.hydrate(rows[0]) : null;
