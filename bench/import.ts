@@ -20,7 +20,8 @@ import { ADMIN_URL, HOST, productionEnv } from './settings';
  * (VmHWM from /proc); then it waits until the import's record events are drained (handled by the
  * worker's `processed-log` handler) and says when. `--events-after` keeps the event relay off
  * during the import (the bench holds the relay lock), so the import is timed alone and the
- * backlog's drain after it; `--no-drain` does not wait for the events; `--profile` runs the
+ * backlog's drain after it; `--no-drain` does not wait for the events, `--drain-for <s>` stops
+ * waiting after that long (and says the rate so far); `--profile` runs the
  * worker under --cpu-prof; `--root <dir>` runs the API and worker of another build. See
  * bench/README.md ("Bulk import").
  */
@@ -43,6 +44,8 @@ interface Options {
   parallel: number;
   eventsAfter: boolean;
   drain: boolean;
+  /** Stop waiting for the drain after this many seconds (0: wait until done). */
+  drainFor: number;
   profile: boolean;
   /** The checkout whose dist/ the API and worker run from (another build, for a before/after in one sitting). */
   root: string;
@@ -57,6 +60,7 @@ function readOptions(): Options {
       keep: { type: 'boolean', default: false },
       'events-after': { type: 'boolean', default: false },
       'no-drain': { type: 'boolean', default: false },
+      'drain-for': { type: 'string', default: '0' },
       profile: { type: 'boolean', default: false },
       root: { type: 'string', default: ROOT },
     },
@@ -67,7 +71,7 @@ function readOptions(): Options {
   if (!Number.isInteger(chunk) || chunk < 0) throw new Error('--chunk must be a whole number');
   const parallel = values.parallel === '' ? 0 : Number(values.parallel);
   if (!Number.isInteger(parallel) || parallel < 0 || parallel > 8) throw new Error('--parallel must be a whole number up to 8');
-  return { rows, chunk, keep: values.keep, parallel, eventsAfter: values['events-after'], drain: !values['no-drain'], profile: values.profile, root: path.resolve(values.root) };
+  return { rows, chunk, keep: values.keep, parallel, eventsAfter: values['events-after'], drain: !values['no-drain'], drainFor: Number(values['drain-for']) || 0, profile: values.profile, root: path.resolve(values.root) };
 }
 
 /** CPU used so far by the PostgreSQL backends serving the worker's pool (ms; null without /proc). */
@@ -85,12 +89,15 @@ async function eventCounts(admin: Client): Promise<{ written: number; handled: n
   return rows[0];
 }
 
-/** Waits until every record event written is handled; returns the seconds since `from` when that happened. */
-async function waitDrained(admin: Client, from: number, worker: ServerProcess): Promise<number> {
+/**
+ * Waits until every record event written is handled, or `limit` seconds (0: no limit) have passed;
+ * returns the seconds since `from` and how many were handled by then.
+ */
+async function waitDrained(admin: Client, from: number, worker: ServerProcess, limit: number): Promise<{ seconds: number; handled: number; written: number }> {
   let last = 0;
   for (;;) {
     const { written, handled } = await eventCounts(admin);
-    if (handled >= written) return seconds(from);
+    if (handled >= written || (limit > 0 && seconds(from) >= limit)) return { seconds: seconds(from), handled, written };
     if (worker.child.exitCode !== null) throw new Error(`the worker exited with code ${worker.child.exitCode}; see ${LOG_FILE}`);
     if (Date.now() - last >= 5000) {
       last = Date.now();
@@ -287,10 +294,15 @@ async function main(): Promise<void> {
       const drainFrom = Date.now();
       if (relayOff) await relayOff.release();
       log(`import done; ${handled} of ${written} events handled so far${relayOff ? ' (relay released now)' : ''}`);
-      const drainSeconds = await waitDrained(admin, drainFrom, worker);
+      const drained = await waitDrained(admin, drainFrom, worker, options.drainFor);
+      const moved = drained.handled - handled;
+      const rate = moved / Math.max(drained.seconds, 0.001);
       process.stdout.write(
-        `events: ${written} record events; the backlog of ${written - handled} drained ${drainSeconds.toFixed(1)} s after the import ended ` +
-          `(${((written - handled) / Math.max(drainSeconds, 0.001)).toFixed(0)} events/s); import and events done ${(totalSeconds + drainSeconds).toFixed(1)} s after the upload began\n`,
+        drained.handled >= drained.written
+          ? `events: ${written} record events; the backlog of ${written - handled} drained ${drained.seconds.toFixed(1)} s after the import ended ` +
+              `(${rate.toFixed(0)} events/s); import and events done ${(totalSeconds + drained.seconds).toFixed(1)} s after the upload began\n`
+          : `events: ${written} record events; ${moved} of the backlog of ${written - handled} handled in the ${drained.seconds.toFixed(0)} s waited ` +
+              `(${rate.toFixed(0)} events/s; at that rate the rest takes another ${((drained.written - drained.handled) / Math.max(rate, 0.001)).toFixed(0)} s)\n`,
       );
     }
     if (options.profile) {
