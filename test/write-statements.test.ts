@@ -1,3 +1,4 @@
+import { newRecordId } from '../src/kernel/ids';
 import { TestApp, errorCode, errorFields, type Session } from './support/test-app';
 
 /**
@@ -73,4 +74,14 @@ test('a reference to another workspace’s or a trashed record answers like a mi
   const update = await t.gql(`mutation($c: ID!) { createContact(input: { lastName: "X", accountId: $c }) { id } }`, { c: foreign }, admin);
   expect([errorCode(update), errorFields(update)]).toEqual(['BAD_USER_INPUT', ['accountId']]);
   expect((await t.ok(`{ deals(filter: { name: { eq: "Refused" } }) { totalCount } }`, {}, admin)).deals.totalCount).toBe(0);
+});
+
+test('new records get time-ordered ids (UUID version 7): created later sorts later', async () => {
+  const first = newRecordId(Date.UTC(2026, 0, 1));
+  const later = newRecordId(Date.UTC(2026, 0, 1, 0, 0, 0, 1));
+  expect(first).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  expect(first < later).toBe(true);
+  expect(new Set(Array.from({ length: 1000 }, () => newRecordId())).size).toBe(1000);
+  const id = (await t.ok(`mutation { createContact(input: { lastName: "Seven" }) { id } }`, {}, admin)).createContact.id as string;
+  expect(id.split('_')[1][12]).toBe('7');
 });

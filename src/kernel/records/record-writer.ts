@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { GraphQLError } from 'graphql';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
@@ -9,7 +8,7 @@ import type { RequestContext } from '../context';
 import { conflict, notFound } from '../errors';
 import { eventsInsertSql, type RecordAction } from '../events/record-events';
 import type { SnapshotSql } from '../events/snapshot-sql';
-import type { NodeType } from '../ids';
+import { newRecordId, type NodeType } from '../ids';
 import type { TenantRecord } from '../record';
 import { preparedStatement, SqlParams } from '../sql';
 import { RowMapper } from './row-mapper';
@@ -62,7 +61,7 @@ export class RecordWriter<E extends TenantRecord> {
    */
   async insert(ctx: RequestContext, em: EntityManager, rows: Array<QueryDeepPartialEntity<E>>, deferEvents: boolean): Promise<E[]> {
     const params = new SqlParams();
-    const ids = rows.map((row) => ((row as { id?: string }).id as string | undefined) ?? randomUUID());
+    const ids = rows.map((row) => ((row as { id?: string }).id as string | undefined) ?? newRecordId());
     const named = new Set(rows.flatMap((row) => Object.keys(row).filter((p) => (row as Record<string, unknown>)[p] !== undefined)));
     const columns = this.metadata.columns.filter((c) => c.isInsert && (c.propertyName === 'id' || c.propertyName === 'workspaceId' || named.has(c.propertyName)));
     const workspace = params.add(ctx.workspaceId);
