@@ -89,8 +89,8 @@ export class RecordWriter<E extends TenantRecord> {
    * Changes records in one statement: each is locked and read (its event's `before`), updated
    * only if it is in the state `action` needs (live, or trashed for a restore) and at
    * `expectedVersion` when given, version + 1; events for those changed, in the same statement
-   * unless `deferEvents` (then `befores` gets each changed record's `before` as JSON text for
-   * `writeEvents`). One outcome per input, in input order.
+   * unless `befores` is given (then it gets each changed record's `before` as JSON text, for
+   * `writeEvents` after the caller's work). One outcome per input, in input order.
    */
   async change(
     ctx: RequestContext,
@@ -117,7 +117,7 @@ export class RecordWriter<E extends TenantRecord> {
       }
       return { id: input.id, v: input.expectedVersion ?? null, s: set };
     });
-    const sets = [...setBy.keys()].map((name) => `${quoted(name)} = ${this.newValue(name, raws.get(name), setBy.get(name) === inputs.length)}`);
+    const sets = [...setBy].map(([name, count]) => `${quoted(name)} = ${this.newValue(name, raws.get(name), count, inputs.length)}`);
     const state = action === 'restored' ? 'IS NOT NULL' : 'IS NULL';
     // Each item with its record, locked (the event's `before`): one CTE, so no CTE is joined to
     // another (their row counts are unknown to the planner); the UPDATE joins it to the table by id.
@@ -199,12 +199,14 @@ export class RecordWriter<E extends TenantRecord> {
   }
 
   /** A column's new value: the item's own where it set one (raw SQL for the items that gave it), else unchanged. */
-  private newValue(name: string, raws: Map<string, number[]> | undefined, everyItem: boolean): string {
+  private newValue(name: string, raws: Map<string, number[]> | undefined, setBy: number, total: number): string {
     const sent = `(o.o_row).${quoted(name)}`;
-    if (!raws) return everyItem ? sent : `CASE WHEN o.o_set ? '${name}' THEN ${sent} ELSE t.${quoted(name)} END`;
-    if (everyItem && raws.size === 1) return [...raws.keys()][0];
-    const whens = [...raws].map(([raw, ns]) => `WHEN o.o_n IN (${ns.join(', ')}) THEN ${raw}`);
-    return `CASE ${whens.join(' ')} WHEN o.o_set ? '${name}' THEN ${sent} ELSE t.${quoted(name)} END`;
+    const kept = `t.${quoted(name)}`;
+    if (!raws) return setBy === total ? sent : `CASE WHEN o.o_set ? '${name}' THEN ${sent} ELSE ${kept} END`;
+    const [[raw, items]] = [...raws];
+    if (raws.size === 1 && items.length === total) return raw;
+    const whens = [...raws].map(([text, ns]) => `WHEN o.o_n IN (${ns.join(', ')}) THEN ${text}`);
+    return `CASE ${whens.join(' ')} WHEN o.o_set ? '${name}' THEN ${sent} ELSE ${kept} END`;
   }
 
   /** Runs a statement; one record's write (`single`) recurs with the same text, so it is prepared. */
