@@ -120,7 +120,7 @@ const fields = z.object({
   IMPORT_MAX_BYTES: z.coerce.number().int().min(1).default(2 * 1024 * 1024 * 1024),
   IMPORT_MAX_ROWS: z.coerce.number().int().min(1).default(2_000_000),
   // Lines an import worker upserts per transaction (and per progress message); upsertBatch takes at most 1000.
-  IMPORT_CHUNK_SIZE: z.coerce.number().int().min(1).max(1000).default(500),
+  IMPORT_CHUNK_SIZE: z.coerce.number().int().min(1).max(1000).default(1000),
   // Chunks of one import a worker runs side by side (each on its own connection).
   IMPORT_PARALLEL_CHUNKS: z.coerce.number().int().min(1).max(8).default(2),
 });

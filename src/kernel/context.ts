@@ -179,6 +179,19 @@ export class RequestContext {
   }
 
   /**
+   * Forgets what a write of `type` records (or of no record's own row, e.g. links) may have
+   * changed: every list and relation loader and that type's by-id loader. Other types' records
+   * by id stay cached: a record store's write changes only rows of its own type, so a deal's
+   * account and stage, read to check the input, still answer the response without a query.
+   * Writes outside the record stores call `clearLoaders`.
+   */
+  forgetWrites(type?: string): void {
+    for (const [key, loader] of this.loaderBag) {
+      if (!key.endsWith(':byId') || key === `${type}:byId`) loader.clearAll();
+    }
+  }
+
+  /**
    * Ends the session. Writes committed when they returned, so failing to end the read-only
    * transaction (the connection was lost meanwhile) changes no answer: it is logged, not thrown.
    */

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { badField } from './errors';
 
 /**
@@ -66,4 +67,27 @@ export function decodeId(type: NodeType, id: string, field: string): string {
 
 export function decodeOptionalId(type: NodeType, id: string | null | undefined, field: string): string | null | undefined {
   return id == null ? id : decodeId(type, id, field);
+}
+
+let pool = Buffer.alloc(0);
+let offset = 0;
+
+/**
+ * A new record id: a UUID version 7 (RFC 9562), the creation millisecond first, then 74 random
+ * bits. Records created together get ids close to each other, so the primary key and every index
+ * that starts with the id (or the workspace and the id) grow at their right edge instead of at
+ * random pages: a million-row import keeps its index pages in memory.
+ */
+export function newRecordId(now = Date.now()): string {
+  if (offset + 10 > pool.length) {
+    pool = randomBytes(4096);
+    offset = 0;
+  }
+  const bytes = Buffer.alloc(16);
+  bytes.writeUIntBE(now, 0, 6);
+  pool.copy(bytes, 6, offset, (offset += 10));
+  bytes[6] = 0x70 | (bytes[6] & 0x0f);
+  bytes[8] = 0x80 | (bytes[8] & 0x3f);
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

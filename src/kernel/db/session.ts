@@ -62,8 +62,9 @@ export class DbSession {
   /** Runs `work` in its own transaction: all of it commits, or none of it does. Nested calls join. */
   async write<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
     if (this.writing) return work(this.runner!.manager);
-    await this.endRead();
-    const em = await this.begin();
+    // The reads so far (the permission check's crm_enter, the input's references) become part
+    // of the write's transaction: one BEGIN, crm_enter and COMMIT per mutation, not two.
+    const em = await this.adoptRead();
     this.writing = true;
     try {
       const result = await work(em);
@@ -139,6 +140,18 @@ export class DbSession {
     ])) as Array<{ role: string | null }>;
     this.role = entered.role;
     return this.runner.manager;
+  }
+
+  /** The open read transaction handed over to a write (a new one when none is open or it failed). */
+  private async adoptRead(): Promise<EntityManager> {
+    const pending = this.readTx;
+    this.readTx = null;
+    if (pending) {
+      const em = await pending.catch(() => null);
+      if (em && this.runner!.isTransactionActive) return em;
+      if (this.runner?.isTransactionActive) await this.runner.rollbackTransaction();
+    }
+    return this.begin();
   }
 
   private async endRead(rollback = false): Promise<void> {

@@ -16,7 +16,7 @@ export interface RecordChange {
 }
 
 /** Raised on every write anyway; listing them as changed would say nothing. */
-const BOOKKEEPING = new Set(['version', 'updatedAt']);
+export const BOOKKEEPING = new Set(['version', 'updatedAt']);
 
 /** `deal.updated`, `member.created`, …: the record type in lower camel case, then the action. */
 export function eventType(recordType: NodeType, action: RecordAction): string {
@@ -75,6 +75,22 @@ export async function writeRecordEvents(
 ): Promise<void> {
   if (changes.length === 0) return;
   const params = new SqlParams();
+  const rows = changes.map(
+    (change) =>
+      `(${params.add(change.recordId)}::uuid, ${params.add(json(change.before))}::jsonb, ${params.add(json(change.after))}::jsonb, ` +
+      `${params.add(changedProperties(change.before, change.after))}::text[])`,
+  );
+  const source = `SELECT * FROM (VALUES ${rows.join(', ')}) AS v(record_id, before, after, changed)`;
+  const [text, values] = params.bind(eventsInsertSql(ctx, params, recordType, action, source));
+  await em.query(text, values);
+}
+
+/**
+ * The INSERT of one event per row of `source`, a SELECT of `record_id`, `before`, `after` and
+ * `changed`: the outbox write of `writeRecordEvents`, and of the record stores, which build
+ * snapshots in SQL and put this statement into the write's own (a data-modifying CTE).
+ */
+export function eventsInsertSql(ctx: RequestContext, params: SqlParams, recordType: NodeType, action: RecordAction, source: string): string {
   const workspace = params.add(ctx.workspaceId);
   const type = params.add(eventType(recordType, action));
   const record = params.add(recordType);
@@ -82,17 +98,11 @@ export async function writeRecordEvents(
   const apiKey = params.add(ctx.apiKey?.apiKeyId ?? null);
   const causeRun = params.add(ctx.cause?.runId ?? null);
   const depth = params.add(ctx.cause?.depth ?? 0);
-  const rows = changes.map(
-    (change) =>
-      `(${workspace}, ${type}, ${record}, ${params.add(change.recordId)}, ${actor}::uuid, ` +
-      `${params.add(json(change.before))}::jsonb, ${params.add(json(change.after))}::jsonb, ` +
-      `${params.add(changedProperties(change.before, change.after))}::text[], ${causeRun}::uuid, ${depth}::smallint, ${apiKey}::uuid)`,
-  );
-  const [text, values] = params.bind(
+  return (
     `INSERT INTO record_events (workspace_id, type, record_type, record_id, actor_user_id, before, after, changed, caused_by_run_id, automation_depth, actor_api_key_id) ` +
-      `VALUES ${rows.join(', ')}`,
+    `SELECT ${workspace}::uuid, ${type}, ${record}, s.record_id, ${actor}::uuid, s.before, s.after, s.changed, ${causeRun}::uuid, ${depth}::smallint, ${apiKey}::uuid ` +
+    `FROM (${source}) AS s`
   );
-  await em.query(text, values);
 }
 
 const json = (snapshot: RecordSnapshot | null): string | null => (snapshot ? JSON.stringify(snapshot) : null);

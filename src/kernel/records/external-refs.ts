@@ -3,7 +3,7 @@ import { Field, InputType, ObjectType } from 'type-graphql';
 import type { EntityManager } from 'typeorm';
 import type { RequestContext } from '../context';
 import { appError, badInput, notFound, type FieldProblem } from '../errors';
-import type { RecordSnapshot } from '../events/record-events';
+import type { SnapshotDetail } from '../events/snapshot-sql';
 import { decodeId, type NodeType } from '../ids';
 
 /** A lower-case slug naming another system, e.g. "erp" or "shop.de". */
@@ -99,10 +99,18 @@ export const externalRefs = {
 
   key: refKey,
 
-  /** The record a ref names, or null; read in the request's transaction. */
-  async recordId(ctx: RequestContext, type: NodeType, ref: ExternalRefInput): Promise<string | null> {
-    const found = await ctx.db.read((em) => externalRefs.find(ctx, em, type, [ref]));
-    return found.get(refKey(ref)) ?? null;
+  /** The record a ref names, or null; read in the request's transaction, batched with the request's other refs of the type. */
+  recordId(ctx: RequestContext, type: NodeType, ref: ExternalRefInput): Promise<string | null> {
+    const loader = ctx.loader(`ExternalRef:${type}:record`, () =>
+      new DataLoader<ExternalRefInput, string | null, string>(
+        async (refs) => {
+          const found = await ctx.db.read((em) => externalRefs.find(ctx, em, type, [...refs]));
+          return refs.map((r) => found.get(refKey(r)) ?? null);
+        },
+        { cacheKeyFn: refKey },
+      ),
+    );
+    return loader.load(ref);
   },
 
   /**
@@ -160,16 +168,13 @@ export const externalRefs = {
   },
 };
 
-type EventDetails = (ctx: RequestContext, em: EntityManager, ids: string[]) => Promise<Map<string, RecordSnapshot>>;
-
-/**
- * A model's `eventDetails` showing `externalRefs` (plus `more`, e.g. an order's lines), so the
- * change feed and webhooks see which ids other systems know the record by.
- */
-export function externalRefDetails(type: NodeType, more?: EventDetails): EventDetails {
-  return async (ctx, em, ids) => {
-    const [refs, extra] = await Promise.all([refsOfRecords(em, ctx.workspaceId, type, ids), more?.(ctx, em, ids)]);
-    return new Map(ids.map((id) => [id, { ...extra?.get(id), externalRefs: refs.get(id) ?? [] }]));
+/** The `externalRefs` of a record's event snapshots: its ids in other systems, ordered by system, as `X.externalRefs` lists them. */
+export function externalRefsDetail(type: NodeType): SnapshotDetail {
+  return {
+    property: 'externalRefs',
+    sql: (_dataSource, alias) =>
+      `(SELECT coalesce(jsonb_agg(jsonb_build_object('system', r.system, 'id', r.external_id) ORDER BY r.system), '[]'::jsonb) ` +
+      `FROM external_refs r WHERE r.workspace_id = "${alias}".workspace_id AND r.record_type = '${type}' AND r.record_id = "${alias}".id)`,
   };
 }
 

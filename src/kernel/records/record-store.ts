@@ -1,10 +1,12 @@
 import DataLoader from 'dataloader';
+import { GraphQLError } from 'graphql';
 import type { ClassType } from 'type-graphql';
 import type { EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { RequestContext } from '../context';
-import { badField, conflict, notFound } from '../errors';
-import { Snapshotter, writeRecordEvents, type RecordAction, type RecordChange, type RecordSnapshot } from '../events/record-events';
+import { badField, notFound } from '../errors';
+import { Snapshotter, type RecordAction } from '../events/record-events';
+import { SnapshotSql, type SnapshotDetail } from '../events/snapshot-sql';
 import { decodeOptionalId, type NodeType } from '../ids';
 import { compileFilter, type FieldSpec, type FilterSpec } from '../filtering/compile-filter';
 import type { Connection } from '../pagination/connection';
@@ -12,7 +14,10 @@ import { keysetConnection, planPage, type KeyedRow, type OrderColumn, type Order
 import type { TenantRecord } from '../record';
 import { SqlParams, column } from '../sql';
 import type { ListArgs } from './list-args';
+import { RecordWriter, type ChangeOutcome, type RecordChangeInput } from './record-writer';
 import { RowMapper } from './row-mapper';
+
+export type { ChangeOutcome, RecordChangeInput } from './record-writer';
 
 const ALIAS = 't';
 
@@ -32,14 +37,34 @@ export interface RecordModel<E extends TenantRecord, F, O extends string> {
    */
   references?: Partial<Record<keyof E & string, NodeType>>;
   /**
-   * Parts of a record kept in other tables (an order's lines), read inside the write and added
-   * to its events' `before` and `after` by property name, so consumers see the whole record.
+   * Parts of a record kept in other tables (its external refs, an order's lines), added to its
+   * events' `before` and `after` by property name, so consumers see the whole record.
    */
-  eventDetails?: (ctx: RequestContext, em: EntityManager, ids: string[]) => Promise<Map<string, RecordSnapshot>>;
+  eventDetails?: SnapshotDetail[];
 }
 
 /** Work done inside a write after the record's row is written and before its event: e.g. replacing an order's lines. */
 export type Alongside<E> = (record: E) => Promise<void>;
+
+/**
+ * A module's create in two steps, so that a bulk call creates many records in a few statements:
+ * `prepare` checks one input and computes what to store (inside the write; the request's loaders
+ * batch the reads of many), `insert` stores all prepared ones together with their created events
+ * (`alongside` runs once for them all before the events). `createOne` is the single create.
+ */
+export interface Creation<P, E> {
+  prepare(ctx: RequestContext, em: EntityManager, input: never): Promise<P>;
+  insert(ctx: RequestContext, em: EntityManager, prepared: P[], alongside?: (records: E[]) => Promise<void>): Promise<E[]>;
+}
+
+/** One record created through its module's `Creation`, in a write of its own (or the caller's). */
+export function createOne<P, E>(ctx: RequestContext, creation: Creation<P, E>, input: unknown, alongside?: Alongside<E>): Promise<E> {
+  return ctx.db.write(async (em) => {
+    const prepared = await creation.prepare(ctx, em, input as never);
+    const [record] = await creation.insert(ctx, em, [prepared], alongside && (([created]) => alongside(created)));
+    return record;
+  });
+}
 
 /** One list's scope below its parent, e.g. an account's contacts: `account_id = parent`. */
 export interface ParentScope {
@@ -189,8 +214,9 @@ export class RecordStore<E extends TenantRecord, F, O extends string> {
   }
 
   /**
-   * Inserts records in one statement (in input order) and their created events in another;
-   * `alongside` runs once for all of them before the events (e.g. linking their external refs).
+   * Inserts records (in input order) and their created events: one statement for all of them.
+   * With `alongside` (run once for all, e.g. linking their external refs) the events follow in a
+   * second statement, so they show what it did.
    */
   async insertMany(
     ctx: RequestContext,
@@ -198,26 +224,24 @@ export class RecordStore<E extends TenantRecord, F, O extends string> {
     values: Array<QueryDeepPartialEntity<E>>,
     alongside?: (records: E[]) => Promise<void>,
   ): Promise<E[]> {
-    const repository = em.getRepository(this.model.entity);
-    const result = await repository.insert(values.map((v) => ({ ...v, workspaceId: ctx.workspaceId }) as QueryDeepPartialEntity<E>));
-    ctx.clearLoaders();
-    const ids = result.identifiers.map((identifier) => identifier.id as string);
-    const byId = new Map((await this.fetch(ctx, em, ids)).map((row) => [row.id, row]));
-    const stored = ids.map((id) => byId.get(id)!);
-    await alongside?.(stored);
-    const after = await this.eventSnapshots(ctx, em, stored);
-    await this.emit(ctx, em, 'created', stored.map((record) => ({ recordId: record.id, before: null, after: after.get(record.id)! })));
+    if (values.length === 0) return [];
+    const stored = await this.writer(ctx).insert(ctx, em, values, !!alongside);
+    ctx.forgetWrites(this.model.type);
+    if (alongside) {
+      await alongside(stored);
+      await this.writer(ctx).writeEvents(ctx, em, 'created', stored.map((record) => record.id), null);
+    }
     return stored;
   }
 
   /**
-   * Changes a live record, raising its version, and writes its updated event. With
-   * `expectedVersion`, the row is only touched if nobody changed it since (checked in the
-   * UPDATE itself, so two concurrent writers cannot both win); otherwise CONFLICT with the
-   * current version. The row is read FOR UPDATE first, for the event's `before`: one statement
-   * more per write, and the lock it takes is the one the UPDATE would take anyway.
+   * Changes a live record, raising its version, and writes its updated event: one statement
+   * that locks the row, reads its event's `before`, updates it and writes the event. With
+   * `expectedVersion`, the row is only touched if nobody changed it since (checked in the UPDATE
+   * itself, so two concurrent writers cannot both win); otherwise CONFLICT with the current
+   * version. A missing or trashed record is NOT_FOUND.
    */
-  update(
+  async update(
     ctx: RequestContext,
     em: EntityManager,
     id: string,
@@ -225,111 +249,113 @@ export class RecordStore<E extends TenantRecord, F, O extends string> {
     expectedVersion?: number | null,
     alongside?: Alongside<E>,
   ): Promise<E> {
-    return this.change(ctx, em, id, patch, expectedVersion, 'updated', alongside);
+    const [outcome] = await this.changeMany(ctx, em, 'updated', [{ id, patch, expectedVersion }], alongside && (([record]) => alongside(record)));
+    if (outcome instanceof GraphQLError) throw outcome;
+    return outcome;
+  }
+
+  /**
+   * Changes many records in one statement with their updated events, as `update` changes one;
+   * each gets its outcome (the stored record, or NOT_FOUND / CONFLICT as `update` would throw)
+   * and nothing else is held against the others. `alongside` runs once for those changed, before
+   * their events.
+   */
+  updateMany(ctx: RequestContext, em: EntityManager, changes: Array<RecordChangeInput<E>>, alongside?: (records: E[]) => Promise<void>) {
+    return this.changeMany(ctx, em, 'updated', changes, alongside);
   }
 
   /** Moves a record to the trash (a deleted event); `restore` brings it back (a restored event). */
   softDelete(ctx: RequestContext, em: EntityManager, id: string, expectedVersion?: number | null): Promise<E> {
-    return this.change(ctx, em, id, { deletedAt: () => 'now()' } as QueryDeepPartialEntity<E>, expectedVersion, 'deleted');
+    return this.changeOne(ctx, em, 'deleted', { id, patch: { deletedAt: () => 'now()' } as QueryDeepPartialEntity<E>, expectedVersion });
   }
 
   restore(ctx: RequestContext, em: EntityManager, id: string, expectedVersion?: number | null): Promise<E> {
-    return this.change(ctx, em, id, { deletedAt: null } as unknown as QueryDeepPartialEntity<E>, expectedVersion, 'restored');
+    return this.changeOne(ctx, em, 'restored', { id, patch: { deletedAt: null } as unknown as QueryDeepPartialEntity<E>, expectedVersion });
   }
 
   /**
    * Runs a write that changes many rows of this type at once (e.g. shifting stage positions),
-   * with updated events for those of `ids` whose values it changed: the rows are read FOR UPDATE
-   * before and read again after.
+   * with updated events for those of `ids` whose values it changed: the rows' snapshots are
+   * read FOR UPDATE before, and the events written after in one statement.
    */
   async updateEach(ctx: RequestContext, em: EntityManager, ids: string[], work: () => Promise<unknown>): Promise<void> {
-    const before = await this.eventSnapshots(ctx, em, await this.fetch(ctx, em, ids, true));
+    const before = await this.writer(ctx).snapshots(ctx, em, ids);
     await work();
-    ctx.clearLoaders();
-    const rows = await this.fetch(ctx, em, ids);
-    const after = await this.eventSnapshots(ctx, em, rows);
-    const changes = rows
-      .map((row) => ({ recordId: row.id, before: before.get(row.id) ?? null, after: after.get(row.id)! }))
-      .filter((change) => JSON.stringify(change.before) !== JSON.stringify(change.after));
-    await this.emit(ctx, em, 'updated', changes);
+    ctx.forgetWrites(this.model.type);
+    await this.writer(ctx).writeEvents(ctx, em, 'updated', [...before.keys()], before, true);
   }
 
-  /** Events' `before` of the rows `lockAhead` locked, by the write (manager) holding the locks; each taken once. */
-  private readonly ahead = new WeakMap<EntityManager, Map<string, RecordSnapshot>>();
+  /** The records `ids` (trashed ones too) read FOR UPDATE in one statement: a bulk write's view of what it changes. */
+  lockMany(ctx: RequestContext, em: EntityManager, ids: string[]): Promise<E[]> {
+    return ids.length ? this.fetch(ctx, em, ids, true) : Promise.resolve([]);
+  }
 
   /**
-   * Runs `work` with the records `ids` read FOR UPDATE (and their events' `before`) in two
-   * statements for all of them, so each one's first change inside `work` skips its own two (a
-   * bulk upsert's updates). `work` gets the records as read.
+   * Puts records read in this request's transaction into its by-id loader, so the response's
+   * relations (a new deal's stage) need no query of their own.
    */
-  async lockAhead<T>(ctx: RequestContext, em: EntityManager, ids: string[], work: (records: Map<string, E>) => Promise<T>): Promise<T> {
-    const rows = ids.length ? await this.fetch(ctx, em, ids, true) : [];
-    const before = await this.eventSnapshots(ctx, em, rows);
-    this.ahead.set(em, before);
-    try {
-      return await work(new Map(rows.map((record) => [record.id, record])));
-    } finally {
-      this.ahead.delete(em);
-    }
+  prime(ctx: RequestContext, records: E[]): void {
+    const loader = this.byId(ctx);
+    for (const record of records) loader.clear(record.id).prime(record.id, record);
   }
 
-  private async change(
+  private async changeOne(ctx: RequestContext, em: EntityManager, action: Exclude<RecordAction, 'created'>, change: RecordChangeInput<E>): Promise<E> {
+    const [outcome] = await this.changeMany(ctx, em, action, [change]);
+    if (outcome instanceof GraphQLError) throw outcome;
+    return outcome;
+  }
+
+  private async changeMany(
     ctx: RequestContext,
     em: EntityManager,
-    id: string,
-    patch: QueryDeepPartialEntity<E>,
-    expectedVersion: number | null | undefined,
     action: Exclude<RecordAction, 'created'>,
-    alongside?: Alongside<E>,
-  ): Promise<E> {
-    const state = action === 'restored' ? 'trashed' : 'live';
-    const ahead = this.ahead.get(em);
-    const before = ahead?.get(id) ?? (await this.eventSnapshots(ctx, em, await this.fetch(ctx, em, [id], true))).get(id);
-    ahead?.delete(id);
-    const qb = em
-      .createQueryBuilder()
-      .update(this.model.entity)
-      .set({ ...patch, version: () => 'version + 1', updatedAt: () => 'now()' } as QueryDeepPartialEntity<E>)
-      .where(`id = :id AND workspace_id = :workspaceId AND deleted_at IS ${state === 'live' ? '' : 'NOT '}NULL`, {
-        id,
-        workspaceId: ctx.workspaceId,
-      });
-    if (expectedVersion != null) qb.andWhere('version = :expectedVersion', { expectedVersion });
-    const result = await qb.execute();
-    ctx.clearLoaders();
-    const [current] = await this.fetch(ctx, em, [id]);
-    if (!current || (result.affected === 0 && (current.deletedAt === null) !== (state === 'live'))) {
-      throw notFound(this.model.type);
+    changes: Array<RecordChangeInput<E>>,
+    alongside?: (records: E[]) => Promise<void>,
+  ): Promise<Array<ChangeOutcome<E>>> {
+    if (changes.length === 0) return [];
+    if (new Set(changes.map((c) => c.id)).size !== changes.length) throw new Error(`one ${this.model.type} changed twice in one statement`);
+    const befores = alongside ? new Map<string, string>() : null;
+    const outcomes = await this.writer(ctx).change(ctx, em, action, changes, befores);
+    ctx.forgetWrites(this.model.type);
+    if (alongside) {
+      const changed = outcomes.filter((o): o is E => !(o instanceof GraphQLError));
+      if (changed.length) await alongside(changed);
+      await this.writer(ctx).writeEvents(ctx, em, action, changed.map((record) => record.id), befores);
     }
-    if (result.affected === 0) throw conflict(this.model.type, current.version);
-    if (alongside) await alongside(current);
-    const after = (await this.eventSnapshots(ctx, em, [current])).get(id)!;
-    await this.emit(ctx, em, action, [{ recordId: id, before: before ?? null, after }]);
-    return current;
+    return outcomes;
   }
 
-  /** Event snapshots by id: the columns, plus the model's `eventDetails` as they are now in this transaction. */
-  private async eventSnapshots(ctx: RequestContext, em: EntityManager, records: E[]): Promise<Map<string, RecordSnapshot>> {
-    const details = this.model.eventDetails && records.length ? await this.model.eventDetails(ctx, em, records.map((r) => r.id)) : null;
-    return new Map(records.map((record) => [record.id, { ...this.snapshot(ctx, record), ...details?.get(record.id) }]));
+  private writerOf?: RecordWriter<E>;
+
+  private writer(ctx: RequestContext): RecordWriter<E> {
+    if (!this.writerOf) {
+      const snapshot = new SnapshotSql(ctx.runtime.dataSource, this.model.entity, {
+        idType: this.model.type,
+        references: this.referenceTypes(),
+        details: this.model.eventDetails,
+      });
+      this.writerOf = new RecordWriter(ctx.runtime.dataSource, this.model.entity as new () => E, this.model.type, snapshot);
+    }
+    return this.writerOf;
   }
 
-  private emit(ctx: RequestContext, em: EntityManager, action: RecordAction, changes: RecordChange[]): Promise<void> {
-    return writeRecordEvents(ctx, em, this.model.type, action, changes);
-  }
-
-  private snapshotter?: Snapshotter;
-
-  /** The record as its events show it (public ids, ISO dates), e.g. for a webhook body. */
-  snapshot(ctx: RequestContext, record: E): Record<string, unknown> {
-    this.snapshotter ??= new Snapshotter(ctx.runtime.dataSource, this.model.entity, this.model.type, {
+  /** Reference properties shown as public ids: the filter's `id` fields and the model's `references`. */
+  private referenceTypes(): Record<string, NodeType> {
+    return {
       ...Object.fromEntries(
         Object.entries(this.model.filter as Record<string, FieldSpec>)
           .filter(([, spec]) => spec.kind === 'id' && spec.idType)
           .map(([property, spec]) => [property, spec.idType!]),
       ),
       ...(this.model.references as Record<string, NodeType> | undefined),
-    });
+    };
+  }
+
+  private snapshotter?: Snapshotter;
+
+  /** The record as its events show it, without details (public ids, ISO dates), e.g. for a webhook body. */
+  snapshot(ctx: RequestContext, record: E): Record<string, unknown> {
+    this.snapshotter ??= new Snapshotter(ctx.runtime.dataSource, this.model.entity, this.model.type, this.referenceTypes());
     return this.snapshotter.take(record);
   }
 

@@ -17,6 +17,8 @@ export class RowMapper<E extends object> {
     dataSource: DataSource,
     private readonly entity: ClassType<E>,
     readonly alias: string,
+    /** Prefixes the result names, so two entities' columns can share one row (`p.id` beside `id`). */
+    private readonly prefix = '',
   ) {
     const metadata = dataSource.getMetadata(entity);
     const columns = metadata.columns.filter((c) => c.isSelect);
@@ -24,13 +26,13 @@ export class RowMapper<E extends object> {
     this.properties = columns.map((c) => c.propertyName);
     // Dates travel as 'YYYY-MM-DD' text, as TypeORM returns them; pg would make local-time Dates.
     this.selectList = columns
-      .map((c) => `${column(alias, c.databaseName)}${c.type === 'date' ? '::text' : ''} AS "${c.propertyName}"`)
+      .map((c) => `${column(alias, c.databaseName)}${c.type === 'date' ? '::text' : ''} AS "${prefix}${c.propertyName}"`)
       .join(', ');
   }
 
   hydrate(row: Record<string, unknown>): E {
     const entity = new this.entity() as Record<string, unknown>;
-    for (const property of this.properties) entity[property] = row[property];
+    for (const property of this.properties) entity[property] = row[this.prefix + property];
     return entity as E;
   }
 }

@@ -2,7 +2,7 @@ import { keyedText, type FieldSpec } from '../../kernel/filtering/compile-filter
 import type { RecordModel } from '../../kernel/records/record-store';
 import { Account } from './account.entity';
 import { AccountOrderField, type AccountFilter } from './account.inputs';
-import { externalRefDetails } from '../../kernel/records/external-refs';
+import { externalRefsDetail } from '../../kernel/records/external-refs';
 
 export const accountModel: RecordModel<Account, AccountFilter, AccountOrderField> = {
   type: 'Account',
@@ -30,7 +30,7 @@ export const accountModel: RecordModel<Account, AccountFilter, AccountOrderField
   defaultOrder: { field: AccountOrderField.CREATED_AT, direction: 'DESC' },
   search: ['name', 'domain'],
   // Events show the record's ids in other systems (sync).
-  eventDetails: externalRefDetails('Account'),
+  eventDetails: [externalRefsDetail('Account')],
 };
 
 /** A text property of the record's account (through its `account_id`), for filters on contacts and deals. */

@@ -2,7 +2,8 @@ import { registerNodeType } from '../../kernel/node-registry';
 import type { RequestContext } from '../../kernel/context';
 import { normalizeTags } from '../../kernel/records/tags';
 import type { Connection } from '../../kernel/pagination/connection';
-import { RecordStore, type Alongside } from '../../kernel/records/record-store';
+import type { EntityManager } from 'typeorm';
+import { createOne, RecordStore, type Alongside, type Creation } from '../../kernel/records/record-store';
 import type { ListArgs } from '../../kernel/records/list-args';
 import { membersService } from '../identity/members.service';
 import type { Account } from './account.entity';
@@ -24,6 +25,12 @@ export async function accountColumns(ctx: RequestContext, input: AccountInput): 
   };
 }
 
+/** Accounts created one or many at a time (see Creation). */
+export const accountCreation: Creation<Partial<Account>, Account> = {
+  prepare: (ctx: RequestContext, _em: EntityManager, input: CreateAccountInput) => accountColumns(ctx, input),
+  insert: (ctx, em, values, alongside) => accounts.insertMany(ctx, em, values, alongside),
+};
+
 export const accountService = {
   load: (ctx: RequestContext, id: string | null | undefined) => accounts.load(ctx, id),
 
@@ -33,10 +40,7 @@ export const accountService = {
     accounts.list(ctx, args),
 
   /** `alongside` runs in the write before the created event (an upsert links the external ref there). */
-  async create(ctx: RequestContext, input: CreateAccountInput, alongside?: Alongside<Account>): Promise<Account> {
-    const values = await accountColumns(ctx, input);
-    return ctx.db.write((em) => accounts.insert(ctx, em, values, alongside));
-  },
+  create: (ctx: RequestContext, input: CreateAccountInput, alongside?: Alongside<Account>): Promise<Account> => createOne(ctx, accountCreation, input, alongside),
 
   async update(ctx: RequestContext, id: string, input: AccountInput, expectedVersion?: number | null, alongside?: Alongside<Account>): Promise<Account> {
     const patch = await accountColumns(ctx, input);

@@ -3,7 +3,7 @@ import { accountField } from '../accounts/account.model';
 import type { RecordModel } from '../../kernel/records/record-store';
 import { Contact } from './contact.entity';
 import { ContactOrderField, type ContactFilter } from './contact.inputs';
-import { externalRefDetails } from '../../kernel/records/external-refs';
+import { externalRefsDetail } from '../../kernel/records/external-refs';
 
 export const contactModel: RecordModel<Contact, ContactFilter, ContactOrderField> = {
   type: 'Contact',
@@ -35,5 +35,5 @@ export const contactModel: RecordModel<Contact, ContactFilter, ContactOrderField
   defaultOrder: { field: ContactOrderField.CREATED_AT, direction: 'DESC' },
   search: ['firstName', 'lastName', 'email'],
   // Events show the record's ids in other systems (sync).
-  eventDetails: externalRefDetails('Contact'),
+  eventDetails: [externalRefsDetail('Contact')],
 };

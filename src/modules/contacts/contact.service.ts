@@ -2,7 +2,8 @@ import type { RequestContext } from '../../kernel/context';
 import { normalizeTags } from '../../kernel/records/tags';
 import { registerNodeType } from '../../kernel/node-registry';
 import type { Connection } from '../../kernel/pagination/connection';
-import { RecordStore, type Alongside } from '../../kernel/records/record-store';
+import type { EntityManager } from 'typeorm';
+import { createOne, RecordStore, type Alongside, type Creation } from '../../kernel/records/record-store';
 import type { ListArgs } from '../../kernel/records/list-args';
 import { accounts } from '../accounts/account.service';
 import { membersService } from '../identity/members.service';
@@ -27,6 +28,12 @@ export async function contactColumns(ctx: RequestContext, input: ContactInput): 
   };
 }
 
+/** Contacts created one or many at a time (see Creation). */
+export const contactCreation: Creation<Partial<Contact>, Contact> = {
+  prepare: (ctx: RequestContext, _em: EntityManager, input: CreateContactInput) => contactColumns(ctx, input),
+  insert: (ctx, em, values, alongside) => contacts.insertMany(ctx, em, values, alongside),
+};
+
 export const contactService = {
   load: (ctx: RequestContext, id: string | null | undefined) => contacts.load(ctx, id),
 
@@ -36,10 +43,7 @@ export const contactService = {
     contacts.list(ctx, args),
 
   /** `alongside` runs in the write before the created event (an upsert links the external ref there). */
-  async create(ctx: RequestContext, input: CreateContactInput, alongside?: Alongside<Contact>): Promise<Contact> {
-    const values = await contactColumns(ctx, input);
-    return ctx.db.write((em) => contacts.insert(ctx, em, values, alongside));
-  },
+  create: (ctx: RequestContext, input: CreateContactInput, alongside?: Alongside<Contact>): Promise<Contact> => createOne(ctx, contactCreation, input, alongside),
 
   async update(ctx: RequestContext, id: string, input: ContactInput, expectedVersion?: number | null, alongside?: Alongside<Contact>): Promise<Contact> {
     const patch = await contactColumns(ctx, input);

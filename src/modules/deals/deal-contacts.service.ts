@@ -49,11 +49,11 @@ export const dealContactService = {
     return links;
   },
 
-  /** Links a new deal's contacts inside the caller's write. */
-  async insertLinks(ctx: RequestContext, em: EntityManager, dealId: string, links: DealContactLink[]): Promise<void> {
+  /** Links new deals' contacts inside the caller's write, in one statement. */
+  async insertLinks(ctx: RequestContext, em: EntityManager, links: Array<DealContactLink & { dealId: string }>): Promise<void> {
     if (links.length === 0) return;
-    await em.getRepository(DealContact).insert(links.map((link) => ({ ...link, dealId, workspaceId: ctx.workspaceId })));
-    ctx.clearLoaders();
+    await em.getRepository(DealContact).insert(links.map((link) => ({ ...link, workspaceId: ctx.workspaceId })));
+    ctx.forgetWrites();
   },
 
   /** Adds a contact to the deal, or changes its role when it is already there; raises the deal's version. */

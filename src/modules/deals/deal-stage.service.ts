@@ -1,8 +1,9 @@
+import DataLoader from 'dataloader';
 import type { EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { RequestContext } from '../../kernel/context';
 import { appError, badField } from '../../kernel/errors';
-import { pipelineService } from '../pipelines/pipeline.service';
+import { pipelineService, type LockedPipeline } from '../pipelines/pipeline.service';
 import { StageKind, type Stage } from '../pipelines/stage.entity';
 import { DealStatus, type Deal } from './deal.entity';
 import { deals } from './deal.model';
@@ -13,6 +14,18 @@ const STATUS_OF_KIND: Record<StageKind, DealStatus> = {
   [StageKind.LOST]: DealStatus.LOST,
 };
 
+/**
+ * The pipeline (null: the default one) share-locked for new deals, once per pipeline until the
+ * request's next write: a bulk call's new deals take one statement per pipeline they go to.
+ */
+function lockedForNewDeals(ctx: RequestContext, em: EntityManager, pipelineId: string | null): Promise<LockedPipeline> {
+  return ctx
+    .loader('Pipeline:lockedForNewDeals', () =>
+      new DataLoader<string, LockedPipeline>((ids) => Promise.all(ids.map((id) => pipelineService.lock(ctx, em, id || null, 'share')))),
+    )
+    .load(pipelineId ?? '');
+}
+
 /** Where a new deal goes: the pipeline named (else the default one) and an OPEN stage of it (else its first). */
 export async function placeNewDeal(
   ctx: RequestContext,
@@ -20,8 +33,8 @@ export async function placeNewDeal(
   pipelineId: string | null | undefined,
   stageId: string | null | undefined,
 ): Promise<Pick<Deal, 'pipelineId' | 'stageId'>> {
-  const wanted = pipelineId ?? (await pipelineService.defaultPipeline(ctx)).id;
-  const { pipeline, stages } = await pipelineService.lock(ctx, em, wanted, 'share');
+  const { pipeline, stages } = await lockedForNewDeals(ctx, em, pipelineId ?? null);
+  if (!pipeline && !pipelineId) throw appError('CONFLICT', 'This workspace has no default pipeline; make a pipeline the default');
   if (!pipeline || pipeline.deletedAt) throw badField('pipelineId', 'no Pipeline with this id');
   const stage = stageId ? stages.find((s) => s.id === stageId) : stages.find((s) => s.kind === StageKind.OPEN);
   if (!stage) throw badField('stageId', 'is not a live stage of the deal’s pipeline');

@@ -3,7 +3,7 @@ import { accountField } from '../accounts/account.model';
 import { RecordStore, type RecordModel } from '../../kernel/records/record-store';
 import { Deal } from './deal.entity';
 import { DealOrderField, type DealFilter } from './deal.inputs';
-import { externalRefDetails } from '../../kernel/records/external-refs';
+import { externalRefsDetail } from '../../kernel/records/external-refs';
 
 export const dealModel: RecordModel<Deal, DealFilter, DealOrderField> = {
   type: 'Deal',
@@ -37,7 +37,7 @@ export const dealModel: RecordModel<Deal, DealFilter, DealOrderField> = {
   defaultOrder: { field: DealOrderField.CREATED_AT, direction: 'DESC' },
   search: ['name'],
   // Events show the record's ids in other systems (sync).
-  eventDetails: externalRefDetails('Deal'),
+  eventDetails: [externalRefsDetail('Deal')],
 };
 
 /** The deals store; it lives beside the model so every deal service file can share it without import cycles. */

@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { RequestContext } from '../../kernel/context';
 import { normalizeTags } from '../../kernel/records/tags';
@@ -5,11 +6,11 @@ import { decodeOptionalId } from '../../kernel/ids';
 import { registerNodeType } from '../../kernel/node-registry';
 import type { Connection } from '../../kernel/pagination/connection';
 import type { ListArgs } from '../../kernel/records/list-args';
-import type { Alongside } from '../../kernel/records/record-store';
+import { createOne, type Alongside, type Creation } from '../../kernel/records/record-store';
 import { accounts } from '../accounts/account.service';
 import { contacts } from '../contacts/contact.service';
 import { membersService } from '../identity/members.service';
-import { dealContactService } from './deal-contacts.service';
+import { dealContactService, type DealContactLink } from './deal-contacts.service';
 import { lockLivePipelineOf, placeNewDeal } from './deal-stage.service';
 import { DealStatus, type Deal } from './deal.entity';
 import type { CreateDealInput, DealFilter, DealInput, DealOrderField } from './deal.inputs';
@@ -28,6 +29,33 @@ export async function dealColumns(ctx: RequestContext, input: DealInput): Promis
   return { ...fields, name: fields.name?.trim(), tags: normalizeTags(fields.tags), accountId: account, primaryContactId: primaryContact, ownerId: owner };
 }
 
+/** A new deal: its row, placed in its pipeline's stage, and the contacts to link. */
+export interface NewDeal {
+  values: QueryDeepPartialEntity<Deal>;
+  links: DealContactLink[];
+}
+
+/** Deals created one or many at a time (see Creation): a bulk upsert's new deals take one insert for all. */
+export const dealCreation: Creation<NewDeal, Deal> = {
+  async prepare(ctx: RequestContext, em: EntityManager, input: CreateDealInput): Promise<NewDeal> {
+    const { pipelineId, stageId, contacts: contactList, ...fields } = input;
+    const pipeline = decodeOptionalId('Pipeline', pipelineId, 'pipelineId');
+    const stage = decodeOptionalId('Stage', stageId, 'stageId');
+    const [values, links, placement] = await Promise.all([
+      dealColumns(ctx, fields),
+      dealContactService.checkLinks(ctx, contactList),
+      placeNewDeal(ctx, em, pipeline, stage),
+    ]);
+    return { values: { ...values, ...placement, currency: fields.currency ?? membersService.defaultCurrencySql, status: DealStatus.OPEN }, links };
+  },
+
+  async insert(ctx: RequestContext, em: EntityManager, prepared: NewDeal[], alongside?: (records: Deal[]) => Promise<void>): Promise<Deal[]> {
+    const created = await deals.insertMany(ctx, em, prepared.map((deal) => deal.values), alongside);
+    await dealContactService.insertLinks(ctx, em, created.flatMap((deal, i) => prepared[i].links.map((link) => ({ ...link, dealId: deal.id }))));
+    return created;
+  },
+};
+
 export const dealService = {
   load: (ctx: RequestContext, id: string | null | undefined) => deals.load(ctx, id),
 
@@ -39,22 +67,11 @@ export const dealService = {
   listForAccount: (ctx: RequestContext, accountId: string, args: ListArgs<DealFilter, DealOrderField>): Promise<Connection<Deal>> =>
     deals.listForParent(ctx, { column: 'account_id', parentId: accountId }, args),
 
-  /** Creates an open deal in an OPEN stage, with its contacts. */
-  /** `alongside` runs in the write before the created event (an upsert links the external ref there). */
-  async create(ctx: RequestContext, input: CreateDealInput, alongside?: Alongside<Deal>): Promise<Deal> {
-    const { pipelineId, stageId, contacts: contactList, ...fields } = input;
-    const pipeline = decodeOptionalId('Pipeline', pipelineId, 'pipelineId');
-    const stage = decodeOptionalId('Stage', stageId, 'stageId');
-    const values = await dealColumns(ctx, fields);
-    const links = await dealContactService.checkLinks(ctx, contactList);
-    const currency = fields.currency ?? (await membersService.workspace(ctx)).defaultCurrency;
-    return ctx.db.write(async (em) => {
-      const placement = await placeNewDeal(ctx, em, pipeline, stage);
-      const deal = await deals.insert(ctx, em, { ...values, ...placement, currency, status: DealStatus.OPEN }, alongside);
-      await dealContactService.insertLinks(ctx, em, deal.id, links);
-      return deal;
-    });
-  },
+  /**
+   * Creates an open deal in an OPEN stage, with its contacts. `alongside` runs in the write before
+   * the created event (an upsert links the external ref there).
+   */
+  create: (ctx: RequestContext, input: CreateDealInput, alongside?: Alongside<Deal>): Promise<Deal> => createOne(ctx, dealCreation, input, alongside),
 
   async update(ctx: RequestContext, id: string, input: DealInput, expectedVersion?: number | null, alongside?: Alongside<Deal>): Promise<Deal> {
     const patch = await dealColumns(ctx, input);

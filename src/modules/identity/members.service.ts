@@ -3,7 +3,6 @@ import { In, IsNull, type EntityManager } from 'typeorm';
 import { hashPassword } from '../../kernel/auth/passwords';
 import { Permission, Role, roleAllows } from '../../kernel/auth/roles';
 import type { RequestContext } from '../../kernel/context';
-import { DbSession } from '../../kernel/db/session';
 import { appError, badField, forbidden } from '../../kernel/errors';
 import { decodeOptionalId } from '../../kernel/ids';
 import type { Connection } from '../../kernel/pagination/connection';
@@ -41,12 +40,16 @@ function membershipByUser(ctx: RequestContext): DataLoader<string, Membership | 
 }
 
 /**
- * Member management re-checks the caller inside its own write: the role `crm_enter` read when
- * that transaction began, so a demotion committed since the request's permission check counts.
+ * Member management re-checks the caller inside its own write: their seat, read and share-locked
+ * there, so a demotion committed since the request's permission check counts, and one that comes
+ * while this write runs waits for it.
  */
-async function requireCurrentManager(session: DbSession): Promise<void> {
-  const role = (await session.seatRole()) as Role | null;
-  if (!role || !roleAllows(role, Permission.MANAGE_MEMBERS)) throw forbidden('Your role no longer allows managing members');
+async function requireCurrentManager(ctx: RequestContext, em: EntityManager): Promise<void> {
+  const [seat] = (await em.query(`SELECT role FROM memberships WHERE workspace_id = $1 AND user_id = $2 AND deleted_at IS NULL FOR SHARE`, [
+    ctx.workspaceId,
+    ctx.member.userId,
+  ])) as Array<{ role: Role }>;
+  if (!seat || !roleAllows(seat.role, Permission.MANAGE_MEMBERS)) throw forbidden('Your role no longer allows managing members');
 }
 
 /** Refuses a change that would leave the workspace without an active admin. */
@@ -82,8 +85,17 @@ export const membersService = {
     return userId;
   },
 
+  /** The workspace's default currency as SQL, for a row inserted without a currency (no read of its own). */
+  defaultCurrencySql: () => '(SELECT w.default_currency FROM workspaces w WHERE w.id = crm_current_workspace())',
+
   workspace: (ctx: RequestContext): Promise<Workspace> =>
     ctx.db.read((em) => em.getRepository(Workspace).findOneByOrFail({ id: ctx.workspaceId })),
+
+  /** The workspace, read once until the request's next write (the new orders of a bulk call share it). */
+  currentWorkspace: (ctx: RequestContext): Promise<Workspace> =>
+    ctx
+      .loader('Workspace:current', () => new DataLoader<string, Workspace>((ids) => Promise.all(ids.map(() => membersService.workspace(ctx)))))
+      .load(ctx.workspaceId),
 
   /** Workspaces the signed-in user belongs to. */
   workspacesOfActor: (ctx: RequestContext): Promise<Workspace[]> =>
@@ -110,7 +122,7 @@ export const membersService = {
     const lookup = ctx.db.derive({ lookupEmail: input.email });
     try {
       const membershipId = await lookup.write(async (em) => {
-        await requireCurrentManager(lookup);
+        await requireCurrentManager(ctx, em);
         let user = await em.getRepository(User).createQueryBuilder('u').where('lower(u.email) = lower(:email)', { email: input.email }).getOne();
         if (!user) {
           if (!input.name) throw badField('name', 'is required for a new user');
@@ -139,7 +151,7 @@ export const membersService = {
 
   changeRole(ctx: RequestContext, id: string, role: Role, expectedVersion?: number | null): Promise<Membership> {
     return ctx.db.write(async (em) => {
-      await requireCurrentManager(ctx.db);
+      await requireCurrentManager(ctx, em);
       if (role !== Role.ADMIN) await keepAnAdmin(ctx, em, id);
       return members.update(ctx, em, id, { role }, expectedVersion);
     });
@@ -153,7 +165,7 @@ export const membersService = {
     if (managerId === undefined) throw badField('managerId', 'is required; pass null to clear');
     const userId = await this.memberRef(ctx, managerId, 'managerId');
     return ctx.db.write(async (em) => {
-      await requireCurrentManager(ctx.db);
+      await requireCurrentManager(ctx, em);
       const seat = await members.require(ctx, id);
       if (userId === seat.userId) throw badField('managerId', 'cannot be the member themselves');
       return members.update(ctx, em, id, { managerId: userId }, expectedVersion);
@@ -163,7 +175,7 @@ export const membersService = {
   /** Removes a member: their seat goes to the trash and their refresh tokens stop working. */
   remove(ctx: RequestContext, id: string): Promise<Membership> {
     return ctx.db.write(async (em) => {
-      await requireCurrentManager(ctx.db);
+      await requireCurrentManager(ctx, em);
       await keepAnAdmin(ctx, em, id);
       const removed = await members.softDelete(ctx, em, id);
       await em.getRepository(RefreshToken).update({ userId: removed.userId, revokedAt: IsNull() }, { revokedAt: new Date() });

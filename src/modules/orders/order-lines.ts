@@ -2,8 +2,8 @@ import DataLoader from 'dataloader';
 import { In, type EntityManager } from 'typeorm';
 import type { RequestContext } from '../../kernel/context';
 import { badInput, type FieldProblem } from '../../kernel/errors';
-import { encodeId, parseId } from '../../kernel/ids';
-import type { RecordSnapshot } from '../../kernel/events/record-events';
+import { parseId } from '../../kernel/ids';
+import { SnapshotSql, type SnapshotDetail } from '../../kernel/events/snapshot-sql';
 import { decimal, subtract } from '../../kernel/decimal';
 import { products } from '../products/product.model';
 import { OrderLine } from './order.entity';
@@ -30,20 +30,19 @@ export function linesOf(ctx: RequestContext, orderId: string): Promise<OrderLine
   return loader.load(orderId);
 }
 
-/** `{ lines: [...] }` per order as its events show them (product ids public), read in the write's transaction. */
-export async function lineSnapshots(ctx: RequestContext, em: EntityManager, orderIds: string[]): Promise<Map<string, RecordSnapshot>> {
-  const rows = await readLines(ctx, em, orderIds);
-  return new Map(
-    orderIds.map((id) => [
-      id,
-      {
-        lines: rows
-          .filter((row) => row.orderId === id)
-          .map(({ workspaceId: _w, orderId: _o, productId, ...line }) => ({ ...line, productId: encodeId('Product', productId) })),
-      },
-    ]),
-  );
-}
+let lineSnapshot: SnapshotSql | undefined;
+
+/** An order's `lines` in its events: every column but the order's, product ids public, in line order. */
+export const linesDetail: SnapshotDetail = {
+  property: 'lines',
+  sql(dataSource, alias) {
+    lineSnapshot ??= new SnapshotSql(dataSource, OrderLine, { omit: ['orderId'], references: { productId: 'Product' } });
+    return (
+      `(SELECT coalesce(jsonb_agg(${lineSnapshot.of('l')} ORDER BY l.position), '[]'::jsonb) FROM order_lines l ` +
+      `WHERE l.workspace_id = "${alias}".workspace_id AND l.order_id = "${alias}".id)`
+    );
+  },
+};
 
 const isPositive = (value: string) => decimal(value).units > 0n;
 const isNegative = (value: string) => decimal(value).units < 0n;
@@ -93,8 +92,12 @@ export async function priceLines(
 
 /** Replaces an order's lines inside the caller's write. */
 export async function replaceLines(ctx: RequestContext, em: EntityManager, orderId: string, lines: PricedLine[]): Promise<void> {
-  const repository = em.getRepository(OrderLine);
-  await repository.delete({ workspaceId: ctx.workspaceId, orderId });
-  if (lines.length) await repository.insert(lines.map((line) => ({ ...line, workspaceId: ctx.workspaceId, orderId })));
-  ctx.clearLoaders();
+  await em.getRepository(OrderLine).delete({ workspaceId: ctx.workspaceId, orderId });
+  await insertLines(ctx, em, lines.map((line) => ({ ...line, orderId })));
+}
+
+/** Stores lines of new orders (or replacing ones) inside the caller's write, in one statement. */
+export async function insertLines(ctx: RequestContext, em: EntityManager, lines: Array<PricedLine & { orderId: string }>): Promise<void> {
+  if (lines.length) await em.getRepository(OrderLine).insert(lines.map((line) => ({ ...line, workspaceId: ctx.workspaceId })));
+  ctx.forgetWrites();
 }

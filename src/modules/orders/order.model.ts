@@ -2,8 +2,8 @@ import { keyedText } from '../../kernel/filtering/compile-filter';
 import { RecordStore, type RecordModel } from '../../kernel/records/record-store';
 import { Order } from './order.entity';
 import { OrderOrderField, type OrderFilter } from './order.inputs';
-import { lineSnapshots } from './order-lines';
-import { externalRefDetails } from '../../kernel/records/external-refs';
+import { linesDetail } from './order-lines';
+import { externalRefsDetail } from '../../kernel/records/external-refs';
 
 export const orderModel: RecordModel<Order, OrderFilter, OrderOrderField> = {
   type: 'Order',
@@ -30,7 +30,7 @@ export const orderModel: RecordModel<Order, OrderFilter, OrderOrderField> = {
   defaultOrder: { field: OrderOrderField.CREATED_AT, direction: 'DESC' },
   search: ['number'],
   // An order's events carry its lines, so the change feed and analytics see what was sold, and its ids in other systems.
-  eventDetails: externalRefDetails('Order', lineSnapshots),
+  eventDetails: [linesDetail, externalRefsDetail('Order')],
 };
 
 export const orders = new RecordStore(orderModel);

@@ -5,13 +5,13 @@ import { badField, notFound } from '../../kernel/errors';
 import { registerNodeType } from '../../kernel/node-registry';
 import type { Connection } from '../../kernel/pagination/connection';
 import type { ListArgs } from '../../kernel/records/list-args';
-import type { Alongside } from '../../kernel/records/record-store';
+import { createOne, type Alongside, type Creation } from '../../kernel/records/record-store';
 import { normalizeTags } from '../../kernel/records/tags';
 import { accounts } from '../accounts/account.service';
 import { contacts } from '../contacts/contact.service';
 import { localDate } from '../follow-ups/local-date';
 import { membersService } from '../identity/members.service';
-import { linesOf, priceLines, replaceLines } from './order-lines';
+import { insertLines, linesOf, priceLines, replaceLines, type PricedLine } from './order-lines';
 import { EDITABLE_STATUSES, statusChange } from './order-status';
 import { OrderStatus, type Order } from './order.entity';
 import type { CreateOrderInput, OrderFilter, OrderInput, OrderOrderField } from './order.inputs';
@@ -38,6 +38,35 @@ async function lockLive(ctx: RequestContext, em: EntityManager, id: string): Pro
   return order;
 }
 
+/** A new order: its row with totals, and its priced lines. */
+export interface NewOrder {
+  values: QueryDeepPartialEntity<Order>;
+  lines: PricedLine[];
+}
+
+/** Orders created one or many at a time (see Creation): the rows, then all their lines, then the events that show them. */
+export const orderCreation: Creation<NewOrder, Order> = {
+  async prepare(ctx: RequestContext, _em: EntityManager, input: CreateOrderInput): Promise<NewOrder> {
+    const { status, ...fields } = input;
+    const [values, workspace] = await Promise.all([orderColumns(ctx, fields), membersService.currentWorkspace(ctx)]);
+    const currency = input.currency ?? workspace.defaultCurrency;
+    const priced = await priceLines(ctx, input.lines ?? [], currency, new Set());
+    const orderDate = input.orderDate ?? localDate(new Date(), workspace.timeZone);
+    return { values: { ...values, currency, orderDate, status: status ?? OrderStatus.DRAFT, ...priced.totals }, lines: priced.lines };
+  },
+
+  insert: (ctx, em, prepared, alongside) =>
+    orders.insertMany(
+      ctx,
+      em,
+      prepared.map((order) => order.values),
+      async (created) => {
+        await insertLines(ctx, em, created.flatMap((order, i) => prepared[i].lines.map((line) => ({ ...line, orderId: order.id }))));
+        await alongside?.(created);
+      },
+    ),
+};
+
 export const orderService = {
   load: (ctx: RequestContext, id: string | null | undefined) => orders.load(ctx, id),
 
@@ -55,19 +84,7 @@ export const orderService = {
    * Creates the order with its lines and totals in one transaction; its created event carries
    * both. Joins the caller's write when there is one (an upsert or a bulk call).
    */
-  async create(ctx: RequestContext, input: CreateOrderInput, alongside?: Alongside<Order>): Promise<Order> {
-    const { status, ...fields } = input;
-    const values = await orderColumns(ctx, fields);
-    const workspace = await membersService.workspace(ctx);
-    const currency = input.currency ?? workspace.defaultCurrency;
-    const priced = await priceLines(ctx, input.lines ?? [], currency, new Set());
-    const orderDate = input.orderDate ?? localDate(new Date(), workspace.timeZone);
-    return ctx.db.write((em) =>
-      orders.insert(ctx, em, { ...values, currency, orderDate, status: status ?? OrderStatus.DRAFT, ...priced.totals }, (order) =>
-        replaceLines(ctx, em, order.id, priced.lines).then(() => alongside?.(order)),
-      ),
-    );
-  },
+  create: (ctx: RequestContext, input: CreateOrderInput, alongside?: Alongside<Order>): Promise<Order> => createOne(ctx, orderCreation, input, alongside),
 
   /**
    * Changes fields; `lines` replaces all lines and recomputes the totals, in the same

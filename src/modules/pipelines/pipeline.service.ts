@@ -5,6 +5,8 @@ import { appError, badField, notFound } from '../../kernel/errors';
 import { registerNodeType } from '../../kernel/node-registry';
 import type { Connection } from '../../kernel/pagination/connection';
 import { RecordStore } from '../../kernel/records/record-store';
+import { RowMapper } from '../../kernel/records/row-mapper';
+import { preparedStatement } from '../../kernel/sql';
 import type { ListArgs } from '../../kernel/records/list-args';
 import { Deal, DealStatus } from '../deals/deal.entity';
 import { Pipeline } from './pipeline.entity';
@@ -26,6 +28,17 @@ const liveStagesOf = (ctx: RequestContext, em: EntityManager, pipelineIds: strin
     where: { workspaceId: ctx.workspaceId, pipelineId: In(pipelineIds), deletedAt: IsNull() },
     order: { position: 'ASC', createdAt: 'ASC' },
   });
+
+let mappers: { pipelineRow: RowMapper<Pipeline>; stageRow: RowMapper<Stage> } | undefined;
+
+/** A pipeline's columns (as `p.<property>`) beside its stages' in one row. */
+function lockMappers(ctx: RequestContext) {
+  mappers ??= {
+    pipelineRow: new RowMapper(ctx.runtime.dataSource, Pipeline, 'p', 'p.'),
+    stageRow: new RowMapper(ctx.runtime.dataSource, Stage, 's'),
+  };
+  return mappers;
+}
 
 function stagesByPipeline(ctx: RequestContext): DataLoader<string, Stage[]> {
   return ctx.loader('Stage:byPipeline', () =>
@@ -83,16 +96,28 @@ export const pipelineService = {
   },
 
   /**
-   * Locks the pipeline row inside the caller's write and reads its live stages. Deal writes
-   * lock it `share` (many at once), stage changes `update` (alone): so a deal never lands in a
-   * stage being deleted, and a stage check sees every deal committed before it.
+   * Locks the pipeline row (null: the default pipeline) inside the caller's write and reads its
+   * live stages, in one statement. Deal writes lock it `share` (many at once), stage changes
+   * `update` (alone): so a deal never lands in a stage being deleted, and a stage check sees
+   * every deal committed before it. The rows read go into the request's loaders (a new deal's
+   * `stage` answers from there).
    */
-  async lock(ctx: RequestContext, em: EntityManager, pipelineId: string, mode: 'share' | 'update'): Promise<LockedPipeline> {
-    const pipeline = await em.getRepository(Pipeline).findOne({
-      where: { id: pipelineId, workspaceId: ctx.workspaceId },
-      lock: { mode: mode === 'share' ? 'pessimistic_read' : 'pessimistic_write' },
-    });
-    return { pipeline, stages: pipeline ? await liveStagesOf(ctx, em, [pipelineId]) : [] };
+  async lock(ctx: RequestContext, em: EntityManager, pipelineId: string | null, mode: 'share' | 'update'): Promise<LockedPipeline> {
+    const { pipelineRow, stageRow } = lockMappers(ctx);
+    const rows: Array<Record<string, unknown>> = await em.query(
+      preparedStatement(`SELECT ${pipelineRow.selectList}, ${stageRow.selectList} FROM pipelines p
+       LEFT JOIN stages s ON s.workspace_id = p.workspace_id AND s.pipeline_id = p.id AND s.deleted_at IS NULL
+       WHERE p.workspace_id = $1
+         AND p.id = COALESCE($2::uuid, (SELECT d.id FROM pipelines d WHERE d.workspace_id = $1 AND d.is_default AND d.deleted_at IS NULL))
+       ORDER BY s.position, s.created_at
+       FOR ${mode === 'share' ? 'SHARE' : 'UPDATE'} OF p`),
+      [ctx.workspaceId, pipelineId],
+    );
+    const pipeline = rows.length ? pipelineRow.hydrate(rows[0]) : null;
+    const live = rows.filter((row) => row.id !== null).map((row) => stageRow.hydrate(row));
+    if (pipeline) pipelines.prime(ctx, [pipeline]);
+    stages.prime(ctx, live);
+    return { pipeline, stages: live };
   },
 
   /** Creates a pipeline with its stages in the order given. */

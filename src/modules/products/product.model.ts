@@ -2,7 +2,7 @@ import { keyedText } from '../../kernel/filtering/compile-filter';
 import { RecordStore, type RecordModel } from '../../kernel/records/record-store';
 import { Product } from './product.entity';
 import { ProductOrderField, type ProductFilter } from './product.inputs';
-import { externalRefDetails } from '../../kernel/records/external-refs';
+import { externalRefsDetail } from '../../kernel/records/external-refs';
 
 export const productModel: RecordModel<Product, ProductFilter, ProductOrderField> = {
   type: 'Product',
@@ -27,7 +27,7 @@ export const productModel: RecordModel<Product, ProductFilter, ProductOrderField
   defaultOrder: { field: ProductOrderField.SKU, direction: 'ASC' },
   search: ['sku', 'name'],
   // Events show the record's ids in other systems (sync).
-  eventDetails: externalRefDetails('Product'),
+  eventDetails: [externalRefsDetail('Product')],
 };
 
 export const products = new RecordStore(productModel);

@@ -1,10 +1,12 @@
 import DataLoader from 'dataloader';
+import type { EntityManager } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { RequestContext } from '../../kernel/context';
 import { registerNodeType } from '../../kernel/node-registry';
 import type { Connection } from '../../kernel/pagination/connection';
 import type { ListArgs } from '../../kernel/records/list-args';
 import { normalizeTags } from '../../kernel/records/tags';
-import type { Alongside } from '../../kernel/records/record-store';
+import { createOne, type Alongside, type Creation } from '../../kernel/records/record-store';
 import { membersService } from '../identity/members.service';
 import type { Product } from './product.entity';
 import type { CreateProductInput, ProductFilter, ProductInput, ProductOrderField } from './product.inputs';
@@ -17,20 +19,29 @@ export function productColumns(input: ProductInput): Partial<Product> {
   return { ...input, sku: input.sku?.trim(), name: input.name?.trim(), tags: normalizeTags(input.tags) };
 }
 
-/** The workspace's default currency, read once for the products a bulk upsert creates together. */
-const defaultCurrency = (ctx: RequestContext): Promise<string> =>
-  ctx
-    .loader('Workspace:defaultCurrency', () =>
-      new DataLoader<string, string>(async (ids) => {
-        const { defaultCurrency: currency } = await membersService.workspace(ctx);
-        return ids.map(() => currency);
-      }),
-    )
-    .load(ctx.workspaceId);
-
 /** A new product's columns: the workspace's currency unless one is given. */
-export async function newProductColumns(ctx: RequestContext, input: CreateProductInput): Promise<Partial<Product>> {
-  return { ...productColumns(input), currency: input.currency ?? (await defaultCurrency(ctx)) };
+export function newProductColumns(input: CreateProductInput): QueryDeepPartialEntity<Product> {
+  return { ...productColumns(input), currency: input.currency ?? membersService.defaultCurrencySql };
+}
+
+/** Products created one or many at a time (see Creation). */
+export const productCreation: Creation<QueryDeepPartialEntity<Product>, Product> = {
+  prepare: async (_ctx: RequestContext, _em: EntityManager, input: CreateProductInput) => newProductColumns(input),
+  insert: (ctx, em, values, alongside) => products.insertMany(ctx, em, values, alongside),
+};
+
+/** The live product with this SKU (ignoring case), or null; batched with the request's other SKUs. */
+export function liveProductIdBySku(ctx: RequestContext, sku: string): Promise<string | null> {
+  const loader = ctx.loader('Product:bySku', () =>
+    new DataLoader<string, string | null>(async (skus) => {
+      const rows: Array<{ id: string; sku: string }> = await ctx.db.read((em) =>
+        em.query(`SELECT id, lower(sku) AS sku FROM products WHERE workspace_id = $1 AND deleted_at IS NULL AND lower(sku) = ANY($2)`, [ctx.workspaceId, skus]),
+      );
+      const byKey = new Map(rows.map((row) => [row.sku, row.id]));
+      return skus.map((key) => byKey.get(key) ?? null);
+    }),
+  );
+  return loader.load(sku.trim().toLowerCase());
 }
 
 export const productService = {
@@ -41,10 +52,7 @@ export const productService = {
   list: (ctx: RequestContext, args: ListArgs<ProductFilter, ProductOrderField>): Promise<Connection<Product>> => products.list(ctx, args),
 
   /** `alongside` runs in the write before the created event (an upsert links the external ref there). */
-  async create(ctx: RequestContext, input: CreateProductInput, alongside?: Alongside<Product>): Promise<Product> {
-    const values = await newProductColumns(ctx, input);
-    return ctx.db.write((em) => products.insert(ctx, em, values, alongside));
-  },
+  create: (ctx: RequestContext, input: CreateProductInput, alongside?: Alongside<Product>): Promise<Product> => createOne(ctx, productCreation, input, alongside),
 
   /** A new price applies to order lines added later; existing lines keep the unit price they were given. */
   update: (ctx: RequestContext, id: string, input: ProductInput, expectedVersion?: number | null, alongside?: Alongside<Product>): Promise<Product> =>

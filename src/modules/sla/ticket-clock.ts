@@ -1,3 +1,4 @@
+import DataLoader from 'dataloader';
 import { IsNull, type EntityManager } from 'typeorm';
 import type { RequestContext } from '../../kernel/context';
 import type { Ticket, TicketPriority, TicketStatus } from '../tickets/ticket.entity';
@@ -24,7 +25,7 @@ interface Clock {
 }
 
 /** The policy of a priority with the hours it counts in, or null without a policy. */
-async function clockOf(ctx: RequestContext, em: EntityManager, priority: TicketPriority): Promise<Clock | null> {
+async function readClock(ctx: RequestContext, em: EntityManager, priority: TicketPriority): Promise<Clock | null> {
   const policy = await policyOfPriority(ctx, em, priority);
   if (!policy) return null;
   const repository = em.getRepository(BusinessCalendar);
@@ -32,6 +33,13 @@ async function clockOf(ctx: RequestContext, em: EntityManager, priority: TicketP
     ? await repository.findOneBy({ workspaceId: ctx.workspaceId, id: policy.calendarId })
     : await repository.findOneBy({ workspaceId: ctx.workspaceId, isDefault: true, deletedAt: IsNull() });
   return { policy, hours: calendar ? businessHoursOf(calendar) : ROUND_THE_CLOCK };
+}
+
+/** `readClock`, once per priority until the request's next write (a bulk call's new tickets share it). */
+function clockOf(ctx: RequestContext, em: EntityManager, priority: TicketPriority): Promise<Clock | null> {
+  return ctx
+    .loader('SlaClock:byPriority', () => new DataLoader<TicketPriority, Clock | null>((priorities) => Promise.all(priorities.map((p) => readClock(ctx, em, p)))))
+    .load(priority);
 }
 
 /** Due and warn times counted from `start`, `pausedMinutes` later for the time the clock stood still. */

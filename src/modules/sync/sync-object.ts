@@ -2,7 +2,7 @@ import { registerEnumType, type ClassType } from 'type-graphql';
 import type { Permission } from '../../kernel/auth/roles';
 import type { NodeType } from '../../kernel/ids';
 import type { TenantRecord } from '../../kernel/record';
-import type { Alongside, RecordStore } from '../../kernel/records/record-store';
+import type { Alongside, Creation, RecordStore } from '../../kernel/records/record-store';
 import type { RequestContext } from '../../kernel/context';
 
 export enum SyncObject {
@@ -64,13 +64,15 @@ export interface UpsertSpec<E extends TenantRecord = TenantRecord> {
   createOnly: string[];
   /** The module's input → columns normalisation (references checked), compared with the record. */
   columns(ctx: RequestContext, input: RecordInput): Promise<Record<string, unknown>>;
-  create(ctx: RequestContext, input: RecordInput, alongside: Alongside<E>): Promise<E>;
+  /** The module's creation: a batch's new records are prepared one by one and inserted together. */
+  creation: Creation<any, E>;
   /**
-   * A new record's columns when `create` is nothing more than inserting them: then a batch's
-   * new records are inserted together (`RecordStore.insertMany`).
+   * The module's update, for what a plain update of the changed columns does not cover: a batch
+   * writes its other changes together (`RecordStore.updateMany`), items that change one of
+   * `perItemFields` (or what `differs` finds) one by one through this.
    */
-  createColumns?(ctx: RequestContext, input: RecordInput): Promise<Record<string, unknown>>;
   update(ctx: RequestContext, id: string, input: RecordInput, alongside?: Alongside<E>): Promise<E>;
+  perItemFields?: string[];
   restore(ctx: RequestContext, id: string): Promise<E>;
   /** Fields beyond the columns that differ from the record (an order's lines and status). */
   differs?(ctx: RequestContext, record: E, input: RecordInput): Promise<string[]>;

@@ -34,13 +34,15 @@ export const syncService = {
   /** Many upserts (see upsertBatch); item problems are named `inputs[i].<field>`. */
   async upsertMany(ctx: RequestContext, object: SyncObjectName, inputs: unknown[], atomic: boolean): Promise<BulkUpsertOutcome<TenantRecord>> {
     const results = await upsertBatch(ctx, object, inputs, { atomic });
-    const records = await Promise.all(results.map((result) => load(ctx, object, result)));
     const count = (status: UpsertItemResult['status']) => results.filter((r) => r.status === status).length;
     return {
       items: results.map((result, index) => ({
         index,
         status: result.status as UpsertItemStatus,
-        record: result.status === 'FAILED' ? null : records[index],
+        // Loaded only if asked for (in one batch, mostly from what the write itself primed).
+        get record() {
+          return result.status === 'FAILED' ? null : load(ctx, object, result);
+        },
         skippedFields: result.skippedFields,
         error: result.error
           ? { ...result.error, fields: result.error.fields.map((f) => ({ field: itemPath(`inputs[${index}]`, f.field), message: f.message })) }

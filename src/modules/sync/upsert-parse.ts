@@ -45,9 +45,14 @@ export type ParsedItem = RecordInput & SyncFields;
  */
 export async function parseItem(spec: UpsertSpec, raw: unknown): Promise<ParsedItem> {
   const problems: FieldProblem[] = [];
-  const coerced = coerceInputValue(raw, await inputType(spec), (path, _value, error) =>
-    problems.push({ field: pathText(path) || 'item', message: error.message }),
-  ) as Record<string, unknown>;
+  // An instance of the input class came through GraphQL, which coerced it already (type-graphql built it from the coerced value).
+  const coerced =
+    raw instanceof spec.input
+      ? raw
+      : (coerceInputValue(raw, await inputType(spec), (path, _value, error) => problems.push({ field: pathText(path) || 'item', message: error.message })) as Record<
+          string,
+          unknown
+        >);
   if (problems.length) throw badInput(problems);
   const input = Object.assign(new spec.input(), coerced) as ParsedItem;
   const errors: ValidationError[] = await validate(input, { skipMissingProperties: true, forbidUnknownValues: false });

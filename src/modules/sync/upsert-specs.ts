@@ -1,20 +1,21 @@
+import type { EntityManager } from 'typeorm';
 import type { RequestContext } from '../../kernel/context';
 import { Permission } from '../../kernel/auth/roles';
 import { equalDecimals } from '../../kernel/decimal';
 import { badInput, type FieldProblem } from '../../kernel/errors';
 import { encodeId, parseId } from '../../kernel/ids';
-import { externalRefs, refProblems, type ExternalRefInput } from '../../kernel/records/external-refs';
-import { accountColumns, accounts, accountService } from '../accounts/account.service';
-import { contactColumns, contacts, contactService } from '../contacts/contact.service';
-import { dealColumns, deals, dealService } from '../deals/deal.service';
+import { externalRefs, refProblems } from '../../kernel/records/external-refs';
+import { accountColumns, accountCreation, accounts, accountService } from '../accounts/account.service';
+import { contactColumns, contactCreation, contacts, contactService } from '../contacts/contact.service';
+import { dealColumns, dealCreation, deals, dealService } from '../deals/deal.service';
 import { linesOf } from '../orders/order-lines';
 import type { Order, OrderStatus } from '../orders/order.entity';
-import { orderColumns, orders, orderService } from '../orders/order.service';
-import { newProductColumns, productColumns, products, productService } from '../products/product.service';
-import { TicketCategory, TicketPriority } from '../tickets/ticket.entity';
-import { ticketColumns, tickets, ticketService } from '../tickets/ticket.service';
+import { orderColumns, orderCreation, orders, orderService } from '../orders/order.service';
+import { liveProductIdBySku, productColumns, productCreation, products, productService } from '../products/product.service';
+import { TicketCategory, TicketPriority, type Ticket } from '../tickets/ticket.entity';
+import { ticketColumns, ticketCreation, tickets, ticketService } from '../tickets/ticket.service';
 import type { TenantRecord } from '../../kernel/record';
-import type { Alongside } from '../../kernel/records/record-store';
+import type { Alongside, Creation } from '../../kernel/records/record-store';
 import type { RecordInput, SyncObjectName, UpsertSpec } from './sync-object';
 import {
   UpsertAccountInput,
@@ -36,33 +37,25 @@ async function resolveLineProducts(ctx: RequestContext, input: RecordInput): Pro
   const lines = input.lines as UpsertOrderLineInput[] | undefined;
   if (!lines?.length) return {};
   const problems: FieldProblem[] = [];
-  const given = lines.map((line, i) => {
+  lines.forEach((line, i) => {
     const count = [line.productId, line.productRef, line.productSku].filter((v) => v != null).length;
     if (count !== 1) problems.push({ field: `lines[${i}].productId`, message: 'give exactly one of productId, productRef and productSku' });
     if (line.productRef) problems.push(...refProblems(line.productRef, `lines[${i}].productRef`));
-    return count === 1;
   });
   if (problems.length) throw badInput(problems);
-  const refs = lines.map((line) => line.productRef).filter((ref): ref is ExternalRefInput => !!ref);
-  const skus = lines.map((line) => line.productSku?.trim().toLowerCase()).filter((sku): sku is string => !!sku);
-  const [byRef, bySku] = await ctx.db.read(async (em) => [
-    await externalRefs.find(ctx, em, 'Product', refs),
-    new Map(
-      (skus.length
-        ? ((await em.query(`SELECT id, lower(sku) AS sku FROM products WHERE workspace_id = $1 AND deleted_at IS NULL AND lower(sku) = ANY($2)`, [
-            ctx.workspaceId,
-            skus,
-          ])) as Array<{ id: string; sku: string }>)
-        : []
-      ).map((row) => [row.sku, row.id]),
+  // Batched with every other item's lines (the request's loaders).
+  const found = await Promise.all(
+    lines.map((line) =>
+      line.productId != null ? null : line.productRef ? externalRefs.recordId(ctx, 'Product', line.productRef) : liveProductIdBySku(ctx, line.productSku!),
     ),
-  ]);
-  lines.forEach((line, i) => {
-    if (!given[i] || line.productId != null) return;
-    const id = line.productRef ? byRef.get(externalRefs.key(line.productRef)) : bySku.get(line.productSku!.trim().toLowerCase());
-    const field = line.productRef ? `lines[${i}].productRef` : `lines[${i}].productSku`;
-    if (!id) problems.push({ field, message: 'no Product with this ' + (line.productRef ? `id in ${line.productRef.system}` : 'SKU') });
-    else line.productId = encodeId('Product', id);
+  );
+  // New line objects: the item as sent stays as it is, for the per-item path to read again.
+  const resolved = lines.map(({ productRef, productSku, ...line }, i) => {
+    if (line.productId != null) return line;
+    const id = found[i];
+    const field = productRef ? `lines[${i}].productRef` : `lines[${i}].productSku`;
+    if (!id) problems.push({ field, message: 'no Product with this ' + (productRef ? `id in ${productRef.system}` : 'SKU') });
+    return { ...line, productId: id ? encodeId('Product', id) : line.productId };
   });
   if (problems.length) throw badInput(problems);
   const renames: Record<string, string> = {};
@@ -70,7 +63,7 @@ async function resolveLineProducts(ctx: RequestContext, input: RecordInput): Pro
     if (line.productRef) renames[`lines[${i}].productId`] = `lines[${i}].productRef`;
     else if (line.productSku != null) renames[`lines[${i}].productId`] = `lines[${i}].productSku`;
   });
-  input.lines = lines.map(({ productRef: _r, productSku: _s, ...line }) => line);
+  input.lines = resolved;
   return renames;
 }
 
@@ -93,19 +86,24 @@ async function linesDiffer(ctx: RequestContext, order: Order, input: RecordInput
   );
 }
 
-/** A module service whose create, update and restore take what the engine passes (most of them). */
+/** A module service whose update and restore take what the engine passes (most of them). */
 interface UpsertableService<E extends TenantRecord> {
-  create(ctx: RequestContext, input: never, alongside?: Alongside<E>): Promise<E>;
   update(ctx: RequestContext, id: string, input: RecordInput, expectedVersion: null, alongside?: Alongside<E>): Promise<E>;
   restore(ctx: RequestContext, id: string): Promise<E>;
 }
 
-/** The engine's create / update / restore through the module's service. */
+/** The engine's update / restore through the module's service. */
 const viaService = <E extends TenantRecord>(service: UpsertableService<E>) => ({
-  create: (ctx: RequestContext, input: RecordInput, alongside: Alongside<E>) => service.create(ctx, input as never, alongside),
   update: (ctx: RequestContext, id: string, input: RecordInput, alongside?: Alongside<E>) => service.update(ctx, id, input, null, alongside),
   restore: (ctx: RequestContext, id: string) => service.restore(ctx, id),
 });
+
+/** A ticket created by an upsert: NORMAL and QUESTION unless the item says otherwise. */
+const upsertTicketCreation: Creation<unknown, Ticket> = {
+  prepare: (ctx: RequestContext, em: EntityManager, input: RecordInput) =>
+    ticketCreation.prepare(ctx, em, { priority: TicketPriority.NORMAL, category: TicketCategory.QUESTION, ...input } as never),
+  insert: (ctx, em, prepared, alongside) => ticketCreation.insert(ctx, em, prepared as never, alongside),
+};
 
 const specs: { [K in SyncObjectName]: UpsertSpec<any> } = {
   account: {
@@ -118,7 +116,7 @@ const specs: { [K in SyncObjectName]: UpsertSpec<any> } = {
     refs: [],
     createOnly: [],
     columns: accountColumns,
-    createColumns: accountColumns,
+    creation: accountCreation,
     ...viaService(accountService),
   },
   contact: {
@@ -131,7 +129,7 @@ const specs: { [K in SyncObjectName]: UpsertSpec<any> } = {
     refs: [ACCOUNT_REF],
     createOnly: [],
     columns: contactColumns,
-    createColumns: contactColumns,
+    creation: contactCreation,
     ...viaService(contactService),
   },
   deal: {
@@ -144,6 +142,7 @@ const specs: { [K in SyncObjectName]: UpsertSpec<any> } = {
     // Stages and the contact list change through moveDeal / linkDealContact, which keep their own rules.
     createOnly: ['pipelineId', 'stageId', 'contacts'],
     columns: dealColumns,
+    creation: dealCreation,
     ...viaService(dealService),
   },
   ticket: {
@@ -156,9 +155,10 @@ const specs: { [K in SyncObjectName]: UpsertSpec<any> } = {
     // Assignment changes through assignTicket.
     createOnly: ['assigneeId'],
     columns: ticketColumns,
+    creation: upsertTicketCreation,
+    // A new priority recomputes the SLA due times (ticketService.update).
+    perItemFields: ['priority'],
     ...viaService(ticketService),
-    create: (ctx, input, alongside) =>
-      ticketService.create(ctx, { priority: TicketPriority.NORMAL, category: TicketCategory.QUESTION, ...input } as never, alongside),
   },
   product: {
     object: 'product',
@@ -170,7 +170,7 @@ const specs: { [K in SyncObjectName]: UpsertSpec<any> } = {
     refs: [],
     createOnly: [],
     columns: async (_ctx, input) => productColumns(input),
-    createColumns: (ctx, input) => newProductColumns(ctx, input as never),
+    creation: productCreation,
     ...viaService(productService),
   },
   order: {
@@ -184,6 +184,9 @@ const specs: { [K in SyncObjectName]: UpsertSpec<any> } = {
     requiredOnCreate: ['accountId'],
     createOnly: [],
     columns: orderColumns,
+    creation: orderCreation,
+    // Lines and currency reprice the order, a status moves it (orderService.update, changeStatus).
+    perItemFields: ['lines', 'currency', 'status'],
     prepare: resolveLineProducts,
     async differs(ctx, order: Order, input) {
       const changed = (await linesDiffer(ctx, order, input)) ? ['lines'] : [];

@@ -37,7 +37,8 @@ export interface UpsertOutcome<T> {
 export interface UpsertItemOutcome<T> {
   index: number;
   status: UpsertItemStatus;
-  record: T | null;
+  /** Read only when the selection asks for it (a getter): an import or a bulk call selecting statuses reads no record. */
+  record: T | null | Promise<T | null>;
   skippedFields: string[];
   error: UpsertItemError | null;
 }
@@ -65,7 +66,7 @@ export function upsertResultTypes<T extends object>(type: ClassType<T>, typeName
   class UpsertItem implements UpsertItemOutcome<T> {
     @Field(() => Int, { description: 'Position in `inputs`, from 0.' }) index: number;
     @Field(() => UpsertItemStatus) status: UpsertItemStatus;
-    @Field(() => type, { name: field, nullable: true, description: 'Null when the item failed.' }) record: T | null;
+    @Field(() => type, { name: field, nullable: true, description: 'Null when the item failed.' }) record: T | null | Promise<T | null>;
     @Field(() => [String], { description: SKIPPED }) skippedFields: string[];
     @Field(() => UpsertItemError, { nullable: true }) error: UpsertItemError | null;
   }

@@ -2,7 +2,7 @@ import { keyedText } from '../../kernel/filtering/compile-filter';
 import type { RecordModel } from '../../kernel/records/record-store';
 import { Ticket } from './ticket.entity';
 import { TicketOrderField, type TicketFilter } from './ticket.inputs';
-import { externalRefDetails } from '../../kernel/records/external-refs';
+import { externalRefsDetail } from '../../kernel/records/external-refs';
 
 export const ticketModel: RecordModel<Ticket, TicketFilter, TicketOrderField> = {
   type: 'Ticket',
@@ -31,5 +31,5 @@ export const ticketModel: RecordModel<Ticket, TicketFilter, TicketOrderField> = 
   defaultOrder: { field: TicketOrderField.CREATED_AT, direction: 'DESC' },
   search: ['subject'],
   // Events show the record's ids in other systems (sync).
-  eventDetails: externalRefDetails('Ticket'),
+  eventDetails: [externalRefsDetail('Ticket')],
 };

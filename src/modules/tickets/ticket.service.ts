@@ -5,7 +5,7 @@ import { normalizeTags } from '../../kernel/records/tags';
 import { badField, conflict, notFound } from '../../kernel/errors';
 import { registerNodeType } from '../../kernel/node-registry';
 import type { Connection } from '../../kernel/pagination/connection';
-import { RecordStore, type Alongside } from '../../kernel/records/record-store';
+import { createOne, RecordStore, type Alongside, type Creation } from '../../kernel/records/record-store';
 import type { ListArgs } from '../../kernel/records/list-args';
 import { accounts } from '../accounts/account.service';
 import { contacts } from '../contacts/contact.service';
@@ -99,6 +99,22 @@ function move(
   });
 }
 
+/** Tickets created one or many at a time (see Creation): NEW, with their SLA due times. */
+export const ticketCreation: Creation<QueryDeepPartialEntity<Ticket>, Ticket> = {
+  async prepare(ctx: RequestContext, em: EntityManager, input: CreateTicketInput) {
+    const { assigneeId, ...fields } = input;
+    // Created now, not at the database's now(): the SLA due times count from exactly this instant.
+    const createdAt = new Date();
+    const [columns, assignee, due] = await Promise.all([
+      ticketColumns(ctx, fields),
+      membersService.memberRef(ctx, assigneeId, 'assigneeId'),
+      ticketClock.forNewTicket(ctx, em, input.priority, createdAt),
+    ]);
+    return { ...columns, assigneeId: assignee, status: NEW, createdAt, ...due };
+  },
+  insert: (ctx, em, values, alongside) => tickets.insertMany(ctx, em, values, alongside),
+};
+
 export const ticketService = {
   load: (ctx: RequestContext, id: string | null | undefined) => tickets.load(ctx, id),
 
@@ -112,19 +128,7 @@ export const ticketService = {
     tickets.listForParent(ctx, { column: 'account_id', parentId: accountId }, args),
 
   /** `alongside` runs in the write before the created event (an upsert links the external ref there). */
-  async create(ctx: RequestContext, input: CreateTicketInput, alongside?: Alongside<Ticket>): Promise<Ticket> {
-    const { assigneeId, ...fields } = input;
-    const values = {
-      ...(await ticketColumns(ctx, fields)),
-      assigneeId: await membersService.memberRef(ctx, assigneeId, 'assigneeId'),
-      status: NEW,
-    };
-    // Created now, not at the database's now(): the SLA due times count from exactly this instant.
-    const createdAt = new Date();
-    return ctx.db.write(async (em) =>
-      tickets.insert(ctx, em, { ...values, createdAt, ...(await ticketClock.forNewTicket(ctx, em, input.priority, createdAt)) }, alongside),
-    );
-  },
+  create: (ctx: RequestContext, input: CreateTicketInput, alongside?: Alongside<Ticket>): Promise<Ticket> => createOne(ctx, ticketCreation, input, alongside),
 
   /** A priority change recomputes the SLA due times under the new priority's policy. */
   async update(ctx: RequestContext, id: string, input: TicketInput, expectedVersion?: number | null, alongside?: Alongside<Ticket>): Promise<Ticket> {
