@@ -5,7 +5,7 @@ import { createLogger } from '../src/kernel/logger';
 import { producerConnection, type Producers } from '../src/kernel/queue';
 import { startWorkers, type WorkerProcess } from '../workers/start-workers';
 import { sweepAutomations } from '../workers/automation-jobs';
-import { schedulerId } from '../workers/automation-queue';
+import { schedulerId } from '../src/modules/automations/automation-queue';
 import { automationClient, triggersHandled, uuid, WebhookReceiver } from './support/automations';
 import { superuserClient } from './support/databases';
 import { errorCode, errorFields, TestApp, type Session } from './support/test-app';
@@ -443,7 +443,7 @@ describe('timed triggers', () => {
     expect((await a.deal(later.id)).tags).toEqual([]);
   });
 
-  test('a run left QUEUED without a job (Redis lost it after commit) is enqueued again by the sweep', async () => {
+  test('a run left QUEUED without a job (Redis lost it after commit) is enqueued again by the reconciler', async () => {
     const automation = await a.createOk({ name: 'Lost', trigger: onDealCreated, condition: startsWith('Lost'), actions: [{ type: 'ADD_TAG', tag: 'found' }] });
     const runs = worker.workers.find((w) => w.name === 'automations')!;
     await runs.pause();
@@ -454,7 +454,7 @@ describe('timed triggers', () => {
       await waitFor('its job', async () => (await queue.getJob(`run-${uuid(queued.id)}-0`)) ?? undefined);
       await queue.remove(`run-${uuid(queued.id)}-0`);
       await superuser.query(`UPDATE automation_runs SET updated_at = now() - interval '2 minutes' WHERE id = $1`, [uuid(queued.id)]);
-      expect(await sweep()).toMatchObject({ requeued: 1 });
+      expect(await worker.reconciler.pass()).toMatchObject({ runs: 1 });
     } finally {
       runs.resume();
     }

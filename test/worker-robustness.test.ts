@@ -104,19 +104,24 @@ describe('a worker that dies holding a job', () => {
 });
 
 describe('a failing handler', () => {
-  test('fails the job after the other handlers of the event committed; a retry runs only the one that failed', async () => {
-    const account = (await t.ok(`mutation { createAccount(input: { name: "Tasked" }) { id } }`, {}, admin)).createAccount;
+  /** The `activity.created` event of a new task (its reminders need a queue the API's runtime lacks). */
+  async function taskCreated(accountName: string): Promise<RecordEventPayload> {
+    const account = (await t.ok(`mutation($n: String!) { createAccount(input: { name: $n }) { id } }`, { n: accountName }, admin)).createAccount;
     const task = (await t.ok(
       `mutation($account: ID!) { createActivity(input: { type: TASK, subject: "Due", dueAt: "2030-01-01T09:00:00Z", accountId: $account, ownerId: "${admin.userId}" }) { id } }`,
       { account: account.id },
       admin,
     )).createActivity;
     const { rows } = await superuser.query(`SELECT * FROM record_events WHERE record_id = $1`, [parseId(task.id)!.uuid]);
-    const event = eventPayload(rows[0]);
+    return eventPayload(rows[0]);
+  }
+
+  test('fails the job after the other handlers of the event committed; a retry runs only the one that failed', async () => {
+    const event = await taskCreated('Tasked');
     const claims = async () =>
       (await superuser.query(`SELECT handler FROM processed_events WHERE event_id = $1 ORDER BY handler`, [event.eventId])).rows.map((row) => row.handler);
     // The API's runtime has no queue producers, so `task-reminders` (it schedules jobs) fails here.
-    const job = { id: event.eventId, data: event } as Job<RecordEventPayload>;
+    const job = { id: event.eventId, data: event, attemptsMade: 0, opts: { attempts: 5 } } as Job<RecordEventPayload>;
     const others = handlersOf(event.type).map((handler) => handler.name).filter((name) => name !== 'task-reminders').sort();
     expect(others.length).toBeGreaterThan(0);
     await expect(dispatchRecordEvent(job, t.app.runtime)).rejects.toThrow(/reminders queue/);
@@ -131,6 +136,15 @@ describe('a failing handler', () => {
     } finally {
       await worker.close();
     }
+  });
+
+  test('on its last attempt a failing handler is written to the ledger with its error: the event is settled, its effect not made', async () => {
+    const event = await taskCreated('Given up');
+    const last = { id: event.eventId, data: event, attemptsMade: 4, opts: { attempts: 5 } } as Job<RecordEventPayload>;
+    await expect(dispatchRecordEvent(last, t.app.runtime)).rejects.toThrow(/reminders queue/);
+    const ledger = await superuser.query(`SELECT handler, error FROM processed_events WHERE event_id = $1 AND error IS NOT NULL`, [event.eventId]);
+    expect(ledger.rows).toEqual([{ handler: 'task-reminders', error: expect.stringMatching(/reminders queue/) }]);
+    expect(await dispatchRecordEvent({ ...last, attemptsMade: 0 } as Job<RecordEventPayload>, t.app.runtime)).toMatchObject({ ran: [] });
   });
 });
 

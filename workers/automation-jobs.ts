@@ -6,7 +6,7 @@ import { executeRun } from '../src/modules/automations/automation-runner';
 import { AutomationRunStatus, AutomationTriggerType } from '../src/modules/automations/automation.enums';
 import type { Automation } from '../src/modules/automations/automation.entity';
 import { automationService } from '../src/modules/automations/automation.service';
-import { enqueueAfterCommit, enqueueRun, schedulerId } from './automation-queue';
+import { enqueueAfterCommit, schedulerId } from '../src/modules/automations/automation-queue';
 import { syncSchedule } from './automation-triggers';
 import type { JobHandler } from './jobs';
 
@@ -15,9 +15,6 @@ export const MAX_RECORDS_PER_OCCURRENCE = 500;
 
 /** How far back a DATE_RELATIVE moment may lie and still fire (a new automation does not fire for every old record). */
 const DATE_LOOKBACK = '1 day';
-
-/** A queued run whose job went missing (Redis down after commit) is enqueued again after this. */
-const STALLED_AFTER = '1 minute';
 
 /** One attempt of a run; see executeRun for statuses, retries and UnrecoverableError. */
 export const runAutomation: JobHandler<'automations', 'automation-run'> = (job, runtime) =>
@@ -102,7 +99,7 @@ interface TimedAutomation {
 /**
  * The periodic sweep (every minute, SCHEDULES in jobs.ts): fires DATE_RELATIVE triggers that came
  * due, reconciles job schedulers with the database (the one truth: missing ones registered,
- * stray ones removed), and enqueues runs left QUEUED without a job. Lists across workspaces go
+ * stray ones removed). Runs left QUEUED without a job are the reconciler's (workers/reconciler.ts). Lists across workspaces go
  * through SECURITY DEFINER functions that return ids only (migration 1763800000010).
  */
 export const sweepAutomations: JobHandler<'automations', 'automation-sweep'> = async (_job, runtime) => {
@@ -127,7 +124,5 @@ export const sweepAutomations: JobHandler<'automations', 'automation-sweep'> = a
       removed += 1;
     }
   }
-  const stalled = (await runtime.dataSource.query(`SELECT * FROM crm_stalled_automation_runs($1::interval)`, [STALLED_AFTER])) as Array<{ workspace_id: string; run_id: string; retries: number }>;
-  for (const run of stalled) await enqueueRun(queue as never, run.workspace_id, run.run_id, run.retries);
-  return { dateRuns, schedules: schedules.size, removedSchedulers: removed, requeued: stalled.length };
+  return { dateRuns, schedules: schedules.size, removedSchedulers: removed };
 };

@@ -8,7 +8,7 @@ import { automationRunService, conditionHolds } from '../src/modules/automations
 import type { AutomationDefinition } from '../src/modules/automations/automation.definition';
 import { AutomationRunStatus, AutomationTriggerType } from '../src/modules/automations/automation.enums';
 import { automationService } from '../src/modules/automations/automation.service';
-import { automationsQueue, enqueueAfterCommit, RUN_JOB_OPTIONS, schedulerId } from './automation-queue';
+import { automationsQueue, enqueueAfterCommit, RUN_JOB_OPTIONS, schedulerId } from '../src/modules/automations/automation-queue';
 import type { EventHandler } from './record-events';
 
 const lowerFirst = (name: string) => `${name[0].toLowerCase()}${name.slice(1)}`;

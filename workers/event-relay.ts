@@ -2,13 +2,15 @@ import type { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { sequenceEvents } from '../src/kernel/events/record-events';
 import type { Logger } from '../src/kernel/logger';
-import { DEFAULT_JOB_OPTIONS, type JobPayload, type RecordEventPayload } from '../src/kernel/queue';
+import { DEFAULT_JOB_OPTIONS, type IdentifiedJob, type JobPayload, type RecordEventPayload } from '../src/kernel/queue';
 import { RelayLock } from './relay-lock';
 import { OutageLog } from './relay-outage';
 
 /** The relay's name in event_relay_positions; a second consumer of the outbox would take another. */
 export const RELAY_NAME = 'bullmq';
 export const RELAY_BATCH = 500;
+/** Notified at the commit of every transaction that wrote record events (trigger in migration 1763800000040). */
+export const EVENTS_CHANNEL = 'crm_record_events';
 
 
 export interface EventRow {
@@ -32,6 +34,12 @@ export interface EventRow {
  * 30 s): the API's writes never wait on Redis, their events wait in the outbox. Every worker
  * process runs a relay, but only the one holding the relay lock (RelayLock) moves events; the
  * others stand by and take over when it goes.
+ *
+ * The active relay LISTENs on EVENTS_CHANNEL: a commit that wrote events wakes it at once, so an
+ * event is queued milliseconds after its commit. The poll every `intervalMs` stays as the
+ * fallback (a lost listening connection, a commit numbered only after an older transaction
+ * without events ended). The position says what was queued, not what was handled: the
+ * Reconciler (reconciler.ts) finds events queued but never handled (Redis lost their jobs).
  */
 export class EventRelay {
   private timer: NodeJS.Timeout | null = null;
@@ -40,6 +48,8 @@ export class EventRelay {
   private readonly lock: RelayLock;
   private readonly outage: OutageLog;
   private standingBy = false;
+  /** A wake-up arrived while a pass was running. */
+  private woken = false;
 
   constructor(
     dataSource: DataSource,
@@ -63,20 +73,38 @@ export class EventRelay {
     return this.outage.failing;
   }
 
-  /** Polls until close(); a full batch is followed by the next one at once, a failure by a longer wait each time. */
+  /**
+   * Runs passes until close(): the next one at once after a full batch or a wake-up that came
+   * during the pass, after `intervalMs` otherwise, after a longer wait each time after a failure.
+   */
   start(): void {
-    const loop = async () => {
-      let delay: number;
-      try {
-        const moved = await this.tick();
-        this.outage.succeeded(moved, moved < this.batchSize);
-        delay = moved >= this.batchSize ? 0 : this.intervalMs;
-      } catch (error) {
-        delay = this.outage.failed(error);
-      }
-      if (!this.stopped) this.timer = setTimeout(() => (this.running = loop()), delay);
-    };
-    this.running = loop();
+    this.lock.onNotification = () => this.wake();
+    this.running = this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    this.timer = null;
+    this.woken = false;
+    let delay: number;
+    try {
+      const moved = await this.tick();
+      this.outage.succeeded(moved, moved < this.batchSize);
+      delay = moved >= this.batchSize || this.woken ? 0 : this.intervalMs;
+    } catch (error) {
+      delay = this.outage.failed(error);
+    }
+    if (!this.stopped) this.timer = setTimeout(() => (this.running = this.loop()), delay);
+  }
+
+  /** A commit wrote events: run a pass now, or right after the one in progress (not while backing off from a failure). */
+  private wake(): void {
+    if (this.stopped || this.outage.failing > 0) return;
+    if (!this.timer) {
+      this.woken = true;
+      return;
+    }
+    clearTimeout(this.timer);
+    this.running = this.loop();
   }
 
   /** One pass: take (or hold) the relay lock, sequence, read, enqueue, advance. Returns how many events it moved. */
@@ -92,7 +120,7 @@ export class EventRelay {
 
   private async takeLock(): Promise<boolean> {
     const had = this.lock.holding;
-    const holds = await this.lock.acquire();
+    const holds = await this.lock.acquire(EVENTS_CHANNEL);
     if (holds && !had) this.logger.info('event relay active: this process relays the outbox');
     if (!holds && !this.standingBy) this.logger.info('event relay standing by: another process relays the outbox');
     this.standingBy = !holds;
@@ -112,7 +140,7 @@ export class EventRelay {
    * already succeeded from running again.
    */
   async enqueue(batch: RecordEventPayload[]): Promise<void> {
-    await this.queue.addBulk(batch.map((data) => ({ name: 'record-event', data, opts: { ...DEFAULT_JOB_OPTIONS, jobId: data.eventId } })));
+    await this.queue.addBulk(batch.map(eventJob));
   }
 
   /** Moves the position forward (never back); returns it. */
@@ -128,6 +156,11 @@ export class EventRelay {
     await this.running;
     await this.lock.release();
   }
+}
+
+/** An event's job: its id is the event id, so adding an event twice adds one job while that job exists. */
+export function eventJob(data: RecordEventPayload): IdentifiedJob<RecordEventPayload> {
+  return { name: 'record-event', data, opts: { ...DEFAULT_JOB_OPTIONS, jobId: data.eventId } };
 }
 
 /** A record_events row (or a crm_relay_batch row) as the job payload. */

@@ -70,6 +70,7 @@ export const dispatchRecordEvent: JobHandler<'record-events', 'record-event'> = 
   checkPayload(event);
   refuseIfOlderThanLedger(event, runtime.config.PROCESSED_EVENTS_RETENTION_DAYS);
   const ctx = await eventContext(runtime, event);
+  const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
   const ran: string[] = [];
   const skipped: string[] = [];
   let failure: unknown = null;
@@ -86,6 +87,7 @@ export const dispatchRecordEvent: JobHandler<'record-events', 'record-event'> = 
         } catch (error) {
           if (error instanceof UnrecoverableError) throw error;
           failure ??= error;
+          if (lastAttempt) await giveUp(em, handler, event, error);
         }
       }
     });
@@ -95,6 +97,20 @@ export const dispatchRecordEvent: JobHandler<'record-events', 'record-event'> = 
   if (failure) throw failure;
   return { ran, skipped };
 };
+
+/**
+ * After its last attempt a failing handler is written to the ledger with its error (its effects
+ * were rolled back with its savepoint): the event is settled, so the reconciler does not run it
+ * again and again, and the failure stays visible beside the successes.
+ */
+async function giveUp(em: EntityManager, handler: EventHandler, event: RecordEventPayload, error: unknown): Promise<void> {
+  await em.query(`INSERT INTO processed_events (handler, event_id, workspace_id, error) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, [
+    handler.name,
+    event.eventId,
+    event.workspaceId,
+    String((error as Error)?.message ?? error).slice(0, 2000),
+  ]);
+}
 
 /** Claims (handler, event) in the ledger; false when it was claimed before (the handler already ran). */
 async function claim(em: EntityManager, handler: EventHandler, event: RecordEventPayload): Promise<boolean> {
@@ -128,6 +144,9 @@ function checkPayload(event: RecordEventPayload): void {
 /** Room for clock skew between the worker and the database, and for a claim that takes a while. */
 const LEDGER_MARGIN_MS = 60 * 60 * 1000;
 
+/** The age up to which an event's handlers may still run: the ledger's retention less the margin. */
+export const ledgerKeepsMs = (retentionDays: number) => retentionDays * 24 * 60 * 60 * 1000 - LEDGER_MARGIN_MS;
+
 /**
  * The ledger forgets a (handler, event) claim PROCESSED_EVENTS_RETENTION_DAYS after it was made
  * (purge-processed-events), and a claim is never made before its event occurred. So an event
@@ -137,7 +156,7 @@ const LEDGER_MARGIN_MS = 60 * 60 * 1000;
  */
 function refuseIfOlderThanLedger(event: RecordEventPayload, retentionDays: number): void {
   const ageMs = Date.now() - Date.parse(event.occurredAt);
-  if (ageMs > retentionDays * 24 * 60 * 60 * 1000 - LEDGER_MARGIN_MS) {
+  if (ageMs > ledgerKeepsMs(retentionDays)) {
     throw new UnrecoverableError(`Event ${event.eventId} is older than the ledger keeps (${retentionDays} days); its handlers are not run again`);
   }
 }

@@ -25,14 +25,22 @@ export class RelayLock {
     return this.held;
   }
 
-  /** Holds the lock, or tries once to take it; false while another relay has it. */
-  async acquire(): Promise<boolean> {
+  /** Called for each notification on `channel` while this relay holds the lock (set before the first acquire). */
+  onNotification: (() => void) | null = null;
+
+  /**
+   * Holds the lock, or tries once to take it; false while another relay has it. The holder also
+   * listens on `channel` (if given) on the same connection: losing the connection loses both, and
+   * the next acquire takes both again.
+   */
+  async acquire(channel?: string): Promise<boolean> {
     if (this.held) return true;
     const client = await this.connection();
     const { rows } = await client.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked`, [
       RELAY_LOCK_CLASS,
       this.relayName,
     ]);
+    if (rows[0].locked && channel) await client.query(`LISTEN ${channel}`);
     this.held = rows[0].locked;
     return this.held;
   }
@@ -61,6 +69,7 @@ export class RelayLock {
       client.end().catch(() => undefined);
     });
     client.on('end', lost);
+    client.on('notification', () => this.onNotification?.());
     await client.connect();
     this.client = client;
     return client;

@@ -16,12 +16,16 @@ import {
 import { RedisPubSub } from '../src/kernel/pubsub';
 import { connectRedis, createRedis } from '../src/kernel/redis';
 import { EventRelay } from './event-relay';
-import { HANDLERS, SCHEDULED_JOB_OPTIONS, SCHEDULES, type QueueHandlers } from './jobs';
+import { HANDLERS, type QueueHandlers } from './jobs';
+import { Reconciler } from './reconciler';
+import { registerSchedules } from './schedules';
 
 export interface WorkerProcess {
   workers: Worker[];
   /** Moves committed record events to the `record-events` queue. */
   relay: EventRelay;
+  /** Queues again what Redis forgot (while this process's relay is the active one). */
+  reconciler: Reconciler;
   /** The queues handlers add jobs to (with DEFAULT_JOB_OPTIONS). */
   producers: Producers;
   /** Takes no new jobs, lets the jobs in hand finish, then closes the database pool. Safe to call twice. */
@@ -31,7 +35,7 @@ export interface WorkerProcess {
 export interface WorkerProcessOptions {
   /** Redis key prefix of the queues; tests use their own so they never meet other jobs. */
   prefix?: string;
-  /** false: no event relay loop (tests that drive the relay themselves). */
+  /** false: no event relay loop nor reconciler loop (tests that drive them themselves). */
   relay?: boolean;
 }
 
@@ -102,25 +106,6 @@ function createProducers(config: Config, logger: Logger, prefix: string): Produc
   return Object.fromEntries(entries) as unknown as Producers;
 }
 
-/** Upserts every recurring job: safe on every start and from several processes at once. */
-async function registerSchedules(config: Config, logger: Logger, prefix: string): Promise<void> {
-  for (const schedule of SCHEDULES) {
-    const queue = new Queue(schedule.queue, { connection: producerConnection(config.REDIS_URL), prefix });
-    queue.on('error', (error) => logger.error({ queue: schedule.queue, err: error }, 'queue error'));
-    const everyMs = typeof schedule.everyMs === 'function' ? schedule.everyMs(config) : schedule.everyMs;
-    try {
-      await queue.upsertJobScheduler(
-        schedule.job,
-        { every: everyMs },
-        { name: schedule.job, data: schedule.data, opts: SCHEDULED_JOB_OPTIONS },
-      );
-      logger.info({ queue: schedule.queue, job: schedule.job, everyMs }, 'job scheduler registered');
-    } finally {
-      await queue.close();
-    }
-  }
-}
-
 /**
  * Boots the worker side of the CRM: a data source on the worker's login (WORKER_DATABASE_URL:
  * the application role's rights, row-level security included, plus the relay's functions), the
@@ -143,7 +128,7 @@ export async function startWorkers(config: Config, logger: Logger, options: Work
   let workers: Worker[] = [];
   const relay = new EventRelay(dataSource, producers['record-events'], logger.child({ component: 'event-relay' }), config.EVENT_RELAY_INTERVAL_MS);
   try {
-    await registerSchedules(config, logger, prefix);
+    await registerSchedules(producers, config, logger);
     workers = QUEUE_NAMES.map((queue) => startWorker(queue, runtime, prefix));
     await Promise.all(workers.map((worker) => worker.waitUntilReady()));
   } catch (error) {
@@ -153,16 +138,21 @@ export async function startWorkers(config: Config, logger: Logger, options: Work
     publisher.disconnect();
     throw error;
   }
-  if (options.relay !== false) relay.start();
+  const reconciler = new Reconciler({ ...runtime, producers }, relay, logger.child({ component: 'reconciler' }));
+  if (options.relay !== false) {
+    relay.start();
+    reconciler.start();
+  }
   logger.info({ queues: workers.map((worker) => worker.name), concurrency: config.WORKER_CONCURRENCY }, 'workers started');
 
   let closing: Promise<void> | null = null;
   const close = async () => {
+    await reconciler.close();
     await relay.close();
     await Promise.all(workers.map((worker) => worker.close()));
     await closeProducers();
     await dataSource.destroy();
     publisher.disconnect();
   };
-  return { workers, relay, producers, close: () => (closing ??= close()) };
+  return { workers, relay, reconciler, producers, close: () => (closing ??= close()) };
 }

@@ -33,7 +33,12 @@ const fields = z.object({
   JWT_REFRESH_TTL_SECONDS: z.coerce.number().int().min(60).default(30 * 24 * 3600),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10000),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
+  // The relay's fallback poll; commits that write events wake it at once (LISTEN/NOTIFY).
   EVENT_RELAY_INTERVAL_MS: z.coerce.number().int().min(10).default(200),
+  // How often the reconciler looks in PostgreSQL for work Redis forgot (events, deliveries, runs, schedulers).
+  EVENT_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(10_000),
+  // How long an event, a due delivery or a queued run may wait for its job before the reconciler queues it again.
+  EVENT_RECONCILE_AFTER_MS: z.coerce.number().int().min(100).default(60_000),
   // Redis key prefix of every queue, so several CRMs (or test runs) can share one Redis.
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be letters, digits, - or _').default(QUEUE_PREFIX),
   // A running job's lock in Redis, renewed by its worker at half this; a worker that dies stops renewing.

@@ -1,4 +1,4 @@
-import type { DefaultJobOptions, Queue, RedisOptions } from 'bullmq';
+import type { DefaultJobOptions, JobsOptions, Queue, RedisOptions } from 'bullmq';
 
 /**
  * Every queue, every job it carries and that job's payload, in one place: producers and the
@@ -145,4 +145,32 @@ export function workerConnection(redisUrl: string): RedisOptions {
 /** For producers: fail fast, so the caller sees an outage instead of waiting on it. */
 export function producerConnection(redisUrl: string): RedisOptions {
   return { url: redisUrl, enableOfflineQueue: false, maxRetriesPerRequest: 1 };
+}
+
+/** A job as `Queue.addBulk` takes it, with the id that makes adding it twice add it once. */
+export interface IdentifiedJob<T> {
+  name: string;
+  data: T;
+  opts: JobsOptions & { jobId: string };
+}
+
+/**
+ * Puts each job back in the queue unless it is there already: added when Redis knows no job of
+ * that id (lost with Redis, or never added: a crash after commit), retried from the start when it
+ * failed or completed, left alone while it waits, is delayed or runs. The caller knows from the
+ * database that the job's work is still owed. Returns how many it queued.
+ */
+export async function ensureJobs<T>(queue: Queue<T>, jobs: Array<IdentifiedJob<T>>): Promise<number> {
+  const states = await Promise.all(jobs.map((job) => queue.getJobState(job.opts.jobId)));
+  const missing = jobs.filter((_, i) => states[i] === 'unknown');
+  if (missing.length > 0) await queue.addBulk(missing as never);
+  let retried = 0;
+  for (const [i, job] of jobs.entries()) {
+    const state = states[i];
+    if (state !== 'failed' && state !== 'completed') continue;
+    const found = await queue.getJob(job.opts.jobId);
+    await found?.retry(state, { resetAttemptsMade: true, resetAttemptsStarted: true });
+    retried += found ? 1 : 0;
+  }
+  return missing.length + retried;
 }

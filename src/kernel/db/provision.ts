@@ -82,6 +82,8 @@ const OWNER_ONLY_TABLES = ['migrations', 'event_relay_positions'];
 const WORKER_ONLY_FUNCTIONS = [
   'crm_relay_batch(text, integer)',
   'crm_relay_advance(text, bigint)',
+  'crm_reconcile_events(text, jsonb, bigint, interval, interval, integer)',
+  'crm_stranded_webhook_deliveries(interval, integer)',
   'crm_purge_record_events(interval, integer)',
   'crm_stale_import_jobs(interval)',
   'crm_purge_import_rows(integer)',

@@ -3,6 +3,7 @@ import type { Config } from '../../config/config';
 import type { RequestContext } from '../../kernel/context';
 import { openSecret } from '../../kernel/crypto/secret-box';
 import { postJson, type PostResult } from '../../kernel/outbound/http-post';
+import type { IdentifiedJob, WebhookDeliveryPayload } from '../../kernel/queue';
 import { WebhookDeliveryStatus as Status } from './webhook-delivery.entity';
 import { webhookFailed, webhookSucceeded } from './webhook-health';
 import { webhookBody } from './webhook-payload';
@@ -34,13 +35,26 @@ export function retryDelayMs(config: Config, failures: number, random: () => num
   return Math.round(delays[Math.min(failures, delays.length) - 1] * 1000 * (0.9 + 0.2 * random()));
 }
 
-/** Queues the attempt due at `dueAt` once the current write commits; the job id makes adding it twice add it once. */
+/** The job of the attempt due at `dueAt`; its id names the delivery and the moment, so adding it twice adds it once. */
+export function deliveryJob(workspaceId: string, deliveryId: string, dueAt: Date): IdentifiedJob<WebhookDeliveryPayload> {
+  return {
+    name: 'webhook-delivery',
+    data: { workspaceId, deliveryId, dueAt: dueAt.toISOString() },
+    opts: { jobId: `whd-${deliveryId}-${dueAt.getTime()}`, delay: Math.max(0, dueAt.getTime() - Date.now()) },
+  };
+}
+
+/**
+ * Queues the attempt due at `dueAt` once the current write commits. A crash or a Redis outage
+ * between the commit and the add leaves the delivery open with its attempt overdue: the
+ * reconciler's sweep of stranded deliveries (webhook-sweep) queues it then.
+ */
 export function scheduleAttempt(ctx: RequestContext, deliveryId: string, dueAt: Date): void {
   const queue = ctx.runtime.producers?.['webhook-deliveries'];
   if (!queue) throw new Error('Webhook deliveries are scheduled by the worker process');
-  const data = { workspaceId: ctx.workspaceId, deliveryId, dueAt: dueAt.toISOString() };
   ctx.db.onCommit(async () => {
-    await queue.add('webhook-delivery', data, { jobId: `whd-${deliveryId}-${dueAt.getTime()}`, delay: Math.max(0, dueAt.getTime() - Date.now()) });
+    const job = deliveryJob(ctx.workspaceId, deliveryId, dueAt);
+    await queue.add(job.name, job.data, job.opts);
   });
 }
 

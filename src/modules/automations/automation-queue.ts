@@ -1,8 +1,8 @@
 import type { Queue } from 'bullmq';
-import type { RequestContext } from '../src/kernel/context';
-import type { AutomationRunPayload, Producers } from '../src/kernel/queue';
+import type { DataSource } from 'typeorm';
+import type { RequestContext } from '../../kernel/context';
+import type { AutomationRunPayload, IdentifiedJob, Producers } from '../../kernel/queue';
 
-/** Attempts per run job; between them exponential backoff from RUN_BACKOFF_MS. */
 /** Attempts and backoff of automation jobs: runs, and scheduled automations' occurrences. */
 export const RUN_JOB_OPTIONS = { attempts: 3, backoff: { type: 'exponential', delay: 1_000 } };
 
@@ -18,8 +18,28 @@ export function automationsQueue(ctx: RequestContext): Producers['automations'] 
   return queue;
 }
 
+/** The job of a run's attempt series (first execution or n-th manual retry). */
+export function runJob(workspaceId: string, runId: string, retries: number): IdentifiedJob<AutomationRunPayload> {
+  return { name: 'automation-run', data: { workspaceId, runId }, opts: { jobId: runJobId(runId, retries), ...RUN_JOB_OPTIONS } };
+}
+
 export function enqueueRun(queue: Queue<AutomationRunPayload>, workspaceId: string, runId: string, retries: number): Promise<unknown> {
-  return queue.add('automation-run', { workspaceId, runId }, { jobId: runJobId(runId, retries), ...RUN_JOB_OPTIONS });
+  const job = runJob(workspaceId, runId, retries);
+  return queue.add(job.name, job.data, job.opts);
+}
+
+/**
+ * The jobs of runs still QUEUED `overdueMs` after they were recorded (or retried): their job was
+ * lost with Redis, or never added (a crash after commit). Queueing one again runs it once: a run
+ * only executes while QUEUED, and the job id names the run and its retry.
+ */
+export async function stalledRunJobs(dataSource: DataSource, overdueMs: number): Promise<Array<IdentifiedJob<AutomationRunPayload>>> {
+  const rows = (await dataSource.query(`SELECT * FROM crm_stalled_automation_runs(make_interval(secs => $1::float8 / 1000))`, [overdueMs])) as Array<{
+    workspace_id: string;
+    run_id: string;
+    retries: number;
+  }>;
+  return rows.map((row) => runJob(row.workspace_id, row.run_id, row.retries));
 }
 
 /** Adds the run's job once the caller's write has committed (the job must find its row). */
