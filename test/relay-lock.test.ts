@@ -147,7 +147,7 @@ describe('a Redis outage', () => {
     }
   });
 
-  test('the pause doubles from the poll interval with each failure and stops growing at 30 s', () => {
+  test('the pause doubles from the poll interval with each failure and stops growing at MAX_BACKOFF_MS (5 s)', () => {
     expect([1, 2, 3, 4].map((failures) => backoffDelay(200, failures))).toEqual([400, 800, 1600, 3200]);
     expect(backoffDelay(200, 9)).toBe(MAX_BACKOFF_MS);
     expect(backoffDelay(200, 1000)).toBe(MAX_BACKOFF_MS);

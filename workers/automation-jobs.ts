@@ -6,7 +6,7 @@ import { executeRun } from '../src/modules/automations/automation-runner';
 import { AutomationRunStatus, AutomationTriggerType } from '../src/modules/automations/automation.enums';
 import type { Automation } from '../src/modules/automations/automation.entity';
 import { automationService } from '../src/modules/automations/automation.service';
-import { enqueueAfterCommit, schedulerId } from '../src/modules/automations/automation-queue';
+import { enqueueAfterCommit, isAutomationScheduler, schedulerId } from '../src/modules/automations/automation-queue';
 import { syncSchedule } from './automation-triggers';
 import type { JobHandler } from './jobs';
 
@@ -119,7 +119,7 @@ export const sweepAutomations: JobHandler<'automations', 'automation-sweep'> = a
   const queue = runtime.producers!.automations;
   let removed = 0;
   for (const scheduler of await queue.getJobSchedulers()) {
-    if (scheduler.key.startsWith('automation-') && !schedules.has(scheduler.key)) {
+    if (isAutomationScheduler(scheduler.key) && !schedules.has(scheduler.key)) {
       await queue.removeJobScheduler(scheduler.key);
       removed += 1;
     }

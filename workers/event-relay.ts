@@ -31,7 +31,7 @@ export interface EventRow {
  * adds the same jobs again, which BullMQ ignores while a job with that id exists; once it is
  * gone, the handlers' ledger (processed_events) keeps the effects to one. If Redis is down the
  * add fails, the position stays, and the next pass tries again after a growing pause (up to
- * 30 s): the API's writes never wait on Redis, their events wait in the outbox. Every worker
+ * 5 s): the API's writes never wait on Redis, their events wait in the outbox. Every worker
  * process runs a relay, but only the one holding the relay lock (RelayLock) moves events; the
  * others stand by and take over when it goes.
  *

@@ -72,7 +72,7 @@ export class Reconciler {
     };
     if (this.failing) this.logger.info('reconciler works again');
     this.failing = false;
-    if (Object.values(result).some((n) => n > 0)) this.logger.warn(result, 'reconciler queued work that Redis did not have');
+    if (Object.values(result).some((n) => n > 0)) this.logger.warn({ ...result, missingSchedules: missing }, 'reconciler queued work that Redis did not have');
     return result;
   }
 

@@ -1,7 +1,11 @@
 import type { Logger } from '../src/kernel/logger';
 
-/** The longest the relay waits between tries while Redis (or PostgreSQL) is down. */
-export const MAX_BACKOFF_MS = 30_000;
+/**
+ * The longest the relay waits between tries while Redis (or PostgreSQL) is down: a try costs one
+ * connection attempt, and the wait bounds how long work waits once the outage is over (the
+ * reconciler runs only beside an active relay).
+ */
+export const MAX_BACKOFF_MS = 5_000;
 
 /** Doubles from the poll interval with each failure in a row: 2×, 4×, … up to `capMs`. */
 export function backoffDelay(intervalMs: number, failures: number, capMs = MAX_BACKOFF_MS): number {

@@ -157,8 +157,9 @@ export interface IdentifiedJob<T> {
 /**
  * Puts each job back in the queue unless it is there already: added when Redis knows no job of
  * that id (lost with Redis, or never added: a crash after commit), retried from the start when it
- * failed or completed, left alone while it waits, is delayed or runs. The caller knows from the
- * database that the job's work is still owed. Returns how many it queued.
+ * failed (e.g. every attempt met a database outage), left alone while it waits, is delayed or
+ * runs, and when it completed (the caller's view of the database was older than the job's end).
+ * The caller knows from the database that the job's work is still owed. Returns how many it queued.
  */
 export async function ensureJobs<T>(queue: Queue<T>, jobs: Array<IdentifiedJob<T>>): Promise<number> {
   const states = await Promise.all(jobs.map((job) => queue.getJobState(job.opts.jobId)));
@@ -166,10 +167,9 @@ export async function ensureJobs<T>(queue: Queue<T>, jobs: Array<IdentifiedJob<T
   if (missing.length > 0) await queue.addBulk(missing as never);
   let retried = 0;
   for (const [i, job] of jobs.entries()) {
-    const state = states[i];
-    if (state !== 'failed' && state !== 'completed') continue;
+    if (states[i] !== 'failed') continue;
     const found = await queue.getJob(job.opts.jobId);
-    await found?.retry(state, { resetAttemptsMade: true, resetAttemptsStarted: true });
+    await found?.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
     retried += found ? 1 : 0;
   }
   return missing.length + retried;

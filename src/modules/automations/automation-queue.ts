@@ -12,6 +12,9 @@ export const runJobId = (runId: string, retries: number) => `run-${runId}-${retr
 /** BullMQ refuses ':' in custom ids; one scheduler per SCHEDULE automation. */
 export const schedulerId = (automationId: string) => `automation-${automationId}`;
 
+/** Whether a job scheduler is a SCHEDULE automation's (and not, say, the `automation-sweep`'s own). */
+export const isAutomationScheduler = (key: string) => /^automation-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(key);
+
 export function automationsQueue(ctx: RequestContext): Producers['automations'] {
   const queue = ctx.runtime.producers?.automations;
   if (!queue) throw new Error('automations need the automations queue (worker process only)');
