@@ -25,13 +25,19 @@ const log = (line: string) => process.stdout.write(`[events] ${line}\n`);
 const wallMs = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+type Phase = 'live' | 'backlog';
+
 interface Options {
   events: number;
   concurrency: number;
   workerConcurrency: number;
   relayIntervalMs: number;
-  /** Produce everything with the worker stopped, then start it: measures how fast the pipeline drains a backlog. */
-  backlog: boolean;
+  /**
+   * live: the worker runs while the API writes (commit → handler latency at the API's full write
+   * rate); backlog: everything is written with the worker stopped, then it starts (the drain
+   * rate). Both by default, live first, in one database.
+   */
+  phases: Phase[];
   /** The new contacts are leads, routed round-robin over a 7-member team by the worker: reports leads routed per second. */
   routing: boolean;
 }
@@ -43,7 +49,7 @@ function readOptions(): Options {
       concurrency: { type: 'string', default: '16' },
       'worker-concurrency': { type: 'string', default: '5' },
       'relay-interval': { type: 'string', default: '200' },
-      backlog: { type: 'boolean', default: false },
+      only: { type: 'string' },
       routing: { type: 'boolean', default: false },
     },
   });
@@ -59,9 +65,15 @@ function readOptions(): Options {
     concurrency: whole('concurrency', 1),
     workerConcurrency: whole('worker-concurrency', 1),
     relayIntervalMs: whole('relay-interval', 10),
-    backlog: values.backlog,
+    phases: phasesOf(values.only, values.routing),
     routing: values.routing,
   };
+}
+
+function phasesOf(only: string | undefined, routing: boolean): Phase[] {
+  if (only === undefined) return routing ? ['live'] : ['live', 'backlog'];
+  if (only !== 'live' && only !== 'backlog') throw new Error('--only must be live or backlog');
+  return [only];
 }
 
 const running = new Set<ServerProcess>();
@@ -182,13 +194,13 @@ interface Figures {
   fromTxStart: { p50: number; p99: number };
 }
 
-function figures(handled: HandledEvent[], commits: Commits, produced: { startedMs: number; endedMs: number }, options: Options): Figures {
+/** The figures of one phase, from the events of the mutations it made (`commits`). */
+function figures(all: HandledEvent[], commits: Commits, produced: { startedMs: number; endedMs: number }, options: Options, phase: Phase): Figures {
   const fromCommit: number[] = [];
   const fromTxStart: number[] = [];
+  const handled = all.filter((event) => commits.has(`${event.recordId} ${event.type}`));
   for (const event of handled) {
-    const committed = commits.get(`${event.recordId} ${event.type}`);
-    if (committed === undefined) throw new Error(`event ${event.type} of ${event.recordId} has no mutation`);
-    fromCommit.push(event.handledMs - committed);
+    fromCommit.push(event.handledMs - commits.get(`${event.recordId} ${event.type}`)!);
     fromTxStart.push(event.handledMs - event.occurredMs);
   }
   if (handled.length !== options.events) throw new Error(`expected ${options.events} handled events, found ${handled.length}`);
@@ -196,7 +208,7 @@ function figures(handled: HandledEvent[], commits: Commits, produced: { startedM
   fromTxStart.sort((a, b) => a - b);
   const lastHandled = Math.max(...handled.map((event) => event.handledMs));
   // Live: from the first transaction's start to the last claim. Backlog: from the first claim to the last (the drain alone).
-  const firstMs = options.backlog ? Math.min(...handled.map((event) => event.handledMs)) : Math.min(...handled.map((event) => event.occurredMs));
+  const firstMs = phase === 'backlog' ? Math.min(...handled.map((event) => event.handledMs)) : Math.min(...handled.map((event) => event.occurredMs));
   return {
     events: handled.length,
     eventsPerSecond: handled.length / ((lastHandled - firstMs) / 1000),
@@ -206,18 +218,28 @@ function figures(handled: HandledEvent[], commits: Commits, produced: { startedM
   };
 }
 
-function report(f: Figures, options: Options): string {
+function report(results: Array<[Phase, Figures]>, options: Options): string {
   const ms = (value: number) => value.toFixed(0);
-  const mode = options.backlog ? 'backlog drain' : 'live';
   const settings = `${options.concurrency} clients, worker concurrency ${options.workerConcurrency}, relay interval ${options.relayIntervalMs} ms`;
-  const row = `| ${mode} | ${f.events} | ${f.eventsPerSecond.toFixed(0)} | ${f.apiPerSecond.toFixed(0)} | ${ms(f.fromCommit.p50)} / ${ms(f.fromCommit.p99)} | ${ms(f.fromTxStart.p50)} / ${ms(f.fromTxStart.p99)} | ${settings} |`;
+  const row = ([phase, f]: [Phase, Figures]) =>
+    `| ${phase === 'backlog' ? 'backlog drain' : 'live'} | ${f.events} | ${f.eventsPerSecond.toFixed(0)} | ${f.apiPerSecond.toFixed(0)} | ${ms(f.fromCommit.p50)} / ${ms(f.fromCommit.p99)} | ${ms(f.fromTxStart.p50)} / ${ms(f.fromTxStart.p99)} | ${settings} |`;
   return [
     `Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}; API, worker, PostgreSQL, Redis and the load share them.`,
     '',
     '| Mode | Events | Events/s end to end | Mutations/s (API) | Commit → handler p50 / p99 ms | Transaction start → handler p50 / p99 ms | Settings |',
     '|---|---:|---:|---:|---:|---:|---|',
-    row,
+    ...results.map(row),
   ].join('\n');
+}
+
+/** The one-line summary: live latency and rate, and the backlog's drain rate, as far as measured. */
+function summary(results: Array<[Phase, Figures]>): string {
+  const parts = results.map(([phase, f]) =>
+    phase === 'live'
+      ? `live at ${f.apiPerSecond.toFixed(0)} mutations/s: commit → handler p50 ${f.fromCommit.p50.toFixed(0)} ms, p99 ${f.fromCommit.p99.toFixed(0)} ms`
+      : `backlog of ${f.events} drained at ${f.eventsPerSecond.toFixed(0)} events/s`,
+  );
+  return `events: ${parts.join('; ')}\n`;
 }
 
 async function main(): Promise<void> {
@@ -233,43 +255,48 @@ async function main(): Promise<void> {
   if (options.routing) await setUpRouting(api.url, token);
   const probe = new EventsProbe(workspaceId);
   await probe.connect();
+  let worker: ServerProcess | null = null;
+  const launchWorker = async () => {
+    worker = await startWorker(options);
+    running.add(worker);
+    log(`worker (pid ${worker.child.pid}), concurrency ${options.workerConcurrency}, relay every ${options.relayIntervalMs} ms`);
+  };
+  const stopWorker = async () => {
+    if (!worker) return;
+    await stopServer(worker);
+    running.delete(worker);
+    worker = null;
+  };
   try {
-    const launchWorker = async () => {
-      const worker = await startWorker(options);
-      running.add(worker);
-      log(`worker (pid ${worker.child.pid}), concurrency ${options.workerConcurrency}, relay every ${options.relayIntervalMs} ms`);
-    };
-    const commits: Commits = new Map();
-    if (!options.backlog) {
-      await launchWorker();
-      // The sign-up's own events prove the worker is up and the path works before the clock starts.
-      const { written } = await probe.counts();
-      await waitHandled(probe, written, commits, wallMs(), 60_000);
+    const results: Array<[Phase, Figures]> = [];
+    for (const phase of options.phases) {
+      const commits: Commits = new Map();
+      if (phase === 'live') {
+        if (!worker) await launchWorker();
+        // Everything written so far (the sign-up's events at first) handled: the worker is up and the path works before the clock starts.
+        const { written } = await probe.counts();
+        await waitHandled(probe, written, commits, wallMs(), 60_000);
+      } else await stopWorker();
+      const { written: before } = await probe.counts();
+      log(`${phase}: producing ${options.events} events with ${options.concurrency} concurrent clients${phase === 'backlog' ? ' (worker stopped)' : ''}`);
+      const produced = produce(api.url, token, options, commits);
+      if (phase === 'backlog') {
+        const done = await produced;
+        log(`${options.events} events committed in ${((done.endedMs - done.startedMs) / 1000).toFixed(1)} s; starting the worker`);
+        await launchWorker();
+      }
+      if (options.routing) {
+        // Each lead's routing writes one more event (the owner change), so count decisions instead.
+        await waitRouted(probe, options.events / 2, wallMs());
+        await reportRouting(probe, options.events / 2, await produced);
+        return;
+      }
+      await waitHandled(probe, before + options.events, commits, wallMs());
+      results.push([phase, figures(await probe.handled('contact.'), commits, await produced, options, phase)]);
     }
-    const { written: before } = await probe.counts();
-    log(`producing ${options.events} events with ${options.concurrency} concurrent clients${options.backlog ? ' (worker stopped)' : ''}`);
-    const produced = produce(api.url, token, options, commits);
-    if (options.backlog) {
-      const done = await produced;
-      log(`${options.events} events committed in ${((done.endedMs - done.startedMs) / 1000).toFixed(1)} s; starting the worker`);
-      await launchWorker();
-    }
-    if (options.routing) {
-      // Each lead's routing writes one more event (the owner change), so count decisions instead.
-      await waitRouted(probe, options.events / 2, wallMs());
-      await reportRouting(probe, options.events / 2, await produced);
-      return;
-    }
-    await waitHandled(probe, before + options.events, commits, wallMs());
-    const result = figures(await probe.handled('contact.'), commits, await produced, options);
-    const table = report(result, options);
+    const table = report(results, options);
     writeFileSync(path.join(RESULTS, 'events-latest.md'), `${table}\n`);
-    process.stdout.write(`\n${table}\n\n`);
-    process.stdout.write(
-      `events: ${result.events} ${options.backlog ? 'drained' : 'live'} at ${result.eventsPerSecond.toFixed(0)} events/s end to end ` +
-        `(API ${result.apiPerSecond.toFixed(0)} mutations/s); commit → handler p50 ${result.fromCommit.p50.toFixed(0)} ms, ` +
-        `p99 ${result.fromCommit.p99.toFixed(0)} ms\n`,
-    );
+    process.stdout.write(`\n${table}\n\n${summary(results)}`);
   } finally {
     await probe.end();
   }
