@@ -1,9 +1,11 @@
 import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
+import { Queue } from 'bullmq';
 import { Client } from 'pg';
 import type { Config } from '../src/config/config';
 import { encodeId } from '../src/kernel/ids';
 import { createLogger } from '../src/kernel/logger';
+import { producerConnection } from '../src/kernel/queue';
 import { handlersOf } from '../workers/record-events';
 import { startWorkers, type WorkerProcess } from '../workers/start-workers';
 import { SCHEDULES } from '../workers/jobs';
@@ -168,9 +170,17 @@ test('kill -9 of the worker after its fan-out committed and before it queued the
       async () => ((await superuser.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'crm-event-relay'`)).rowCount ? true : undefined),
       90_000,
     );
-    await waitFor('the events so far to be handled', async () =>
-      (await superuser.query(`SELECT 1 FROM record_events e WHERE NOT EXISTS (SELECT 1 FROM processed_events p WHERE p.event_id = e.id AND p.handler = 'webhook-fanout')`)).rowCount === 0 ? true : undefined,
-    30_000);
+    // Idle: everything numbered is relayed and no event job waits or runs, so the one that waits on the lock below is the new deal's.
+    const events = new Queue('record-events', { connection: producerConnection(workerRedisUrl()), prefix: PREFIX });
+    await waitFor(
+      'the worker to be idle',
+      async () => {
+        const { rows } = await superuser.query(`SELECT (SELECT max(seq) FROM record_events) <= (SELECT last_seq FROM event_relay_positions) AS relayed`);
+        const jobs = await events.getJobCounts('waiting', 'active');
+        return rows[0].relayed && jobs.waiting + jobs.active === 0 ? true : undefined;
+      },
+      30_000,
+    ).finally(() => events.close());
     // Hold the deliveries table: the fan-out's insert waits, inside the event's transaction. (A table
     // lock takes no transaction id, so the sequencer still numbers the deal's event meanwhile.)
     await lock.query('BEGIN');
