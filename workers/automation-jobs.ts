@@ -7,7 +7,7 @@ import { AutomationRunStatus, AutomationTriggerType } from '../src/modules/autom
 import type { Automation } from '../src/modules/automations/automation.entity';
 import { automationService } from '../src/modules/automations/automation.service';
 import { enqueueAfterCommit, isAutomationScheduler, schedulerId } from '../src/modules/automations/automation-queue';
-import { syncSchedule } from './automation-triggers';
+import { syncSchedule } from '../src/modules/automations/automation-triggers';
 import type { JobHandler } from './jobs';
 
 /** Runs fanned out per schedule occurrence or sweep, per automation: a bound, not a feature. */
