@@ -46,7 +46,7 @@ export interface ImportRoute {
 }
 
 /**
- * `POST /imports/{object}` (see README "Bulk imports"): the body, CSV or NDJSON, is streamed into
+ * `POST /imports/{object}` (see docs/sync.md, "Bulk imports"): the body, CSV or NDJSON, is streamed into
  * staging as it arrives and never held whole; `202` once every line is stored and the job
  * queued. Authenticated like /graphql (a member's token or an API key), with the object's write
  * permission; `?system=` names the source system.
