@@ -11,6 +11,9 @@ export const RELAY_NAME = 'bullmq';
 export const RELAY_BATCH = 500;
 /** Notified at the commit of every transaction that wrote record events (trigger in migration 1763800000040). */
 export const EVENTS_CHANNEL = 'crm_record_events';
+/** After a wake-up that moved nothing (an older transaction still running), passes follow this quickly, this many times, before the poll takes over. */
+const OWED_RETRY_MS = 10;
+const OWED_RETRIES = 20;
 
 
 export interface EventRow {
@@ -50,6 +53,8 @@ export class EventRelay {
   private standingBy = false;
   /** A wake-up arrived while a pass was running. */
   private woken = false;
+  /** Quick retries left after a wake-up whose events could not be numbered yet. */
+  private owed = 0;
 
   constructor(
     dataSource: DataSource,
@@ -89,7 +94,9 @@ export class EventRelay {
     try {
       const moved = await this.tick();
       this.outage.succeeded(moved, moved < this.batchSize);
-      delay = moved >= this.batchSize || this.woken ? 0 : this.intervalMs;
+      // A wake-up promises events; none moved means an older transaction still holds back their numbering: look again soon.
+      this.owed = moved > 0 ? 0 : Math.max(0, this.owed - 1);
+      delay = moved >= this.batchSize || this.woken ? 0 : this.owed > 0 ? Math.min(OWED_RETRY_MS, this.intervalMs) : this.intervalMs;
     } catch (error) {
       delay = this.outage.failed(error);
     }
@@ -99,6 +106,7 @@ export class EventRelay {
   /** A commit wrote events: run a pass now, or right after the one in progress (not while backing off from a failure). */
   private wake(): void {
     if (this.stopped || this.outage.failing > 0) return;
+    this.owed = OWED_RETRIES;
     if (!this.timer) {
       this.woken = true;
       return;
