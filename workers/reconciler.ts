@@ -76,9 +76,15 @@ export class Reconciler {
     return result;
   }
 
-  /** Walks the events between the settled watermark and the relay's position; queues those with a handler not yet run. */
+  /**
+   * Walks the events between the settled watermark and the relay's position; queues those with a
+   * handler not yet run. Not while the queue holds a backlog: its jobs are there (checking each
+   * would slow the drain), and what Redis lost is found once the backlog is worked off.
+   */
   private async events(): Promise<number> {
     const { config, dataSource, producers } = this.runtime;
+    const inQueue = await producers['record-events'].getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+    if (Object.values(inQueue).reduce((sum, n) => sum + n, 0) >= SCAN_BATCH) return 0;
     let after = '0';
     let queued = 0;
     for (;;) {
