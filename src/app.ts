@@ -8,7 +8,7 @@ import { createLogger, type Logger } from './kernel/logger';
 import { RedisPubSub } from './kernel/pubsub';
 import { connectRedis, createRedis } from './kernel/redis';
 import { buildCrmSchema } from './schema';
-import { useSchema } from './modules/sync/upsert-parse';
+import { useSchema } from './modules/sync';
 import { createCrmServer, type CrmServer } from './server/http-app';
 
 export interface App {

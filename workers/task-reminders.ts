@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { EntityManager } from 'typeorm';
 import { RequestContext } from '../src/kernel/context';
-import { notificationService } from '../src/modules/notifications/notification.service';
+import { notificationService } from '../src/modules/notifications';
 import type { ReminderKind, TaskReminderPayload } from '../src/kernel/queue';
 import type { JobHandler } from './jobs';
 import type { EventHandler } from './record-events';

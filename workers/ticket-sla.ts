@@ -1,7 +1,6 @@
 import { RequestContext, type AppRuntime } from '../src/kernel/context';
-import { escalateTicket } from '../src/modules/sla/sla-escalation';
-import { CLOCK_RUNS, SlaLevel, targetsOf, type Escalation, type SlaTarget } from '../src/modules/sla/sla-targets';
-import { Ticket } from '../src/modules/tickets/ticket.entity';
+import { escalateTicket, CLOCK_RUNS, SlaLevel, targetsOf, type Escalation, type SlaTarget } from '../src/modules/sla';
+import { Ticket } from '../src/modules/tickets';
 import type { JobHandler } from './jobs';
 import type { EventHandler } from './record-events';
 

@@ -8,6 +8,7 @@ import { decodeOptionalId } from '../../kernel/ids';
 import type { Connection } from '../../kernel/pagination/connection';
 import { RecordStore } from '../../kernel/records/record-store';
 import type { ListArgs } from '../../kernel/records/list-args';
+import { recordPort } from '../../kernel/records/record-port';
 import type { AddMemberInput } from './identity.inputs';
 import { Membership } from './membership.entity';
 import { RefreshToken } from './refresh-token.entity';
@@ -66,6 +67,9 @@ async function keepAnAdmin(ctx: RequestContext, em: EntityManager, memberId: str
 }
 
 export const membersService = {
+  /** For other modules: reads and bulk column updates, not the store (see RecordPort). */
+  records: recordPort(members),
+
   loadUser: (ctx: RequestContext, id: string | null | undefined): Promise<User | null> =>
     id ? userLoader(ctx).load(id) : Promise.resolve(null),
 

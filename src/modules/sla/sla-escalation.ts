@@ -1,8 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { RequestContext } from '../../kernel/context';
-import { notificationService } from '../notifications/notification.service';
-import { Ticket, TicketPriority } from '../tickets/ticket.entity';
-import { tickets } from '../tickets/ticket.service';
+import { notificationService } from '../notifications';
+import { Ticket, TicketPriority, ticketService } from '../tickets';
 import { columnsOf, owedEscalations, SlaLevel, type Escalation } from './sla-targets';
 
 const PRIORITY_STEPS: readonly TicketPriority[] = [TicketPriority.LOW, TicketPriority.NORMAL, TicketPriority.HIGH, TicketPriority.URGENT];
@@ -57,7 +56,7 @@ export async function escalateTicket(ctx: RequestContext, em: EntityManager, tic
   if (!ticket) return [];
   const owed = owedEscalations(ticket, now);
   if (owed.length === 0) return [];
-  await tickets.update(ctx, em, ticketId, { ...markers(owed, now), priority: raised(ticket.priority, owed.length) });
+  await ticketService.escalate(ctx, em, ticketId, { ...markers(owed, now), priority: raised(ticket.priority, owed.length) });
   const recipients = await recipientsOf(ctx, em, ticket.assigneeId);
   for (const { target, level, dueAt } of owed) {
     for (const userId of recipients) {
