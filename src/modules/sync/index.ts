@@ -3,7 +3,6 @@
 export { SyncAdminResolver } from './sync-admin.resolver';
 export { SyncObject, type SyncObjectName } from './sync-object';
 export { upsertBatch } from './upsert-engine';
-export { useSchema } from './upsert-parse';
 export { upsertSpec } from './upsert-specs';
 export {
   AccountExternalRefsResolver,
