@@ -5,4 +5,5 @@ export { ActivityFilter, ActivityInput, CreateActivityInput } from './activity.i
 export { AccountActivitiesResolver, ActivityResolver, ContactActivitiesResolver, DealActivitiesResolver, TicketActivitiesResolver } from './activity.resolver';
 export { activityService } from './activity.service';
 export { type FollowUpMark, FollowUpOrigin } from './follow-up-origin';
+export { remindableTask } from './task-reminders';
 // faces:end

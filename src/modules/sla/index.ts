@@ -3,9 +3,9 @@
 export { Weekday } from './business-calendar.entity';
 export { businessCalendarService } from './business-calendar.service';
 export { businessHoursOf } from './calendar-rules';
-export { escalateTicket } from './sla-escalation';
+export { checkTicketSla, scheduleSlaChecks, SLA_CHECK_EVENTS, slaCheckJobId, sweepSla } from './sla-checks';
 export { slaPolicyService } from './sla-policy.service';
-export { CLOCK_RUNS, type Escalation, SlaLevel, SlaTarget, targetsOf } from './sla-targets';
+export { SlaLevel, SlaTarget } from './sla-targets';
 export { BusinessCalendarResolver, NotificationTicketResolver, SlaPolicyResolver, TicketSlaResolver } from './sla.resolver';
 // faces:end
 
