@@ -1,10 +1,11 @@
 import type { EntityManager } from 'typeorm';
 import type { RequestContext } from '../../kernel/context';
+import { hook } from '../../kernel/hook';
 
 /**
  * What pipelines ask before trashing a pipeline or a stage: how many deals still sit in it.
  * Deals belong to the deals module, which depends on pipelines; so deals answers through this
- * hook, registered when its face loads, and pipelines never imports deals.
+ * hook, filled when its face loads, and pipelines never imports deals.
  */
 export interface DealCounts {
   /** Live open deals in the pipeline. */
@@ -13,13 +14,7 @@ export interface DealCounts {
   inStage(ctx: RequestContext, em: EntityManager, stageId: string): Promise<number>;
 }
 
-let registered: DealCounts | null = null;
+const counts = hook<DealCounts>('No deal counts registered: the deals module (src/modules/deals) must be loaded to change pipelines');
 
-export function countDealsWith(counts: DealCounts): void {
-  registered = counts;
-}
-
-export function dealCounts(): DealCounts {
-  if (!registered) throw new Error('No deal counts registered: the deals module (src/modules/deals) must be loaded to change pipelines');
-  return registered;
-}
+export const countDealsWith = counts.fill;
+export const dealCounts = counts.get;

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { RequestContext } from '../../kernel/context';
+import { hook } from '../../kernel/hook';
 import type { Ticket, TicketPriority, TicketStatus } from './ticket.entity';
 
 export type SlaDueTimes = Pick<Ticket, 'firstResponseDueAt' | 'firstResponseWarnAt' | 'resolutionDueAt' | 'resolutionWarnAt'>;
@@ -16,13 +17,7 @@ export interface SlaClock {
   onStatusChange(ctx: RequestContext, em: EntityManager, ticket: Ticket, to: TicketStatus, now: Date): Promise<Partial<Ticket>>;
 }
 
-let registered: SlaClock | null = null;
+const clock = hook<SlaClock>('No SLA clock registered: the sla module (src/modules/sla) must be loaded to write tickets');
 
-export function keepSlaTimesWith(clock: SlaClock): void {
-  registered = clock;
-}
-
-export function slaClock(): SlaClock {
-  if (!registered) throw new Error('No SLA clock registered: the sla module (src/modules/sla) must be loaded to write tickets');
-  return registered;
-}
+export const keepSlaTimesWith = clock.fill;
+export const slaClock = clock.get;
