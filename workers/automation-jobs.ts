@@ -1,11 +1,16 @@
 import { RequestContext, type AppRuntime } from '../src/kernel/context';
 import type { SqlParams } from '../src/kernel/sql';
-import { AUTOMATION_OBJECTS } from '../src/modules/automations/automation-objects';
-import { automationRunService, matchingRecords, type RecordScope } from '../src/modules/automations/automation-runs.service';
-import { executeRun } from '../src/modules/automations/automation-runner';
-import { AutomationRunStatus, AutomationTriggerType } from '../src/modules/automations/automation.enums';
-import type { Automation } from '../src/modules/automations/automation.entity';
-import { automationService } from '../src/modules/automations/automation.service';
+import {
+  AUTOMATION_OBJECTS,
+  automationRunService,
+  matchingRecords,
+  type RecordScope,
+  executeRun,
+  AutomationRunStatus,
+  AutomationTriggerType,
+  type Automation,
+  automationService,
+} from '../src/modules/automations';
 import { enqueueAfterCommit, enqueueRun, schedulerId } from './automation-queue';
 import { syncSchedule } from './automation-triggers';
 import type { JobHandler } from './jobs';

@@ -3,11 +3,16 @@ import { CronExpressionParser } from 'cron-parser';
 import type { EntityManager } from 'typeorm';
 import type { RequestContext } from '../src/kernel/context';
 import type { AutomationSchedulePayload } from '../src/kernel/queue';
-import { AUTOMATION_OBJECTS, objectOfNodeType } from '../src/modules/automations/automation-objects';
-import { automationRunService, conditionHolds } from '../src/modules/automations/automation-runs.service';
-import type { AutomationDefinition } from '../src/modules/automations/automation.definition';
-import { AutomationRunStatus, AutomationTriggerType } from '../src/modules/automations/automation.enums';
-import { automationService } from '../src/modules/automations/automation.service';
+import {
+  AUTOMATION_OBJECTS,
+  objectOfNodeType,
+  automationRunService,
+  conditionHolds,
+  type AutomationDefinition,
+  AutomationRunStatus,
+  AutomationTriggerType,
+  automationService,
+} from '../src/modules/automations';
 import { automationsQueue, enqueueAfterCommit, RUN_JOB_OPTIONS, schedulerId } from './automation-queue';
 import type { EventHandler } from './record-events';
 

@@ -1,5 +1,5 @@
 import type { RecordEventPayload } from '../src/kernel/queue';
-import { scheduleAttempt } from '../src/modules/webhooks/webhook-attempt';
+import { scheduleAttempt } from '../src/modules/webhooks';
 import type { EventHandler } from './record-events';
 
 /**
