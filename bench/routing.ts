@@ -8,12 +8,8 @@ import { createDataSource, statementCounter } from '../src/kernel/db/data-source
 import { dropDatabase, ensureRolesAndDatabase, migrate } from '../src/kernel/db/provision';
 import { encodeId } from '../src/kernel/ids';
 import { createLogger } from '../src/kernel/logger';
-import { authService } from '../src/modules/identity/auth.service';
-import { membersService } from '../src/modules/identity/members.service';
-import { RoutingObjectType, RoutingStrategy } from '../src/modules/routing/routing-rule.entity';
-import { routingRulesService } from '../src/modules/routing/routing-rules.service';
-import { routingService } from '../src/modules/routing/routing.service';
-import { teamsService } from '../src/modules/routing/teams.service';
+import { authService, membersService } from '../src/modules/identity';
+import { RoutingObjectType, RoutingStrategy, routingRulesService, routingService, teamsService } from '../src/modules/routing';
 import { buildCrmSchema } from '../src/schema';
 import { ADMIN_URL, APP_URL, DATA_ENCRYPTION_KEY, JWT_SECRET, OWNER_URL, POOL_SIZE } from './settings';
 

@@ -7,8 +7,7 @@ import { RequestContext, type Actor } from '../src/kernel/context';
 import { createDataSource } from '../src/kernel/db/data-source';
 import { dropDatabase, ensureRolesAndDatabase, migrate } from '../src/kernel/db/provision';
 import { createLogger } from '../src/kernel/logger';
-import { authService } from '../src/modules/identity/auth.service';
-import { membersService } from '../src/modules/identity/members.service';
+import { authService, membersService } from '../src/modules/identity';
 import * as sql from './seed-sql';
 import { ADMIN_URL, APP_URL, BENCH_DATABASE, BENCH_LOGIN, DATA_ENCRYPTION_KEY, JWT_SECRET, OWNER_URL, WORKSPACE_NAME } from './settings';
 

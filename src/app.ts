@@ -8,7 +8,6 @@ import { createLogger, type Logger } from './kernel/logger';
 import { RedisPubSub } from './kernel/pubsub';
 import { connectRedis, createRedis } from './kernel/redis';
 import { buildCrmSchema } from './schema';
-import { useSchema } from './modules/sync/upsert-parse';
 import { createCrmServer, type CrmServer } from './server/http-app';
 
 export interface App {
@@ -35,7 +34,6 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
   const pubSub = new RedisPubSub(redis, logger);
   const runtime = { config, dataSource, logger, redis, pubSub };
   const schema = await buildCrmSchema(pubSub);
-  useSchema(schema); // the upsert engine coerces items by the served schema's input types
   const server = await createCrmServer(runtime, schema);
   return {
     runtime,

@@ -5,16 +5,18 @@ import { buildSchema, type NonEmptyArray, type PubSub } from 'type-graphql';
 import { authChecker } from './kernel/auth/auth-checker';
 import { guardRecordReads } from './kernel/auth/read-guard';
 
-const RESOLVER_FILE = /\.resolver\.(ts|js)$/;
-
-/** Every class exported by a `modules/<domain>/*.resolver` file: a domain adds resolvers without a central list. */
+/**
+ * Every resolver class a module's face (`modules/<domain>/index`) exports: a domain adds
+ * resolvers without a central list, and the schema sees only what the faces show.
+ */
 function moduleResolvers(): NonEmptyArray<Function> {
   const dir = path.join(__dirname, 'modules');
-  const files = readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .filter((file) => RESOLVER_FILE.test(file) && !file.endsWith('.d.ts'))
+  const faces = readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
     .sort();
-  const classes = files.flatMap((file) =>
-    Object.values(require(path.join(dir, file)) as Record<string, unknown>).filter(
+  const classes = faces.flatMap((face) =>
+    Object.values(require(path.join(dir, face)) as Record<string, unknown>).filter(
       (value): value is Function => typeof value === 'function' && /^\s*class\b/.test(value.toString()) && value.name.endsWith('Resolver'),
     ),
   );

@@ -5,7 +5,7 @@ import { createLogger } from '../src/kernel/logger';
 import { producerConnection, type Producers } from '../src/kernel/queue';
 import { startWorkers, type WorkerProcess } from '../workers/start-workers';
 import { sweepAutomations } from '../workers/automation-jobs';
-import { schedulerId } from '../src/modules/automations/automation-queue';
+import { schedulerId } from '../src/modules/automations';
 import { automationClient, triggersHandled, uuid, WebhookReceiver } from './support/automations';
 import { superuserClient } from './support/databases';
 import { errorCode, errorFields, TestApp, type Session } from './support/test-app';

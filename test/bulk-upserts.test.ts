@@ -1,7 +1,7 @@
 import { parse, getOperationAST } from 'graphql';
 import { RequestContext } from '../src/kernel/context';
 import { parseId } from '../src/kernel/ids';
-import { upsertBatch } from '../src/modules/sync/upsert-engine';
+import { upsertBatch } from '../src/modules/sync';
 import { measureOperation } from '../src/server/limits/operation-cost';
 import { buildCrmSchema } from '../src/schema';
 import { TestApp, errorCode, errorFields, type Session } from './support/test-app';

@@ -1,4 +1,4 @@
-import { addBusinessMinutes, businessMinutesBetween, isValidTimeZone, type BusinessHours, type IsoWeekday, type OpenInterval } from '../src/modules/sla/business-time';
+import { addBusinessMinutes, businessMinutesBetween, isValidTimeZone, type BusinessHours, type IsoWeekday, type OpenInterval } from '../src/kernel/time/business-time';
 
 const HOUR = 60;
 const hm = (text: string) => Number(text.slice(0, 2)) * 60 + Number(text.slice(3, 5));

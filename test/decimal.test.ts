@@ -1,5 +1,5 @@
 import { add, decimal, equalDecimals, format, integerDigits, minorUnits, multiply, roundHalfUp, shift, subtract } from '../src/kernel/decimal';
-import { lineAmounts, orderTotals } from '../src/modules/orders/order-totals';
+import { lineAmounts, orderTotals } from '../src/modules/orders';
 
 const round = (text: string, digits: number) => format(roundHalfUp(decimal(text), digits));
 

@@ -7,7 +7,7 @@ import { createDataSource } from '../src/kernel/db/data-source';
 import { parseId } from '../src/kernel/ids';
 import { createLogger } from '../src/kernel/logger';
 import { producerConnection, type ImportJobPayload } from '../src/kernel/queue';
-import { importQueueJobId } from '../src/modules/imports/import-queue';
+import { importQueueJobId } from '../src/modules/imports';
 import { sweepImports } from '../workers/import-jobs';
 import { startWorkers, type WorkerProcess } from '../workers/start-workers';
 import { superuserClient } from './support/databases';

@@ -2,7 +2,7 @@ import { GraphQLError } from 'graphql';
 import type { Client } from 'pg';
 import { RequestContext } from '../src/kernel/context';
 import { parseId } from '../src/kernel/ids';
-import { contacts } from '../src/modules/contacts/contact.service';
+import { contactService } from '../src/modules/contacts';
 import { superuserClient } from './support/databases';
 import { recordEvents } from './support/sync';
 import { TestApp, errorCode, errorFields, type Session } from './support/test-app';
@@ -125,7 +125,7 @@ test('RecordStore.updateMany: per record a version conflict, a missing and a tra
   const ctx = await RequestContext.forLiveMember(t.app.runtime, uuid(admin.workspaceId), uuid(admin.userId));
   try {
     const outcomes = await ctx!.db.write((em) =>
-      contacts.updateMany(ctx!, em, [
+      contactService.records.updateMany(ctx!, em, [
         { id: made[0], patch: { jobTitle: 'Kept' }, expectedVersion: 1 },
         { id: made[1], patch: { jobTitle: 'Stale' }, expectedVersion: 7 },
         { id: made[2], patch: { jobTitle: 'Trashed' } },
@@ -135,7 +135,7 @@ test('RecordStore.updateMany: per record a version conflict, a missing and a tra
     expect(outcomes[0]).toMatchObject({ id: made[0], jobTitle: 'Kept', version: 2 });
     // One statement may mix SQL values (raw) and plain ones for the same column.
     const mixed = await ctx!.db.write((em) =>
-      contacts.updateMany(ctx!, em, [
+      contactService.records.updateMany(ctx!, em, [
         { id: made[0], patch: { jobTitle: () => `upper('raw')` } },
         { id: made[1], patch: { jobTitle: 'Plain' } },
       ]),

@@ -4,19 +4,17 @@ import { changedProperties } from '../src/kernel/events/record-events';
 import { encodeId, parseId } from '../src/kernel/ids';
 import type { TenantRecord } from '../src/kernel/record';
 import { externalRefs } from '../src/kernel/records/external-refs';
-import type { RecordStore } from '../src/kernel/records/record-store';
-import { accounts } from '../src/modules/accounts/account.service';
-import { activities } from '../src/modules/activities/activity.service';
-import { contacts } from '../src/modules/contacts/contact.service';
-import { deals } from '../src/modules/deals/deal.service';
-import { members } from '../src/modules/identity/members.service';
-import { linesOf } from '../src/modules/orders/order-lines';
-import { orders } from '../src/modules/orders/order.service';
-import { pipelines, stages } from '../src/modules/pipelines/pipeline.service';
-import { products } from '../src/modules/products/product.service';
-import { calendars } from '../src/modules/sla/business-calendar.service';
-import { slaPolicies } from '../src/modules/sla/sla-policy.service';
-import { tickets } from '../src/modules/tickets/ticket.service';
+import type { RecordPort } from '../src/kernel/records/record-port';
+import { accountService } from '../src/modules/accounts';
+import { activityService } from '../src/modules/activities';
+import { contactService } from '../src/modules/contacts';
+import { dealService } from '../src/modules/deals';
+import { membersService } from '../src/modules/identity';
+import { linesOf, orderService } from '../src/modules/orders';
+import { pipelineService } from '../src/modules/pipelines';
+import { productService } from '../src/modules/products';
+import { businessCalendarService, slaPolicyService } from '../src/modules/sla';
+import { ticketService } from '../src/modules/tickets';
 import { superuserClient } from './support/databases';
 import { TestApp, type Session } from './support/test-app';
 
@@ -32,19 +30,19 @@ let admin: Session;
 let superuser: Client;
 const uuid = (id: string) => parseId(id)!.uuid;
 
-const STORES: Array<[string, RecordStore<TenantRecord, unknown, string>]> = Object.entries({
-  accounts,
-  activities,
-  contacts,
-  deals,
-  members,
-  orders,
-  pipelines,
-  stages,
-  products,
-  calendars,
-  slaPolicies,
-  tickets,
+const STORES: Array<[string, RecordPort<TenantRecord, unknown, string>]> = Object.entries({
+  accounts: accountService.records,
+  activities: activityService.records,
+  contacts: contactService.records,
+  deals: dealService.records,
+  members: membersService.records,
+  orders: orderService.records,
+  pipelines: pipelineService.records,
+  stages: pipelineService.stageRecords,
+  products: productService.records,
+  calendars: businessCalendarService.records,
+  slaPolicies: slaPolicyService.records,
+  tickets: ticketService.records,
 }) as never;
 
 beforeAll(async () => {
@@ -110,7 +108,7 @@ test.each(STORES)('%s: the SQL snapshot of every row equals the JavaScript one, 
         const { externalRefs: refs, lines, ...columns } = snapshot;
         expect(columns).toEqual(store.snapshot(ctx, record));
         if (store.model.eventDetails) expect(refs).toEqual(await externalRefs.of(ctx, store.model.type, record.id));
-        if (store === (orders as unknown)) {
+        if (store === (orderService.records as unknown)) {
           const stored = await linesOf(ctx, record.id);
           expect(lines).toEqual(stored.map(({ workspaceId: _w, orderId: _o, productId, ...line }) => ({ ...line, productId: encodeId('Product', productId) })));
           expect(lines).toHaveLength(2);

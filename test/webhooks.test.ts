@@ -4,7 +4,7 @@ import type { Client } from 'pg';
 import { RequestContext } from '../src/kernel/context';
 import { producerConnection } from '../src/kernel/queue';
 import { createLogger } from '../src/kernel/logger';
-import { attemptDelivery } from '../src/modules/webhooks/webhook-attempt';
+import { attemptDelivery } from '../src/modules/webhooks';
 import { startWorkers, type WorkerProcess } from '../workers/start-workers';
 import { fanOutWebhooks } from '../workers/webhook-fanout';
 import { uuid } from './support/automations';

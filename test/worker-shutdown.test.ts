@@ -5,7 +5,7 @@ import { Queue } from 'bullmq';
 import { Client } from 'pg';
 import { parseId } from '../src/kernel/ids';
 import { producerConnection } from '../src/kernel/queue';
-import { reminderJobId } from '../workers/task-reminders';
+import { reminderJobId } from '../src/modules/notifications';
 import { ADMIN_URL } from './support/databases';
 import { collectJsonLines } from './support/processes';
 import { TestApp, type Session } from './support/test-app';

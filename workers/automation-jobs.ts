@@ -1,13 +1,20 @@
 import { RequestContext, type AppRuntime } from '../src/kernel/context';
 import type { SqlParams } from '../src/kernel/sql';
-import { AUTOMATION_OBJECTS } from '../src/modules/automations/automation-objects';
-import { automationRunService, matchingRecords, type RecordScope } from '../src/modules/automations/automation-runs.service';
-import { executeRun } from '../src/modules/automations/automation-runner';
-import { AutomationRunStatus, AutomationTriggerType } from '../src/modules/automations/automation.enums';
-import type { Automation } from '../src/modules/automations/automation.entity';
-import { automationService } from '../src/modules/automations/automation.service';
-import { enqueueAfterCommit, isAutomationScheduler, schedulerId } from '../src/modules/automations/automation-queue';
-import { syncSchedule } from '../src/modules/automations/automation-triggers';
+import {
+  AUTOMATION_OBJECTS,
+  automationRunService,
+  matchingRecords,
+  type RecordScope,
+  executeRun,
+  AutomationRunStatus,
+  AutomationTriggerType,
+  type Automation,
+  automationService,
+  enqueueAfterCommit,
+  isAutomationScheduler,
+  schedulerId,
+  syncSchedule,
+} from '../src/modules/automations';
 import type { JobHandler } from './jobs';
 
 /** Runs fanned out per schedule occurrence or sweep, per automation: a bound, not a feature. */

@@ -1,7 +1,4 @@
-import { enqueueAfterCommit } from '../src/modules/automations/automation-queue';
-import { automationRunService } from '../src/modules/automations/automation-runs.service';
-import { matchRecordEvent, RECORD_EVENT_TYPES, syncSchedule } from '../src/modules/automations/automation-triggers';
-import { AutomationRunStatus } from '../src/modules/automations/automation.enums';
+import { automationRunService, AutomationRunStatus, enqueueAfterCommit, matchRecordEvent, RECORD_EVENT_TYPES, syncSchedule } from '../src/modules/automations';
 import type { EventHandler } from './record-events';
 
 /** Record events to the automations they trigger (the rules: modules/automations/automation-triggers). */

@@ -1,6 +1,6 @@
 import { RequestContext, type AppRuntime } from '../src/kernel/context';
-import { FollowUpOrigin } from '../src/modules/follow-ups/follow-up-origin';
-import { followUpService, type SweepCounts } from '../src/modules/follow-ups/follow-up.service';
+import { FollowUpOrigin } from '../src/modules/activities';
+import { followUpService, type SweepCounts } from '../src/modules/follow-ups';
 import type { JobHandler } from './jobs';
 
 export interface SweepResult extends SweepCounts {

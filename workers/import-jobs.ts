@@ -2,12 +2,9 @@ import { GraphQLError } from 'graphql';
 import type { Job, Queue } from 'bullmq';
 import { RequestContext, type AppRuntime } from '../src/kernel/context';
 import type { ImportJobPayload } from '../src/kernel/queue';
-import { ApiKey } from '../src/modules/api-keys/api-key.entity';
-import { importJobService } from '../src/modules/imports/import-job.service';
-import { enqueueImport, importQueueJobId } from '../src/modules/imports/import-queue';
-import { importRunService } from '../src/modules/imports/import-run.service';
+import { ApiKey, isKeyUsable } from '../src/modules/api-keys';
+import { importJobService, enqueueImport, importQueueJobId, importRunService } from '../src/modules/imports';
 import type { JobHandler } from './jobs';
-import { isKeyUsable } from '../src/modules/api-keys/api-key-auth';
 import { repeatUntilShort } from './purge-in-batches';
 
 /** An open import untouched this long has lost its job (Redis lost it, or it failed for good): the sweep queues it again. */

@@ -1,5 +1,4 @@
-import { RoutingObjectType } from '../src/modules/routing/routing-rule.entity';
-import { routingService } from '../src/modules/routing/routing.service';
+import { RoutingObjectType, routingService } from '../src/modules/routing';
 import type { EventHandler } from './record-events';
 
 /**

@@ -1,8 +1,8 @@
 import type { AppRuntime } from '../src/kernel/context';
 import type { Logger } from '../src/kernel/logger';
 import { ensureJobs, type Producers } from '../src/kernel/queue';
-import { stalledRunJobs } from '../src/modules/automations/automation-queue';
-import { strandedDeliveries } from '../src/modules/webhooks/webhook-sweep';
+import { stalledRunJobs } from '../src/modules/automations';
+import { strandedDeliveries } from '../src/modules/webhooks';
 import { eventJob, eventPayload, RELAY_NAME, type EventRelay, type EventRow } from './event-relay';
 import { EVENT_HANDLERS, ledgerKeepsMs } from './record-events';
 import { missingSchedules, registerSchedules } from './schedules';

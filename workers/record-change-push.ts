@@ -1,4 +1,4 @@
-import { publishRecordChange } from '../src/modules/record-events/record-changed';
+import { publishRecordChange } from '../src/modules/record-events';
 import type { EventHandler } from './record-events';
 
 /**

@@ -1,127 +1,16 @@
-import type { Queue } from 'bullmq';
-import type { EntityManager } from 'typeorm';
-import { RequestContext } from '../src/kernel/context';
-import { notificationService } from '../src/modules/notifications/notification.service';
-import type { ReminderKind, TaskReminderPayload } from '../src/kernel/queue';
+import { remindTaskOwner, scheduleTaskReminders as schedule, TASK_REMINDER_EVENTS } from '../src/modules/notifications';
 import type { JobHandler } from './jobs';
 import type { EventHandler } from './record-events';
 
-/**
- * Task reminders: the owner of an open task with a due time is notified at that time
- * (TASK_DUE) and TASK_REMINDER_LEAD_MINUTES before it (TASK_DUE_SOON), through delayed jobs on
- * the `reminders` queue. Job ids are derived from (task, due time, kind), so scheduling twice
- * adds one job, and the jobs of a due time the task no longer has can be found and removed.
- */
-
-/** BullMQ refuses ':' in custom ids. */
-export function reminderJobId(taskId: string, dueAt: Date, kind: ReminderKind): string {
-  return `reminder-${taskId}-${dueAt.getTime()}-${kind}`;
-}
-
-/** The occasion a notification is sent for: once per task, due time and kind. */
-const dedupeKey = (taskId: string, dueAt: Date, kind: ReminderKind) => `${kind}:${taskId}:${dueAt.toISOString()}`;
-
-interface TaskRow {
-  type: string;
-  subject: string;
-  due_at: Date | null;
-  completed_at: Date | null;
-  owner_id: string | null;
-  deleted_at: Date | null;
-}
-
-async function loadTask(em: EntityManager, workspaceId: string, taskId: string, lock = false): Promise<TaskRow | undefined> {
-  const rows = (await em.query(
-    `SELECT type, subject, due_at, completed_at, owner_id, deleted_at FROM activities WHERE workspace_id = $1 AND id = $2${lock ? ' FOR SHARE' : ''}`,
-    [workspaceId, taskId],
-  )) as TaskRow[];
-  return rows[0];
-}
-
-/** The due time reminders are owed for, or null: a live, open, owned task with a due time. */
-function remindable(task: TaskRow | undefined): Date | null {
-  if (!task || task.type !== 'TASK' || task.deleted_at || task.completed_at || !task.owner_id || !task.due_at) return null;
-  return task.due_at;
-}
-
-/** The jobs owed for a due time: TASK_DUE always (at once if already past), TASK_DUE_SOON only while still ahead. */
-function wantedJobs(dueAt: Date, leadMinutes: number, now: number): Array<{ kind: ReminderKind; at: number }> {
-  const jobs: Array<{ kind: ReminderKind; at: number }> = [{ kind: 'TASK_DUE', at: dueAt.getTime() }];
-  const soon = dueAt.getTime() - leadMinutes * 60_000;
-  if (leadMinutes > 0 && soon > now) jobs.push({ kind: 'TASK_DUE_SOON', at: soon });
-  return jobs;
-}
-
-const KINDS: readonly ReminderKind[] = ['TASK_DUE', 'TASK_DUE_SOON'];
-
-async function removeJob(queue: Queue, id: string): Promise<void> {
-  // A job already running cannot be removed; its processor re-checks the task and stays silent.
-  await queue.remove(id).catch(() => undefined);
-}
-
-/**
- * Schedules from the task as it is now (not as the event left it, so events handled out of
- * order still converge) and removes the jobs of the due times the event's before and after
- * snapshots name that are no longer owed: a moved, completed or deleted task.
- */
+/** Task events schedule the reminder jobs (the rules: modules/notifications/task-reminders.ts). */
 export const scheduleTaskReminders: EventHandler = {
   name: 'task-reminders',
-  types: ['activity.created', 'activity.updated', 'activity.deleted', 'activity.restored'],
+  types: TASK_REMINDER_EVENTS,
   async run(ctx, em, event) {
     const queue = ctx.runtime.producers?.reminders;
     if (!queue) throw new Error('task-reminders needs the reminders queue (worker process only)');
-    const [row] = (await em.query(`SELECT before, after FROM record_events WHERE id = $1`, [event.eventId])) as Array<{
-      before: { dueAt?: string | null } | null;
-      after: { dueAt?: string | null } | null;
-    }>;
-    const task = await loadTask(em, event.workspaceId, event.recordId);
-    const dueAt = remindable(task);
-    const wanted = new Map<string, { kind: ReminderKind; at: number }>();
-    if (dueAt && task) {
-      for (const job of wantedJobs(dueAt, ctx.runtime.config.TASK_REMINDER_LEAD_MINUTES, Date.now())) {
-        wanted.set(reminderJobId(event.recordId, dueAt, job.kind), job);
-      }
-    }
-    const seen = [row?.before?.dueAt, row?.after?.dueAt].filter((value): value is string => !!value).map((value) => new Date(value));
-    for (const due of seen) {
-      for (const kind of KINDS) {
-        const id = reminderJobId(event.recordId, due, kind);
-        if (!wanted.has(id)) await removeJob(queue, id);
-      }
-    }
-    for (const [jobId, job] of wanted) {
-      const data: TaskReminderPayload = { workspaceId: event.workspaceId, taskId: event.recordId, dueAt: dueAt!.toISOString(), kind: job.kind };
-      await queue.add('task-reminder', data, {
-        jobId,
-        delay: Math.max(0, job.at - Date.now()),
-        attempts: 3,
-        backoff: { type: 'exponential', delay: 5_000 },
-      });
-    }
+    await schedule(ctx, em, event, queue);
   },
 };
 
-/**
- * Notifies the task's owner if the reminder is still owed: the task is live, open, owned and
- * still due at the time the job was scheduled for. The dedupe key makes a second run a no-op.
- */
-export const sendTaskReminder: JobHandler<'reminders', 'task-reminder'> = async (job, runtime) => {
-  const { workspaceId, taskId, kind } = job.data;
-  const dueAt = new Date(job.data.dueAt);
-  return RequestContext.asSystem(runtime, workspaceId, `reminder:${job.id}`, (ctx) =>
-    ctx.db.write(async (em) => {
-      const task = await loadTask(em, workspaceId, taskId, true);
-      const current = remindable(task);
-      if (!task || !current || current.getTime() !== dueAt.getTime()) return { notified: false, stale: true };
-      const id = await notificationService.notify(ctx, em, {
-        userId: task.owner_id!,
-        kind,
-        subject: task.subject,
-        recordType: 'Activity',
-        recordId: taskId,
-        dedupeKey: dedupeKey(taskId, dueAt, kind),
-      });
-      return { notified: id !== null, stale: false };
-    }),
-  );
-};
+export const sendTaskReminder: JobHandler<'reminders', 'task-reminder'> = (job, runtime) => remindTaskOwner(runtime, `reminder:${job.id}`, job.data);

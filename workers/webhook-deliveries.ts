@@ -1,5 +1,5 @@
 import { RequestContext } from '../src/kernel/context';
-import { attemptDelivery } from '../src/modules/webhooks/webhook-attempt';
+import { attemptDelivery } from '../src/modules/webhooks';
 import type { JobHandler } from './jobs';
 
 /**

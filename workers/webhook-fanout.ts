@@ -1,4 +1,4 @@
-import { fanOutToWebhooks } from '../src/modules/webhooks/webhook-fanout';
+import { fanOutToWebhooks } from '../src/modules/webhooks';
 import type { EventHandler } from './record-events';
 
 /** Every record event to the webhooks that want it (the rule: modules/webhooks/webhook-fanout). */

@@ -1,8 +1,6 @@
 import type { RequestContext } from '../kernel/context';
-import { OrderStatus } from '../modules/orders/order.entity';
-import { orderService } from '../modules/orders/order.service';
-import type { Product } from '../modules/products/product.entity';
-import { productService } from '../modules/products/product.service';
+import { OrderStatus, orderService } from '../modules/orders';
+import { type Product, productService } from '../modules/products';
 
 const PRODUCTS: Array<[sku: string, name: string, price: string]> = [
   ['HW-100', 'Sensor-Kit Basis', '249.00'],

@@ -1,7 +1,6 @@
 import { verifyAccessToken } from '../kernel/auth/tokens';
 import { RequestContext, type AppRuntime } from '../kernel/context';
-import { contextFromApiKey } from '../modules/api-keys/api-key-auth';
-import { isApiKeyToken } from '../modules/api-keys/api-key-tokens';
+import { contextFromApiKey, isApiKeyToken } from '../modules/api-keys';
 
 /**
  * Builds the request context from an `Authorization` header. A missing header means an

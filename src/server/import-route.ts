@@ -5,13 +5,8 @@ import type { AppRuntime } from '../kernel/context';
 import type { FieldProblem } from '../kernel/errors';
 import { checkedSystem } from '../kernel/records/external-refs';
 import { DEFAULT_JOB_OPTIONS, producerConnection, type ImportJobPayload } from '../kernel/queue';
-import { csvLines } from '../modules/imports/import-csv';
-import { ImportJob } from '../modules/imports/import-job.entity';
-import { TooManyRows, importJobService } from '../modules/imports/import-job.service';
-import { ndjsonLines } from '../modules/imports/import-lines';
-import { OBJECT_OF_PATH } from '../modules/imports/import-objects';
-import { upsertSpec } from '../modules/sync/upsert-specs';
-import { enqueueImport } from '../modules/imports/import-queue';
+import { csvLines, ImportJob, TooManyRows, importJobService, ndjsonLines, OBJECT_OF_PATH, enqueueImport } from '../modules/imports';
+import { upsertSpec } from '../modules/sync';
 import { contextFromAuthorization } from './authenticate';
 import type { WorkspaceGate } from './limits/workspace-gate';
 

@@ -254,6 +254,11 @@ export class RecordStore<E extends TenantRecord, F, O extends string> {
     return outcome;
   }
 
+  /** An updated event (version + 1) for a change `alongside` makes elsewhere, e.g. an external ref linked. */
+  touch(ctx: RequestContext, em: EntityManager, id: string, alongside: Alongside<E>): Promise<E> {
+    return this.update(ctx, em, id, {}, null, alongside);
+  }
+
   /**
    * Changes many records in one statement with their updated events, as `update` changes one;
    * each gets its outcome (the stored record, or NOT_FOUND / CONFLICT as `update` would throw)

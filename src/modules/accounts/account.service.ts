@@ -5,7 +5,8 @@ import type { Connection } from '../../kernel/pagination/connection';
 import type { EntityManager } from 'typeorm';
 import { createOne, RecordStore, type Alongside, type Creation } from '../../kernel/records/record-store';
 import type { ListArgs } from '../../kernel/records/list-args';
-import { membersService } from '../identity/members.service';
+import { recordPort } from '../../kernel/records/record-port';
+import { membersService } from '../identity';
 import type { Account } from './account.entity';
 import type { AccountFilter, AccountInput, AccountOrderField, CreateAccountInput } from './account.inputs';
 import { accountModel } from './account.model';
@@ -32,6 +33,9 @@ export const accountCreation: Creation<Partial<Account>, Account> = {
 };
 
 export const accountService = {
+  /** For other modules: reads and bulk column updates, not the store (see RecordPort). */
+  records: recordPort(accounts),
+
   load: (ctx: RequestContext, id: string | null | undefined) => accounts.load(ctx, id),
 
   get: (ctx: RequestContext, id: string) => accounts.require(ctx, id),

@@ -1,7 +1,7 @@
 import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity } from 'typeorm';
 import { Node, TenantRecord } from '../../kernel/record';
-import { FollowUpOrigin } from '../follow-ups/follow-up-origin';
+import { FollowUpOrigin } from './follow-up-origin';
 
 export enum ActivityType {
   CALL = 'CALL',

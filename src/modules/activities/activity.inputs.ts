@@ -11,7 +11,7 @@ import {
 import { PageArgs } from '../../kernel/pagination/connection';
 import { orderInputType, type OrderInput } from '../../kernel/records/list-args';
 import { IfPresent, IfSet, NotBlank } from '../../kernel/validation';
-import { FollowUpOrigin } from '../follow-ups/follow-up-origin';
+import { FollowUpOrigin } from './follow-up-origin';
 import { ActivityType, type Activity } from './activity.entity';
 
 /** Columns that hold references; inputs carry public ids for them instead of uuids. */

@@ -4,16 +4,11 @@ import type { RequestContext } from '../../kernel/context';
 import { decodeId } from '../../kernel/ids';
 import { connectionType } from '../../kernel/pagination/connection';
 import type { TenantRecord } from '../../kernel/record';
-import { Account } from '../accounts/account.entity';
-import { accounts } from '../accounts/account.service';
-import { Contact } from '../contacts/contact.entity';
-import { contacts } from '../contacts/contact.service';
-import { Deal } from '../deals/deal.entity';
-import { deals } from '../deals/deal.service';
-import { membersService } from '../identity/members.service';
-import { User } from '../identity/user.entity';
-import { Ticket } from '../tickets/ticket.entity';
-import { tickets } from '../tickets/ticket.service';
+import { Account, accountService } from '../accounts';
+import { Contact, contactService } from '../contacts';
+import { Deal, dealService } from '../deals';
+import { membersService, User } from '../identity';
+import { Ticket, ticketService } from '../tickets';
 import { Activity } from './activity.entity';
 import { ActivityInput, ActivityListArgs, CreateActivityInput } from './activity.inputs';
 import { activityService, type ActivityParentColumn } from './activity.service';
@@ -89,22 +84,22 @@ export class ActivityResolver {
 
   @FieldResolver(() => Account, { nullable: true, description: 'Linked records resolve also when in the trash.' })
   account(@Ctx() ctx: RequestContext, @Root() activity: Activity): Promise<Account | null> {
-    return accounts.load(ctx, activity.accountId);
+    return accountService.load(ctx, activity.accountId);
   }
 
   @FieldResolver(() => Contact, { nullable: true })
   contact(@Ctx() ctx: RequestContext, @Root() activity: Activity): Promise<Contact | null> {
-    return contacts.load(ctx, activity.contactId);
+    return contactService.load(ctx, activity.contactId);
   }
 
   @FieldResolver(() => Deal, { nullable: true })
   deal(@Ctx() ctx: RequestContext, @Root() activity: Activity): Promise<Deal | null> {
-    return deals.load(ctx, activity.dealId);
+    return dealService.load(ctx, activity.dealId);
   }
 
   @FieldResolver(() => Ticket, { nullable: true })
   ticket(@Ctx() ctx: RequestContext, @Root() activity: Activity): Promise<Ticket | null> {
-    return tickets.load(ctx, activity.ticketId);
+    return ticketService.load(ctx, activity.ticketId);
   }
 
   @FieldResolver(() => User, { nullable: true })

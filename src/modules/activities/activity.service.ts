@@ -5,12 +5,13 @@ import { registerNodeType } from '../../kernel/node-registry';
 import type { Connection } from '../../kernel/pagination/connection';
 import { RecordStore } from '../../kernel/records/record-store';
 import type { ListArgs } from '../../kernel/records/list-args';
-import { accounts } from '../accounts/account.service';
-import { contacts } from '../contacts/contact.service';
-import { deals } from '../deals/deal.service';
-import { membersService } from '../identity/members.service';
-import { tickets, ticketService } from '../tickets/ticket.service';
-import type { FollowUpMark } from '../follow-ups/follow-up-origin';
+import { recordPort } from '../../kernel/records/record-port';
+import { accountService } from '../accounts';
+import { contactService } from '../contacts';
+import { dealService } from '../deals';
+import { membersService } from '../identity';
+import { ticketService } from '../tickets';
+import type { FollowUpMark } from './follow-up-origin';
 import { Activity, ActivityType } from './activity.entity';
 import type { ActivityFilter, ActivityInput, ActivityOrderField, CreateActivityInput } from './activity.inputs';
 import { activityModel } from './activity.model';
@@ -29,10 +30,10 @@ async function toColumns(ctx: RequestContext, input: ActivityInput): Promise<Par
   return {
     ...fields,
     subject: fields.subject?.trim(),
-    accountId: await accounts.reference(ctx, accountId, 'accountId'),
-    contactId: await contacts.reference(ctx, contactId, 'contactId'),
-    dealId: await deals.reference(ctx, dealId, 'dealId'),
-    ticketId: await tickets.reference(ctx, ticketId, 'ticketId'),
+    accountId: await accountService.records.reference(ctx, accountId, 'accountId'),
+    contactId: await contactService.records.reference(ctx, contactId, 'contactId'),
+    dealId: await dealService.records.reference(ctx, dealId, 'dealId'),
+    ticketId: await ticketService.records.reference(ctx, ticketId, 'ticketId'),
     ownerId: await membersService.memberRef(ctx, ownerId, 'ownerId'),
   };
 }
@@ -98,6 +99,9 @@ function isFollowUpTaken(error: unknown): boolean {
 }
 
 export const activityService = {
+  /** For other modules: reads and bulk column updates, not the store (see RecordPort). */
+  records: recordPort(activities),
+
   load: (ctx: RequestContext, id: string | null | undefined) => activities.load(ctx, id),
 
   get: (ctx: RequestContext, id: string) => activities.require(ctx, id),

@@ -2,8 +2,7 @@ import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Roo
 import { Permission } from '../../kernel/auth/roles';
 import type { RequestContext } from '../../kernel/context';
 import { decodeId } from '../../kernel/ids';
-import { membersService } from '../identity/members.service';
-import { User } from '../identity/user.entity';
+import { membersService, User } from '../identity';
 import { ApiKey, CreatedApiKey } from './api-key.entity';
 import { CreateApiKeyInput } from './api-key.inputs';
 import { apiKeyService } from './api-key.service';

@@ -2,18 +2,13 @@ import type { ClassType } from 'type-graphql';
 import type { RequestContext } from '../../kernel/context';
 import type { FieldSpec } from '../../kernel/filtering/compile-filter';
 import type { NodeType } from '../../kernel/ids';
-import type { RecordStore } from '../../kernel/records/record-store';
+import type { RecordPort } from '../../kernel/records/record-port';
 import type { TenantRecord } from '../../kernel/record';
-import { AccountInput } from '../accounts/account.inputs';
-import { accounts, accountService } from '../accounts/account.service';
-import { ActivityInput } from '../activities/activity.inputs';
-import { ContactInput } from '../contacts/contact.inputs';
-import { DealInput } from '../deals/deal.inputs';
-import { TicketInput } from '../tickets/ticket.inputs';
-import { activities, activityService } from '../activities/activity.service';
-import { contacts, contactService } from '../contacts/contact.service';
-import { deals, dealService } from '../deals/deal.service';
-import { tickets, ticketService } from '../tickets/ticket.service';
+import { AccountInput, accountService } from '../accounts';
+import { ActivityInput, activityService } from '../activities';
+import { ContactInput, contactService } from '../contacts';
+import { DealInput, dealService } from '../deals';
+import { TicketInput, ticketService } from '../tickets';
 import { AutomationObjectType } from './automation.enums';
 
 /** A record as automations see it: its columns by property name. */
@@ -37,7 +32,8 @@ export interface AutomationObject {
   activityLink: string | null;
   taggable: boolean;
   fields: Record<string, FieldSpec>;
-  store: RecordStore<any, any, any>;
+  /** The owning module's records (its service's `records`). */
+  store: RecordPort<any, any, any>;
   update(ctx: RequestContext, id: string, input: Record<string, unknown>, expectedVersion?: number): Promise<unknown>;
 }
 
@@ -49,7 +45,7 @@ interface Updater {
 function define(
   type: AutomationObjectType,
   table: string,
-  store: RecordStore<any, any, any>,
+  store: RecordPort<any, any, any>,
   updateInput: ClassType<object>,
   service: Updater,
   rest: Pick<AutomationObject, 'ownerProperty' | 'activityLink' | 'taggable'>,
@@ -70,11 +66,11 @@ function define(
 const owned = { ownerProperty: 'ownerId', taggable: true };
 
 export const AUTOMATION_OBJECTS: Record<AutomationObjectType, AutomationObject> = {
-  ACCOUNT: define(AutomationObjectType.ACCOUNT, 'accounts', accounts, AccountInput, accountService, { ...owned, activityLink: 'accountId' }),
-  CONTACT: define(AutomationObjectType.CONTACT, 'contacts', contacts, ContactInput, contactService, { ...owned, activityLink: 'contactId' }),
-  DEAL: define(AutomationObjectType.DEAL, 'deals', deals, DealInput, dealService, { ...owned, activityLink: 'dealId' }),
-  TICKET: define(AutomationObjectType.TICKET, 'tickets', tickets, TicketInput, ticketService, { ownerProperty: 'assigneeId', activityLink: 'ticketId', taggable: true }),
-  ACTIVITY: define(AutomationObjectType.ACTIVITY, 'activities', activities, ActivityInput, activityService, { ownerProperty: 'ownerId', activityLink: null, taggable: false }),
+  ACCOUNT: define(AutomationObjectType.ACCOUNT, 'accounts', accountService.records, AccountInput, accountService, { ...owned, activityLink: 'accountId' }),
+  CONTACT: define(AutomationObjectType.CONTACT, 'contacts', contactService.records, ContactInput, contactService, { ...owned, activityLink: 'contactId' }),
+  DEAL: define(AutomationObjectType.DEAL, 'deals', dealService.records, DealInput, dealService, { ...owned, activityLink: 'dealId' }),
+  TICKET: define(AutomationObjectType.TICKET, 'tickets', ticketService.records, TicketInput, ticketService, { ownerProperty: 'assigneeId', activityLink: 'ticketId', taggable: true }),
+  ACTIVITY: define(AutomationObjectType.ACTIVITY, 'activities', activityService.records, ActivityInput, activityService, { ownerProperty: 'ownerId', activityLink: null, taggable: false }),
 };
 
 /** The object type behind a record event's `record_type` (`Deal` → DEAL), or undefined. */

@@ -3,11 +3,11 @@ import { ArrayMaxSize, IsUrl, Length, Max, MaxLength, Min, ValidateNested } from
 import { ArgsType, Field, ID, InputType, Int } from 'type-graphql';
 import { PageArgs } from '../../kernel/pagination/connection';
 import { IfSet, NotBlank } from '../../kernel/validation';
-import { AccountFilter } from '../accounts/account.inputs';
-import { ActivityFilter } from '../activities/activity.inputs';
-import { ContactFilter } from '../contacts/contact.inputs';
-import { DealFilter } from '../deals/deal.inputs';
-import { TicketFilter } from '../tickets/ticket.inputs';
+import { AccountFilter } from '../accounts';
+import { ActivityFilter } from '../activities';
+import { ContactFilter } from '../contacts';
+import { DealFilter } from '../deals';
+import { TicketFilter } from '../tickets';
 import { AutomationActionType, AutomationObjectType, AutomationRunStatus, AutomationTriggerType, TaskAssignee } from './automation.enums';
 
 export const MAX_ACTIONS = 20;

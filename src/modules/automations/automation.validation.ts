@@ -9,7 +9,7 @@ import type { ActionDefinition, AutomationDefinition, TriggerDefinition } from '
 import { AutomationTriggerType } from './automation.enums';
 import type { AutomationActionInput, AutomationConditionInput, AutomationTriggerInput } from './automation.inputs';
 import { ACTIONS } from './actions/registry';
-import { isValidTimeZone } from '../sla/business-time';
+import { isValidTimeZone } from '../../kernel/time/business-time';
 
 /** A new rule, or an update's fields: what is omitted (undefined) is taken from `current`. */
 export interface DefinitionInput {

@@ -1,5 +1,5 @@
 import { keyedText } from '../../kernel/filtering/compile-filter';
-import { accountField } from '../accounts/account.model';
+import { accountField } from '../accounts';
 import type { RecordModel } from '../../kernel/records/record-store';
 import { Contact } from './contact.entity';
 import { ContactOrderField, type ContactFilter } from './contact.inputs';

@@ -5,8 +5,9 @@ import type { Connection } from '../../kernel/pagination/connection';
 import type { EntityManager } from 'typeorm';
 import { createOne, RecordStore, type Alongside, type Creation } from '../../kernel/records/record-store';
 import type { ListArgs } from '../../kernel/records/list-args';
-import { accounts } from '../accounts/account.service';
-import { membersService } from '../identity/members.service';
+import { recordPort } from '../../kernel/records/record-port';
+import { accountService } from '../accounts';
+import { membersService } from '../identity';
 import type { Contact } from './contact.entity';
 import type { ContactFilter, ContactInput, ContactOrderField, CreateContactInput } from './contact.inputs';
 import { contactModel } from './contact.model';
@@ -23,7 +24,7 @@ export async function contactColumns(ctx: RequestContext, input: ContactInput): 
     tags: normalizeTags(fields.tags),
     email: fields.email?.trim() ?? fields.email,
     country: fields.country?.toUpperCase() ?? fields.country,
-    accountId: await accounts.reference(ctx, accountId, 'accountId'),
+    accountId: await accountService.records.reference(ctx, accountId, 'accountId'),
     ownerId: await membersService.memberRef(ctx, ownerId, 'ownerId'),
   };
 }
@@ -35,6 +36,9 @@ export const contactCreation: Creation<Partial<Contact>, Contact> = {
 };
 
 export const contactService = {
+  /** For other modules: reads and bulk column updates, not the store (see RecordPort). */
+  records: recordPort(contacts),
+
   load: (ctx: RequestContext, id: string | null | undefined) => contacts.load(ctx, id),
 
   get: (ctx: RequestContext, id: string) => contacts.require(ctx, id),
@@ -55,6 +59,9 @@ export const contactService = {
 
   /** Fails with CONFLICT on `email` when a live contact took the email meanwhile (unique index). */
   restore: (ctx: RequestContext, id: string) => ctx.db.write((em) => contacts.restore(ctx, em, id)),
+
+  /** Gives the contact an owner chosen by lead routing, inside the caller's transaction (an updated event). */
+  setOwner: (ctx: RequestContext, em: EntityManager, id: string, ownerId: string): Promise<Contact> => contacts.update(ctx, em, id, { ownerId }),
 };
 
 registerNodeType('Contact', contactService.load);

@@ -3,8 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { RequestContext } from '../../kernel/context';
 import { appError, badField } from '../../kernel/errors';
 import { decodeId } from '../../kernel/ids';
-import { Contact } from '../contacts/contact.entity';
-import { contacts } from '../contacts/contact.service';
+import { Contact, contactService } from '../contacts';
 import { DealContact, type DealContactRole } from './deal-contact.entity';
 import type { Deal } from './deal.entity';
 import { MAX_DEAL_CONTACTS, type DealContactInput } from './deal.inputs';
@@ -45,7 +44,7 @@ export const dealContactService = {
         throw badField(`contacts.${i}.contactId`, 'names a contact already in the list');
       }
     });
-    await Promise.all(links.map((link, i) => contacts.requireReference(ctx, link.contactId, `contacts.${i}.contactId`)));
+    await Promise.all(links.map((link, i) => contactService.records.requireReference(ctx, link.contactId, `contacts.${i}.contactId`)));
     return links;
   },
 
@@ -58,7 +57,7 @@ export const dealContactService = {
 
   /** Adds a contact to the deal, or changes its role when it is already there; raises the deal's version. */
   async link(ctx: RequestContext, dealId: string, contactId: string, role: DealContactRole, expectedVersion?: number | null): Promise<Deal> {
-    await contacts.requireReference(ctx, contactId, 'contactId');
+    await contactService.records.requireReference(ctx, contactId, 'contactId');
     return ctx.db.write(async (em) => {
       const deal = await deals.update(ctx, em, dealId, {}, expectedVersion);
       const repository = em.getRepository(DealContact);

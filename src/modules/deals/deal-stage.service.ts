@@ -3,8 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { RequestContext } from '../../kernel/context';
 import { appError, badField } from '../../kernel/errors';
-import { pipelineService, type LockedPipeline } from '../pipelines/pipeline.service';
-import { StageKind, type Stage } from '../pipelines/stage.entity';
+import { pipelineService, type LockedPipeline, StageKind, type Stage } from '../pipelines';
 import { DealStatus, type Deal } from './deal.entity';
 import { deals } from './deal.model';
 

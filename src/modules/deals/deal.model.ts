@@ -1,5 +1,5 @@
 import { keyedText } from '../../kernel/filtering/compile-filter';
-import { accountField } from '../accounts/account.model';
+import { accountField } from '../accounts';
 import { RecordStore, type RecordModel } from '../../kernel/records/record-store';
 import { Deal } from './deal.entity';
 import { DealOrderField, type DealFilter } from './deal.inputs';

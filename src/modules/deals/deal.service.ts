@@ -7,9 +7,10 @@ import { registerNodeType } from '../../kernel/node-registry';
 import type { Connection } from '../../kernel/pagination/connection';
 import type { ListArgs } from '../../kernel/records/list-args';
 import { createOne, type Alongside, type Creation } from '../../kernel/records/record-store';
-import { accounts } from '../accounts/account.service';
-import { contacts } from '../contacts/contact.service';
-import { membersService } from '../identity/members.service';
+import { recordPort } from '../../kernel/records/record-port';
+import { accountService } from '../accounts';
+import { contactService } from '../contacts';
+import { membersService } from '../identity';
 import { dealContactService, type DealContactLink } from './deal-contacts.service';
 import { lockLivePipelineOf, placeNewDeal } from './deal-stage.service';
 import { DealStatus, type Deal } from './deal.entity';
@@ -22,8 +23,8 @@ export { deals };
 export async function dealColumns(ctx: RequestContext, input: DealInput): Promise<QueryDeepPartialEntity<Deal>> {
   const { accountId, primaryContactId, ownerId, ...fields } = input;
   const [account, primaryContact, owner] = await Promise.all([
-    accounts.reference(ctx, accountId, 'accountId'),
-    contacts.reference(ctx, primaryContactId, 'primaryContactId'),
+    accountService.records.reference(ctx, accountId, 'accountId'),
+    contactService.records.reference(ctx, primaryContactId, 'primaryContactId'),
     membersService.memberRef(ctx, ownerId, 'ownerId'),
   ]);
   return { ...fields, name: fields.name?.trim(), tags: normalizeTags(fields.tags), accountId: account, primaryContactId: primaryContact, ownerId: owner };
@@ -57,6 +58,9 @@ export const dealCreation: Creation<NewDeal, Deal> = {
 };
 
 export const dealService = {
+  /** For other modules: reads and bulk column updates, not the store (see RecordPort). */
+  records: recordPort(deals),
+
   load: (ctx: RequestContext, id: string | null | undefined) => deals.load(ctx, id),
 
   get: (ctx: RequestContext, id: string) => deals.require(ctx, id),
@@ -89,6 +93,9 @@ export const dealService = {
       return deals.restore(ctx, em, id);
     });
   },
+
+  /** Gives the deal an owner chosen by lead routing, inside the caller's transaction (an updated event). */
+  setOwner: (ctx: RequestContext, em: EntityManager, id: string, ownerId: string): Promise<Deal> => deals.update(ctx, em, id, { ownerId }),
 };
 
 registerNodeType('Deal', dealService.load);

@@ -1,11 +1,8 @@
 import type { RequestContext } from '../../kernel/context';
 import { encodeId } from '../../kernel/ids';
-import { ActivityType } from '../activities/activity.entity';
-import type { CreateActivityInput } from '../activities/activity.inputs';
-import { activityService } from '../activities/activity.service';
-import { membersService } from '../identity/members.service';
-import { FollowUpOrigin, type FollowUpMark } from './follow-up-origin';
-import { addDays, birthdaysCelebratedOn, localDate } from './local-date';
+import { ActivityType, type CreateActivityInput, activityService, FollowUpOrigin, type FollowUpMark } from '../activities';
+import { membersService } from '../identity';
+import { addDays, birthdaysCelebratedOn, localDate } from '../../kernel/time/local-date';
 
 /** What one sweep of one workspace did: tasks created per origin. */
 export type SweepCounts = Record<FollowUpOrigin, number>;

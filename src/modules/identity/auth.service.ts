@@ -7,7 +7,7 @@ import { RequestContext, type Actor } from '../../kernel/context';
 import { DbSession, type TenantScope } from '../../kernel/db/session';
 import { appError, unauthenticated } from '../../kernel/errors';
 import { decodeId } from '../../kernel/ids';
-import { createDefaultPipeline } from '../pipelines/default-pipeline';
+import { createDefaultPipeline } from '../pipelines';
 import type { AuthPayload, SignInInput, SignUpInput } from './identity.inputs';
 import { members } from './members.service';
 import { Membership } from './membership.entity';

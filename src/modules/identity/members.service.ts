@@ -8,6 +8,7 @@ import { decodeOptionalId } from '../../kernel/ids';
 import type { Connection } from '../../kernel/pagination/connection';
 import { RecordStore } from '../../kernel/records/record-store';
 import type { ListArgs } from '../../kernel/records/list-args';
+import { recordPort } from '../../kernel/records/record-port';
 import type { AddMemberInput } from './identity.inputs';
 import { Membership } from './membership.entity';
 import { RefreshToken } from './refresh-token.entity';
@@ -66,6 +67,31 @@ async function keepAnAdmin(ctx: RequestContext, em: EntityManager, memberId: str
 }
 
 export const membersService = {
+  /** For other modules: reads and bulk column updates, not the store (see RecordPort). */
+  records: recordPort(members),
+
+  /**
+   * Who answers for a member's work (an SLA escalation's recipients): the member while in the
+   * workspace and their manager; without a manager who is a member (or without `userId`) the
+   * workspace's admins instead, so that someone with authority always hears. Read in `em`.
+   */
+  async answerableFor(ctx: RequestContext, em: EntityManager, userId: string | null): Promise<string[]> {
+    const rows = (await em.query(
+      `WITH seat AS (
+         SELECT user_id, manager_id FROM memberships WHERE workspace_id = $1 AND user_id = $2 AND deleted_at IS NULL
+       ), boss AS (
+         SELECT m.user_id FROM memberships m JOIN seat ON m.user_id = seat.manager_id
+         WHERE m.workspace_id = $1 AND m.deleted_at IS NULL
+       )
+       SELECT user_id FROM seat
+       UNION SELECT user_id FROM boss
+       UNION SELECT user_id FROM memberships
+         WHERE workspace_id = $1 AND role = 'ADMIN' AND deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM boss)`,
+      [ctx.workspaceId, userId],
+    )) as Array<{ user_id: string }>;
+    return rows.map((row) => row.user_id);
+  },
+
   loadUser: (ctx: RequestContext, id: string | null | undefined): Promise<User | null> =>
     id ? userLoader(ctx).load(id) : Promise.resolve(null),
 

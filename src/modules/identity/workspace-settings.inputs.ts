@@ -1,7 +1,7 @@
 import { Field, InputType, Int } from 'type-graphql';
 import { Max, Min, ValidateBy } from 'class-validator';
 import { IfPresent } from '../../kernel/validation';
-import { isValidTimeZone } from '../sla/business-time';
+import { isValidTimeZone } from '../../kernel/time/business-time';
 import type { Workspace } from './workspace.entity';
 
 const IsTimeZone = (): PropertyDecorator =>

@@ -1,7 +1,7 @@
 import type { RequestContext } from '../../kernel/context';
 import { conflict } from '../../kernel/errors';
 import { Workspace } from './workspace.entity';
-import { canonicalTimeZone } from '../sla/business-time';
+import { canonicalTimeZone } from '../../kernel/time/business-time';
 import type { WorkspaceSettingsInput } from './workspace-settings.inputs';
 
 export const workspaceSettingsService = {

@@ -1,7 +1,7 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { encodeId } from '../../kernel/ids';
-import { SyncObject } from '../sync/sync-object';
+import { SyncObject } from '../sync';
 
 export enum ImportJobStatus {
   QUEUED = 'QUEUED',

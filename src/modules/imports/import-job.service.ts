@@ -7,9 +7,8 @@ import { RowMapper } from '../../kernel/records/row-mapper';
 import { tablePage } from '../../kernel/records/table-page';
 import { column } from '../../kernel/sql';
 import { ImportError, ImportJob, ImportJobStatus } from './import-job.entity';
-import type { SyncObject } from '../sync/sync-object';
+import { type SyncObject, upsertSpec } from '../sync';
 import type { StagedLine } from './import-lines';
-import { upsertSpec } from '../sync/upsert-specs';
 import { publishProgress } from './import-progress';
 
 /** Staged lines per INSERT: one statement of arrays (unnest), not one per line. */

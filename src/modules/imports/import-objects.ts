@@ -1,4 +1,4 @@
-import { SyncObject } from '../sync/sync-object';
+import { SyncObject } from '../sync';
 
 /** `POST /imports/{object}`: the path segment of each object. */
 export const OBJECT_OF_PATH: Readonly<Record<string, SyncObject>> = {

@@ -1,9 +1,7 @@
 import type { RequestContext } from '../../kernel/context';
-import type { SyncObjectName } from '../sync/sync-object';
-import { upsertBatch } from '../sync/upsert-engine';
+import { type SyncObjectName, upsertBatch, upsertSpec } from '../sync';
 import { ImportJobStatus, OPEN_STATUSES, type ImportJob } from './import-job.entity';
 import { endJob, loadJob, updateJob } from './import-job.service';
-import { upsertSpec } from '../sync/upsert-specs';
 import { publishProgress } from './import-progress';
 
 interface StagedRow {

@@ -5,7 +5,7 @@ import { badInput, type FieldProblem } from '../../kernel/errors';
 import { parseId } from '../../kernel/ids';
 import { SnapshotSql, type SnapshotDetail } from '../../kernel/events/snapshot-sql';
 import { decimal, subtract } from '../../kernel/decimal';
-import { products } from '../products/product.model';
+import { productService } from '../products';
 import { OrderLine } from './order.entity';
 import type { OrderLineInput } from './order.inputs';
 import { lineAmounts, orderTotals, tooLarge, type LineAmounts, type OrderTotals } from './order-totals';
@@ -62,7 +62,7 @@ export async function priceLines(
 ): Promise<{ lines: PricedLine[]; totals: OrderTotals }> {
   const problems: FieldProblem[] = [];
   const ids = inputs.map((line) => parseId(line.productId));
-  const found = await Promise.all(ids.map((id) => (id?.type === 'Product' ? products.load(ctx, id.uuid) : null)));
+  const found = await Promise.all(ids.map((id) => (id?.type === 'Product' ? productService.load(ctx, id.uuid) : null)));
   const lines = inputs.map((input, position): PricedLine | null => {
     const path = `input.lines[${position}]`;
     const problem = (field: string, message: string) => problems.push({ field: `${path}.${field}`, message });

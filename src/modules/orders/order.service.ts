@@ -7,10 +7,11 @@ import type { Connection } from '../../kernel/pagination/connection';
 import type { ListArgs } from '../../kernel/records/list-args';
 import { createOne, type Alongside, type Creation } from '../../kernel/records/record-store';
 import { normalizeTags } from '../../kernel/records/tags';
-import { accounts } from '../accounts/account.service';
-import { contacts } from '../contacts/contact.service';
-import { localDate } from '../follow-ups/local-date';
-import { membersService } from '../identity/members.service';
+import { recordPort } from '../../kernel/records/record-port';
+import { accountService } from '../accounts';
+import { contactService } from '../contacts';
+import { localDate } from '../../kernel/time/local-date';
+import { membersService } from '../identity';
 import { insertLines, linesOf, priceLines, replaceLines, type PricedLine } from './order-lines';
 import { EDITABLE_STATUSES, statusChange } from './order-status';
 import { OrderStatus, type Order } from './order.entity';
@@ -23,8 +24,8 @@ export { orders };
 export async function orderColumns(ctx: RequestContext, input: OrderInput): Promise<QueryDeepPartialEntity<Order>> {
   const { accountId, contactId, lines: _lines, ...fields } = input;
   const [account, contact] = await Promise.all([
-    accounts.reference(ctx, accountId, 'accountId'),
-    contacts.reference(ctx, contactId, 'contactId'),
+    accountService.records.reference(ctx, accountId, 'accountId'),
+    contactService.records.reference(ctx, contactId, 'contactId'),
   ]);
   return { ...fields, number: fields.number?.trim(), tags: normalizeTags(fields.tags), accountId: account ?? undefined, contactId: contact };
 }
@@ -68,6 +69,9 @@ export const orderCreation: Creation<NewOrder, Order> = {
 };
 
 export const orderService = {
+  /** For other modules: reads and bulk column updates, not the store (see RecordPort). */
+  records: recordPort(orders),
+
   load: (ctx: RequestContext, id: string | null | undefined) => orders.load(ctx, id),
 
   get: (ctx: RequestContext, id: string) => orders.require(ctx, id),

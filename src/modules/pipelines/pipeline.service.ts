@@ -8,7 +8,8 @@ import { RecordStore } from '../../kernel/records/record-store';
 import { RowMapper } from '../../kernel/records/row-mapper';
 import { preparedStatement } from '../../kernel/sql';
 import type { ListArgs } from '../../kernel/records/list-args';
-import { Deal, DealStatus } from '../deals/deal.entity';
+import { recordPort } from '../../kernel/records/record-port';
+import { dealCounts } from './deal-counts';
 import { Pipeline } from './pipeline.entity';
 import type { CreatePipelineInput, CreateStageInput, PipelineFilter, PipelineInput, PipelineOrderField } from './pipeline.inputs';
 import { pipelineModel, stageModel } from './pipeline.model';
@@ -72,6 +73,11 @@ async function clearDefault(ctx: RequestContext, em: EntityManager): Promise<voi
 }
 
 export const pipelineService = {
+  /** For other modules: reads and bulk column updates, not the store (see RecordPort). */
+  records: recordPort(pipelines),
+
+  stageRecords: recordPort(stages),
+
   load: (ctx: RequestContext, id: string | null | undefined) => pipelines.load(ctx, id),
 
   get: (ctx: RequestContext, id: string) => pipelines.require(ctx, id),
@@ -160,9 +166,7 @@ export const pipelineService = {
       const { pipeline } = await pipelineService.lock(ctx, em, id, 'update');
       if (!pipeline || pipeline.deletedAt) throw notFound('Pipeline');
       if (pipeline.isDefault) throw appError('CONFLICT', 'The default pipeline cannot be deleted; make another pipeline the default first');
-      const openDeals = await em
-        .getRepository(Deal)
-        .countBy({ workspaceId: ctx.workspaceId, pipelineId: id, status: DealStatus.OPEN, deletedAt: IsNull() });
+      const openDeals = await dealCounts().openInPipeline(ctx, em, id);
       if (openDeals > 0) throw appError('CONFLICT', `The pipeline still has ${openDeals} open deal(s); win, lose or delete them first`);
       return pipelines.softDelete(ctx, em, id, expectedVersion);
     });

@@ -1,7 +1,7 @@
-import { IsNull, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { RequestContext } from '../../kernel/context';
 import { appError, badField, notFound } from '../../kernel/errors';
-import { Deal } from '../deals/deal.entity';
+import { dealCounts } from './deal-counts';
 import type { Pipeline } from './pipeline.entity';
 import { MAX_STAGES, type AddStageInput, type StageInput } from './pipeline.inputs';
 import { pipelineService, stages, type LockedPipeline } from './pipeline.service';
@@ -71,7 +71,7 @@ export const stageService = {
       const { stages: live } = await pipelineService.lock(ctx, em, pipelineId, 'update');
       const stage = live.find((s) => s.id === id);
       if (!stage) throw notFound('Stage');
-      const deals = await em.getRepository(Deal).countBy({ workspaceId: ctx.workspaceId, stageId: id, deletedAt: IsNull() });
+      const deals = await dealCounts().inStage(ctx, em, id);
       if (deals > 0) throw appError('CONFLICT', `${deals} deal(s) are in this stage; move them to another stage first`);
       if (!live.some((other) => other.id !== id && other.kind === stage.kind)) {
         throw appError('CONFLICT', `A pipeline needs ${stage.kind === StageKind.OPEN ? 'at least one OPEN stage' : `its ${stage.kind} stage`}`);

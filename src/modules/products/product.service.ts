@@ -7,7 +7,8 @@ import type { Connection } from '../../kernel/pagination/connection';
 import type { ListArgs } from '../../kernel/records/list-args';
 import { normalizeTags } from '../../kernel/records/tags';
 import { createOne, type Alongside, type Creation } from '../../kernel/records/record-store';
-import { membersService } from '../identity/members.service';
+import { recordPort } from '../../kernel/records/record-port';
+import { membersService } from '../identity';
 import type { Product } from './product.entity';
 import type { CreateProductInput, ProductFilter, ProductInput, ProductOrderField } from './product.inputs';
 import { products } from './product.model';
@@ -45,6 +46,9 @@ export function liveProductIdBySku(ctx: RequestContext, sku: string): Promise<st
 }
 
 export const productService = {
+  /** For other modules: reads and bulk column updates, not the store (see RecordPort). */
+  records: recordPort(products),
+
   load: (ctx: RequestContext, id: string | null | undefined) => products.load(ctx, id),
 
   get: (ctx: RequestContext, id: string) => products.require(ctx, id),

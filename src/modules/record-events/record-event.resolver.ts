@@ -2,10 +2,8 @@ import { Args, Authorized, Ctx, FieldResolver, Query, Resolver, Root } from 'typ
 import { Permission } from '../../kernel/auth/roles';
 import type { RequestContext } from '../../kernel/context';
 import { connectionType } from '../../kernel/pagination/connection';
-import { ApiKey } from '../api-keys/api-key.entity';
-import { apiKeyService } from '../api-keys/api-key.service';
-import { membersService } from '../identity/members.service';
-import { User } from '../identity/user.entity';
+import { ApiKey, apiKeyService } from '../api-keys';
+import { membersService, User } from '../identity';
 import { RecordEvent } from './record-event.entity';
 import { RecordEventListArgs } from './record-event.inputs';
 import { recordEventService } from './record-event.service';

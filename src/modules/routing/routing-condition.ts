@@ -9,8 +9,8 @@ import {
 import { badField } from '../../kernel/errors';
 import { compileFilter, withoutKeys, type FilterSpec } from '../../kernel/filtering/compile-filter';
 import { SqlParams } from '../../kernel/sql';
-import { contactModel } from '../contacts/contact.model';
-import { dealModel } from '../deals/deal.model';
+import { contactModel } from '../contacts';
+import { dealModel } from '../deals';
 import { RoutingObjectType } from './routing-rule.entity';
 
 /** A rule's condition is a ContactFilter or DealFilter; these are the list queries' own field specs. */

@@ -4,7 +4,7 @@ import { In, type EntityManager } from 'typeorm';
 import type { RequestContext } from '../../kernel/context';
 import { badField, conflict, notFound } from '../../kernel/errors';
 import { decodeOptionalId } from '../../kernel/ids';
-import { membersService } from '../identity/members.service';
+import { membersService } from '../identity';
 import { checkCondition } from './routing-condition';
 import { RoutingRule, RoutingStrategy, type RoutingObjectType, type Territory } from './routing-rule.entity';
 import type { CreateRoutingRuleInput, RoutingRuleInput, TerritoryInput } from './routing.inputs';

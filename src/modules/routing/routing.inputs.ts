@@ -2,8 +2,8 @@ import { Field, ID, InputType, Int } from 'type-graphql';
 import { ArrayMaxSize, IsISO31661Alpha2, Length, MaxLength, Min, ValidateNested } from 'class-validator';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { IfPresent, IfSet, NotBlank } from '../../kernel/validation';
-import { ContactInput } from '../contacts/contact.inputs';
-import { DealInput } from '../deals/deal.inputs';
+import { ContactInput } from '../contacts';
+import { DealInput } from '../deals';
 import { RoutingObjectType, RoutingStrategy } from './routing-rule.entity';
 
 export const MAX_TERRITORIES = 500;

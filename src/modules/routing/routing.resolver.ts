@@ -3,8 +3,7 @@ import { Arg, Authorized, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Re
 import { Permission } from '../../kernel/auth/roles';
 import type { RequestContext } from '../../kernel/context';
 import { decodeId } from '../../kernel/ids';
-import { membersService } from '../identity/members.service';
-import { User } from '../identity/user.entity';
+import { membersService, User } from '../identity';
 import { RoutingCandidate, RoutingDecision } from './routing-decision.entity';
 import { RoutingObjectType, RoutingRule, Territory } from './routing-rule.entity';
 import { routingRulesService } from './routing-rules.service';

@@ -5,12 +5,9 @@ import type { RequestContext } from '../../kernel/context';
 import { badField } from '../../kernel/errors';
 import { parseId } from '../../kernel/ids';
 import { SqlParams } from '../../kernel/sql';
-import { Contact } from '../contacts/contact.entity';
-import { contactColumns, contacts } from '../contacts/contact.service';
-import { Deal, DealStatus } from '../deals/deal.entity';
-import { deals } from '../deals/deal.model';
-import { dealColumns } from '../deals/deal.service';
-import { membersService } from '../identity/members.service';
+import { Contact, contactColumns, contactService } from '../contacts';
+import { Deal, DealStatus, dealColumns, dealService } from '../deals';
+import { membersService } from '../identity';
 import { pickFirstEligible } from './routing-candidates';
 import { CONDITION_TYPES, LOCATION_SQL, conditionSql } from './routing-condition';
 import { RoutingDecision, RoutingOutcome, type RoutingCandidate } from './routing-decision.entity';
@@ -110,10 +107,10 @@ async function storeDecision(em: EntityManager, decision: RoutingDecision): Prom
   decision.createdAt = row.created_at;
 }
 
-/** Sets the owner through the record store, so the change writes its `updated` event (actor: the context's). */
+/** Sets the owner through the record's service, so the change writes its `updated` event (actor: the context's). */
 async function assignOwner(ctx: RequestContext, em: EntityManager, objectType: RoutingObjectType, recordId: string, ownerId: string): Promise<void> {
-  if (objectType === RoutingObjectType.DEAL) await deals.update(ctx, em, recordId, { ownerId });
-  else await contacts.update(ctx, em, recordId, { ownerId });
+  if (objectType === RoutingObjectType.DEAL) await dealService.setOwner(ctx, em, recordId, ownerId);
+  else await contactService.setOwner(ctx, em, recordId, ownerId);
 }
 
 /** A hypothetical record as a row of its table (column names), for jsonb_populate_record. */

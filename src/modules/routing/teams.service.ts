@@ -3,7 +3,7 @@ import { In, type EntityManager } from 'typeorm';
 import { Permission, roleAllows } from '../../kernel/auth/roles';
 import type { RequestContext } from '../../kernel/context';
 import { badField, forbidden, notFound } from '../../kernel/errors';
-import { membersService } from '../identity/members.service';
+import { membersService } from '../identity';
 import type { CreateTeamInput, MemberAvailabilityInput } from './routing.inputs';
 import { MemberAvailability, Team, TeamMember } from './team.entity';
 

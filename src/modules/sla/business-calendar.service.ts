@@ -5,6 +5,7 @@ import { registerNodeType } from '../../kernel/node-registry';
 import type { Connection } from '../../kernel/pagination/connection';
 import type { ListArgs } from '../../kernel/records/list-args';
 import { RecordStore } from '../../kernel/records/record-store';
+import { recordPort } from '../../kernel/records/record-port';
 import { BusinessCalendar } from './business-calendar.entity';
 import { checkOpeningHours, checkTimeZone, normalizeHolidays } from './calendar-rules';
 import type { BusinessCalendarFilter, BusinessCalendarInput, BusinessCalendarOrderField, CreateBusinessCalendarInput } from './sla.inputs';
@@ -31,6 +32,9 @@ async function clearDefault(ctx: RequestContext, em: EntityManager): Promise<voi
 }
 
 export const businessCalendarService = {
+  /** For other modules: reads and bulk column updates, not the store (see RecordPort). */
+  records: recordPort(calendars),
+
   load: (ctx: RequestContext, id: string | null | undefined) => calendars.load(ctx, id),
 
   get: (ctx: RequestContext, id: string) => calendars.require(ctx, id),

@@ -1,6 +1,6 @@
 import { badField } from '../../kernel/errors';
 import { WEEKDAY_NUMBER, type BusinessCalendar, type OpeningInterval } from './business-calendar.entity';
-import { canonicalTimeZone, type BusinessHours } from './business-time';
+import { canonicalTimeZone, type BusinessHours } from '../../kernel/time/business-time';
 
 const START = /^([01]\d|2[0-3]):[0-5]\d$/;
 const END = /^(([01]\d|2[0-3]):[0-5]\d|24:00)$/;

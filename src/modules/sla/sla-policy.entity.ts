@@ -1,7 +1,7 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { Column, Entity } from 'typeorm';
 import { Node, TenantRecord } from '../../kernel/record';
-import { TicketPriority } from '../tickets/ticket.entity';
+import { TicketPriority } from '../tickets';
 
 /** The SLA targets of tickets of one priority, in business minutes of a calendar. */
 @Entity('sla_policies')

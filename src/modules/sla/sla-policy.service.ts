@@ -3,7 +3,8 @@ import type { RequestContext } from '../../kernel/context';
 import { appError } from '../../kernel/errors';
 import { registerNodeType } from '../../kernel/node-registry';
 import { RecordStore } from '../../kernel/records/record-store';
-import type { TicketPriority } from '../tickets/ticket.entity';
+import { recordPort } from '../../kernel/records/record-port';
+import type { TicketPriority } from '../tickets';
 import { calendars } from './business-calendar.service';
 import type { CreateSlaPolicyInput, SlaPolicyInput } from './sla.inputs';
 import { slaPolicyModel } from './sla.model';
@@ -36,6 +37,9 @@ async function toColumns(ctx: RequestContext, input: SlaPolicyInput): Promise<Pa
  * already running keep theirs.
  */
 export const slaPolicyService = {
+  /** For other modules: reads and bulk column updates, not the store (see RecordPort). */
+  records: recordPort(slaPolicies),
+
   load: (ctx: RequestContext, id: string | null | undefined) => slaPolicies.load(ctx, id),
 
   /** The live policies, most urgent priority first. */

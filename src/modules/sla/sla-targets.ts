@@ -1,5 +1,5 @@
 import { registerEnumType } from 'type-graphql';
-import { TicketStatus, type Ticket } from '../tickets/ticket.entity';
+import { TicketStatus, type Ticket } from '../tickets';
 
 export enum SlaTarget {
   FIRST_RESPONSE = 'FIRST_RESPONSE',

@@ -5,7 +5,7 @@ import { PageArgs } from '../../kernel/pagination/connection';
 import { orderInputType, TEXT_ORDER, type OrderInput } from '../../kernel/records/list-args';
 import { LocalDateScalar } from '../../kernel/scalars';
 import { IfPresent, IfSet, NotBlank } from '../../kernel/validation';
-import { TicketPriority } from '../tickets/ticket.entity';
+import { TicketPriority } from '../tickets';
 import { Weekday, type BusinessCalendar } from './business-calendar.entity';
 import type { SlaPolicy } from './sla-policy.entity';
 

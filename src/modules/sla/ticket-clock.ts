@@ -1,23 +1,22 @@
 import DataLoader from 'dataloader';
 import { IsNull, type EntityManager } from 'typeorm';
 import type { RequestContext } from '../../kernel/context';
-import type { Ticket, TicketPriority, TicketStatus } from '../tickets/ticket.entity';
+import { keepSlaTimesWith, type SlaClock, type SlaDueTimes, type Ticket, type TicketPriority, type TicketStatus } from '../tickets';
 import { BusinessCalendar } from './business-calendar.entity';
-import { addBusinessMinutes, businessMinutesBetween, type BusinessHours } from './business-time';
+import { addBusinessMinutes, businessMinutesBetween, type BusinessHours } from '../../kernel/time/business-time';
 import { businessHoursOf, ROUND_THE_CLOCK } from './calendar-rules';
 import { CLOCK_RUNS, WARNING_SHARE } from './sla-targets';
 import type { SlaPolicy } from './sla-policy.entity';
 import { policyOfPriority } from './sla-policy.service';
 
 /**
- * How the ticket service keeps SLA due times: set on creation, recomputed when a person changes
- * the priority, moved on by the business time the clock stood still (PENDING, RESOLVED,
- * CLOSED). The patches merge into the ticket's own write, so they are in its record event.
+ * The SLA clock the ticket service calls (tickets' SlaClock hook, registered below): due times
+ * set on creation, recomputed when a person changes the priority, moved on by the business time
+ * the clock stood still (PENDING, RESOLVED, CLOSED). The patches merge into the ticket's own
+ * write, so they are in its record event.
  */
 
-type DueColumns = Pick<Ticket, 'firstResponseDueAt' | 'firstResponseWarnAt' | 'resolutionDueAt' | 'resolutionWarnAt'>;
-
-const NO_SLA: DueColumns = { firstResponseDueAt: null, firstResponseWarnAt: null, resolutionDueAt: null, resolutionWarnAt: null };
+const NO_SLA: SlaDueTimes = { firstResponseDueAt: null, firstResponseWarnAt: null, resolutionDueAt: null, resolutionWarnAt: null };
 
 interface Clock {
   policy: SlaPolicy;
@@ -43,7 +42,7 @@ function clockOf(ctx: RequestContext, em: EntityManager, priority: TicketPriorit
 }
 
 /** Due and warn times counted from `start`, `pausedMinutes` later for the time the clock stood still. */
-function dueTimes({ policy, hours }: Clock, start: Date, pausedMinutes: number): DueColumns {
+function dueTimes({ policy, hours }: Clock, start: Date, pausedMinutes: number): SlaDueTimes {
   const at = (minutes: number) => addBusinessMinutes(hours, start, minutes + pausedMinutes);
   return {
     firstResponseDueAt: at(policy.firstResponseMinutes),
@@ -56,8 +55,8 @@ function dueTimes({ policy, hours }: Clock, start: Date, pausedMinutes: number):
 /** A marker stays only while its moment is still past: a target moved ahead can warn and breach again. */
 const keepIfPassed = (marker: Date | null, at: Date | null, now: Date) => (at && at <= now ? marker : null);
 
-export const ticketClock = {
-  async forNewTicket(ctx: RequestContext, em: EntityManager, priority: TicketPriority, createdAt: Date): Promise<DueColumns> {
+const ticketClock: SlaClock = {
+  async forNewTicket(ctx: RequestContext, em: EntityManager, priority: TicketPriority, createdAt: Date): Promise<SlaDueTimes> {
     const clock = await clockOf(ctx, em, priority);
     return clock ? dueTimes(clock, createdAt, 0) : NO_SLA;
   },
@@ -99,3 +98,5 @@ export const ticketClock = {
     };
   },
 };
+
+keepSlaTimesWith(ticketClock);

@@ -1,5 +1,5 @@
 import { Field, Float, ObjectType, registerEnumType } from 'type-graphql';
-import type { Ticket } from '../tickets/ticket.entity';
+import type { Ticket } from '../tickets';
 import { SlaTarget, targetsOf, type TargetState } from './sla-targets';
 
 export enum SlaStatus {

@@ -2,7 +2,8 @@ import { registerEnumType, type ClassType } from 'type-graphql';
 import type { Permission } from '../../kernel/auth/roles';
 import type { NodeType } from '../../kernel/ids';
 import type { TenantRecord } from '../../kernel/record';
-import type { Alongside, Creation, RecordStore } from '../../kernel/records/record-store';
+import type { RecordPort } from '../../kernel/records/record-port';
+import type { Alongside, Creation } from '../../kernel/records/record-store';
 import type { RequestContext } from '../../kernel/context';
 
 export enum SyncObject {
@@ -54,7 +55,8 @@ export interface UpsertSpec<E extends TenantRecord = TenantRecord> {
   /** The GraphQL input type (`UpsertAccountInput`): items are coerced and validated as it. */
   input: ClassType;
   permission: Permission;
-  store: RecordStore<E, any, any>;
+  /** The owning module's records (its service's `records`). */
+  records: RecordPort<E, any, any>;
   /** The natural key matched (ignoring case) when no ref matches: input field = column. */
   naturalKey?: string;
   refs: RefField[];
@@ -68,7 +70,7 @@ export interface UpsertSpec<E extends TenantRecord = TenantRecord> {
   creation: Creation<any, E>;
   /**
    * The module's update, for what a plain update of the changed columns does not cover: a batch
-   * writes its other changes together (`RecordStore.updateMany`), items that change one of
+   * writes its other changes together (`records.updateMany`), items that change one of
    * `perItemFields` (or what `differs` finds) one by one through this.
    */
   update(ctx: RequestContext, id: string, input: RecordInput, alongside?: Alongside<E>): Promise<E>;

@@ -10,7 +10,7 @@ import { upsertSpec } from './upsert-specs';
 import { UpsertItemStatus, UpsertStatus, type BulkUpsertOutcome, type UpsertOutcome } from './upsert.types';
 
 const load = (ctx: RequestContext, object: SyncObjectName, result: UpsertItemResult): Promise<TenantRecord | null> =>
-  result.recordId ? upsertSpec(object).store.load(ctx, parseId(result.recordId)!.uuid) : Promise.resolve(null);
+  result.recordId ? upsertSpec(object).records.load(ctx, parseId(result.recordId)!.uuid) : Promise.resolve(null);
 
 /** The sync object a public id names, or bad input on `field`. */
 function objectOf(recordId: string, field: string): SyncObjectName {
@@ -62,7 +62,7 @@ export const syncService = {
     checkedRef(ref, 'ref');
     const id = parseId(recordId)!.uuid;
     // update() answers NOT_FOUND for a missing or trashed record before the ref is attached.
-    return ctx.db.write((em) => spec.store.update(ctx, em, id, {}, null, async () => void (await externalRefs.attach(ctx, em, spec.type, id, ref, 'ref'))));
+    return ctx.db.write((em) => spec.records.touch(ctx, em, id, async () => void (await externalRefs.attach(ctx, em, spec.type, id, ref, 'ref'))));
   },
 
   /** Unlinks the record's id in `system` (an updated event); bad input on `system` when it has none there. */
@@ -72,7 +72,7 @@ export const syncService = {
     checkedSystem(system, 'system');
     const id = parseId(recordId)!.uuid;
     return ctx.db.write((em) =>
-      spec.store.update(ctx, em, id, {}, null, async () => {
+      spec.records.touch(ctx, em, id, async () => {
         if (!(await externalRefs.detach(ctx, em, spec.type, id, system))) throw badField('system', `the record has no id in ${system}`);
       }),
     );

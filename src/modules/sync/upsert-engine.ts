@@ -37,7 +37,7 @@ async function matchItems(ctx: RequestContext, state: BatchState, items: ParsedI
   state.byRef = await externalRefs.find(ctx, em, spec.type, refs);
   const keys = [...new Set(items.map((item) => naturalKey(spec, item)).filter((key): key is string => !!key))];
   if (keys.length) {
-    const table = ctx.runtime.dataSource.getMetadata(spec.store.model.entity).tableName;
+    const table = ctx.runtime.dataSource.getMetadata(spec.records.model.entity).tableName;
     const rows: Array<{ id: string; key: string }> = await em.query(
       `SELECT DISTINCT ON (lower(${spec.naturalKey})) id, lower(${spec.naturalKey}) AS key FROM ${table}
        WHERE workspace_id = $1 AND lower(${spec.naturalKey}) = ANY($2)
@@ -68,7 +68,7 @@ async function upsertItem(ctx: RequestContext, state: BatchState, item: ParsedIt
     remember(state, prepared, record.id);
     return createdResult(spec, record.id);
   }
-  let record = state.records.get(id) ?? (await spec.store.require(ctx, id));
+  let record = state.records.get(id) ?? (await spec.records.require(ctx, id));
   // A trashed record a ref or key still names comes back rather than getting a twin.
   const restored = !!record.deletedAt;
   if (restored) record = await spec.restore(ctx, id);
@@ -151,10 +151,10 @@ export async function upsertBatch(
     await matchItems(ctx, state, valid);
     const matched = [...new Set([...state.byRef.values(), ...state.byKey.values()])];
     // The matched records are locked and read once for all.
-    state.records = new Map((await spec.store.lockMany(ctx, em, matched)).map((record) => [record.id, record]));
+    state.records = new Map((await spec.records.lockMany(ctx, em, matched)).map((record) => [record.id, record]));
     const results = await upsertEach(ctx, state, parsed);
     // The response's records (if asked for) then need no query.
-    spec.store.prime(ctx, [...state.stored.values()]);
+    spec.records.prime(ctx, [...state.stored.values()]);
     if (options.atomic && results.some((r) => r.status === 'FAILED')) {
       throw badInput(
         results.flatMap((r, i) =>

@@ -42,7 +42,7 @@ const numericProperties = new WeakMap<UpsertSpec, ReadonlySet<string>>();
 function numericPropertiesOf(spec: UpsertSpec, ctx: RequestContext): ReadonlySet<string> {
   let numeric = numericProperties.get(spec);
   if (!numeric) {
-    const columns = ctx.runtime.dataSource.getMetadata(spec.store.model.entity).columns;
+    const columns = ctx.runtime.dataSource.getMetadata(spec.records.model.entity).columns;
     numericProperties.set(spec, (numeric = new Set(columns.filter((c) => c.type === 'numeric').map((c) => c.propertyName))));
   }
   return numeric;

@@ -1,26 +1,36 @@
 import { coerceInputValue, isInputObjectType, type GraphQLInputObjectType, type GraphQLSchema } from 'graphql';
 import { validate, type ValidationError } from 'class-validator';
+import { buildSchema, Query, Resolver } from 'type-graphql';
 import { badInput, type FieldProblem } from '../../kernel/errors';
 import { refProblems, systemProblems } from '../../kernel/records/external-refs';
 import { validationProblems } from '../../kernel/format-error';
-import { buildCrmSchema } from '../../schema';
-import type { RecordInput, SyncObjectName, UpsertSpec } from './sync-object';
+import { SYNC_OBJECTS, type RecordInput, type SyncObjectName, type UpsertSpec } from './sync-object';
 import type { SyncFields } from './upsert.inputs';
 import { upsertSpec } from './upsert-specs';
 
-let schema: Promise<GraphQLSchema> | null = null;
-
-/** Lets the API hand over the schema it serves, so the process does not build a second one. */
-export function useSchema(served: GraphQLSchema): void {
-  schema ??= Promise.resolve(served);
+/** Never served: the root field a schema needs around the upsert item inputs (see inputType). */
+@Resolver()
+class UpsertItemTypes {
+  @Query(() => Boolean)
+  upsertItemTypes(): boolean {
+    return true;
+  }
 }
 
+let schema: Promise<GraphQLSchema> | null = null;
+
 /**
- * The object's upsert input type from the schema, built once per process when none was handed
- * over (a worker has no GraphQL server): items given as plain JSON are coerced by it exactly as GraphQL variables are.
+ * The object's upsert input type, from a schema of the upsert item inputs alone (built once per
+ * process): items given as plain JSON (imports, a worker without a GraphQL server) are coerced
+ * by the same input types as GraphQL variables are, without building the whole API schema.
  */
 async function inputType(spec: UpsertSpec): Promise<GraphQLInputObjectType> {
-  schema ??= buildCrmSchema();
+  schema ??= buildSchema({
+    resolvers: [UpsertItemTypes],
+    orphanedTypes: SYNC_OBJECTS.map((object) => upsertSpec(object).input),
+    // type-graphql wants one as soon as any loaded class uses @Authorized; nothing here is ever executed.
+    authChecker: () => false,
+  });
   const type = (await schema).getType(spec.input.name);
   if (!isInputObjectType(type)) throw new Error(`${spec.input.name} is not in the schema`);
   return type;

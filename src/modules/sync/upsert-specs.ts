@@ -5,15 +5,12 @@ import { equalDecimals } from '../../kernel/decimal';
 import { badInput, type FieldProblem } from '../../kernel/errors';
 import { encodeId, parseId } from '../../kernel/ids';
 import { externalRefs, refProblems } from '../../kernel/records/external-refs';
-import { accountColumns, accountCreation, accounts, accountService } from '../accounts/account.service';
-import { contactColumns, contactCreation, contacts, contactService } from '../contacts/contact.service';
-import { dealColumns, dealCreation, deals, dealService } from '../deals/deal.service';
-import { linesOf } from '../orders/order-lines';
-import type { Order, OrderStatus } from '../orders/order.entity';
-import { orderColumns, orderCreation, orders, orderService } from '../orders/order.service';
-import { liveProductIdBySku, productColumns, productCreation, products, productService } from '../products/product.service';
-import { TicketCategory, TicketPriority, type Ticket } from '../tickets/ticket.entity';
-import { ticketColumns, ticketCreation, tickets, ticketService } from '../tickets/ticket.service';
+import { accountColumns, accountCreation, accountService } from '../accounts';
+import { contactColumns, contactCreation, contactService } from '../contacts';
+import { dealColumns, dealCreation, dealService } from '../deals';
+import { linesOf, type Order, type OrderStatus, orderColumns, orderCreation, orderService } from '../orders';
+import { liveProductIdBySku, productColumns, productCreation, productService } from '../products';
+import { TicketCategory, TicketPriority, type Ticket, ticketColumns, ticketCreation, ticketService } from '../tickets';
 import type { TenantRecord } from '../../kernel/record';
 import type { Alongside, Creation } from '../../kernel/records/record-store';
 import type { RecordInput, SyncObjectName, UpsertSpec } from './sync-object';
@@ -111,7 +108,7 @@ const specs: { [K in SyncObjectName]: UpsertSpec<any> } = {
     type: 'Account',
     input: UpsertAccountInput,
     permission: Permission.WRITE_ACCOUNTS,
-    store: accounts,
+    records: accountService.records,
     naturalKey: 'domain',
     refs: [],
     createOnly: [],
@@ -124,7 +121,7 @@ const specs: { [K in SyncObjectName]: UpsertSpec<any> } = {
     type: 'Contact',
     input: UpsertContactInput,
     permission: Permission.WRITE_CONTACTS,
-    store: contacts,
+    records: contactService.records,
     naturalKey: 'email',
     refs: [ACCOUNT_REF],
     createOnly: [],
@@ -137,7 +134,7 @@ const specs: { [K in SyncObjectName]: UpsertSpec<any> } = {
     type: 'Deal',
     input: UpsertDealInput,
     permission: Permission.WRITE_DEALS,
-    store: deals,
+    records: dealService.records,
     refs: [ACCOUNT_REF, contactRef('primaryContactId')],
     // Stages and the contact list change through moveDeal / linkDealContact, which keep their own rules.
     createOnly: ['pipelineId', 'stageId', 'contacts'],
@@ -150,7 +147,7 @@ const specs: { [K in SyncObjectName]: UpsertSpec<any> } = {
     type: 'Ticket',
     input: UpsertTicketInput,
     permission: Permission.WRITE_TICKETS,
-    store: tickets,
+    records: ticketService.records,
     refs: [ACCOUNT_REF, contactRef('contactId')],
     // Assignment changes through assignTicket.
     createOnly: ['assigneeId'],
@@ -165,7 +162,7 @@ const specs: { [K in SyncObjectName]: UpsertSpec<any> } = {
     type: 'Product',
     input: UpsertProductInput,
     permission: Permission.MANAGE_PRODUCTS,
-    store: products,
+    records: productService.records,
     naturalKey: 'sku',
     refs: [],
     createOnly: [],
@@ -178,7 +175,7 @@ const specs: { [K in SyncObjectName]: UpsertSpec<any> } = {
     type: 'Order',
     input: UpsertOrderInput,
     permission: Permission.WRITE_ORDERS,
-    store: orders,
+    records: orderService.records,
     naturalKey: 'number',
     refs: [ACCOUNT_REF, contactRef('contactId')],
     requiredOnCreate: ['accountId'],

@@ -112,7 +112,7 @@ export function matchedItems(state: BatchState, entries: Array<{ index: number; 
 /**
  * Updates the batch's matched items together: each compared with its record (field ownership
  * applied), the unchanged ones answered at once, the changed ones written by one UPDATE with
- * their events (RecordStore.updateMany, version-checked against the record as read) after one
+ * their events (records.updateMany, version-checked against the record as read) after one
  * insert of the refs they add. Items whose change needs the module's own update (a ticket's
  * priority, an order's lines) are left to the per-item path.
  */
@@ -140,7 +140,7 @@ export async function updateTogether(ctx: RequestContext, state: BatchState, ent
     const changing = writes.filter((w) => w!.plan.changed.length || w!.plan.needsRef).map((w) => w!);
     if (changing.length === 0) return;
     const refs = changing.filter((w) => w.plan.needsRef).map((w) => ({ recordId: w.record.id, ref: w.prepared.externalRef! }));
-    const outcomes = await spec.store.updateMany(
+    const outcomes = await spec.records.updateMany(
       ctx,
       em,
       changing.map((w) => ({

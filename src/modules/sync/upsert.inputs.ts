@@ -1,12 +1,11 @@
 import { Field, ID, InputType, type ClassType } from 'type-graphql';
 import { ExternalRefInput } from '../../kernel/records/external-refs';
-import { CreateAccountInput } from '../accounts/account.inputs';
-import { CreateContactInput } from '../contacts/contact.inputs';
-import { CreateDealInput } from '../deals/deal.inputs';
-import { CreateOrderInput, OrderLineInput } from '../orders/order.inputs';
-import { CreateProductInput } from '../products/product.inputs';
-import { CreateTicketInput } from '../tickets/ticket.inputs';
-import { TicketCategory, TicketPriority } from '../tickets/ticket.entity';
+import { CreateAccountInput } from '../accounts';
+import { CreateContactInput } from '../contacts';
+import { CreateDealInput } from '../deals';
+import { CreateOrderInput, OrderLineInput } from '../orders';
+import { CreateProductInput } from '../products';
+import { CreateTicketInput, TicketCategory, TicketPriority } from '../tickets';
 
 /** What every upsert input adds to the object's create fields. */
 export interface SyncFields {

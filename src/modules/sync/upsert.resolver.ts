@@ -2,12 +2,12 @@ import { Arg, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root, type Cla
 import type { RequestContext } from '../../kernel/context';
 import type { TenantRecord } from '../../kernel/record';
 import { ExternalRef, externalRefs } from '../../kernel/records/external-refs';
-import { Account } from '../accounts/account.entity';
-import { Contact } from '../contacts/contact.entity';
-import { Deal } from '../deals/deal.entity';
-import { Order } from '../orders/order.entity';
-import { Product } from '../products/product.entity';
-import { Ticket } from '../tickets/ticket.entity';
+import { Account } from '../accounts';
+import { Contact } from '../contacts';
+import { Deal } from '../deals';
+import { Order } from '../orders';
+import { Product } from '../products';
+import { Ticket } from '../tickets';
 import type { SyncObjectName } from './sync-object';
 import { syncService } from './sync.service';
 import { MAX_BATCH } from './upsert-engine';

@@ -7,10 +7,11 @@ import { registerNodeType } from '../../kernel/node-registry';
 import type { Connection } from '../../kernel/pagination/connection';
 import { createOne, RecordStore, type Alongside, type Creation } from '../../kernel/records/record-store';
 import type { ListArgs } from '../../kernel/records/list-args';
-import { accounts } from '../accounts/account.service';
-import { contacts } from '../contacts/contact.service';
-import { membersService } from '../identity/members.service';
-import { ticketClock } from '../sla/ticket-clock';
+import { recordPort } from '../../kernel/records/record-port';
+import { accountService } from '../accounts';
+import { contactService } from '../contacts';
+import { membersService } from '../identity';
+import { slaClock } from './sla-clock';
 import { Ticket, TicketStatus } from './ticket.entity';
 import type { CreateTicketInput, TicketFilter, TicketInput, TicketOrderField } from './ticket.inputs';
 import { ticketModel } from './ticket.model';
@@ -64,8 +65,8 @@ function reopening(from: TicketStatus): QueryDeepPartialEntity<Ticket> {
 export async function ticketColumns(ctx: RequestContext, input: TicketInput): Promise<QueryDeepPartialEntity<Ticket>> {
   const { accountId, contactId, ...fields } = input;
   const [account, contact] = await Promise.all([
-    accounts.reference(ctx, accountId, 'accountId'),
-    contacts.reference(ctx, contactId, 'contactId'),
+    accountService.records.reference(ctx, accountId, 'accountId'),
+    contactService.records.reference(ctx, contactId, 'contactId'),
   ]);
   return { ...fields, subject: fields.subject?.trim(), tags: normalizeTags(fields.tags), accountId: account, contactId: contact };
 }
@@ -94,7 +95,7 @@ function move(
   return ctx.db.write(async (em) => {
     const ticket = await lockForChange(ctx, em, id, expectedVersion);
     const patch = patchFor(ticket.status);
-    const clock = await ticketClock.onStatusChange(ctx, em, ticket, patch.status as TicketStatus, new Date());
+    const clock = await slaClock().onStatusChange(ctx, em, ticket, patch.status as TicketStatus, new Date());
     return tickets.update(ctx, em, id, { ...patch, ...clock }, expectedVersion);
   });
 }
@@ -108,7 +109,7 @@ export const ticketCreation: Creation<QueryDeepPartialEntity<Ticket>, Ticket> = 
     const [columns, assignee, due] = await Promise.all([
       ticketColumns(ctx, fields),
       membersService.memberRef(ctx, assigneeId, 'assigneeId'),
-      ticketClock.forNewTicket(ctx, em, input.priority, createdAt),
+      slaClock().forNewTicket(ctx, em, input.priority, createdAt),
     ]);
     return { ...columns, assigneeId: assignee, status: NEW, createdAt, ...due };
   },
@@ -116,6 +117,9 @@ export const ticketCreation: Creation<QueryDeepPartialEntity<Ticket>, Ticket> = 
 };
 
 export const ticketService = {
+  /** For other modules: reads and bulk column updates, not the store (see RecordPort). */
+  records: recordPort(tickets),
+
   load: (ctx: RequestContext, id: string | null | undefined) => tickets.load(ctx, id),
 
   get: (ctx: RequestContext, id: string) => tickets.require(ctx, id),
@@ -135,7 +139,7 @@ export const ticketService = {
     const patch = await ticketColumns(ctx, input);
     return ctx.db.write(async (em) => {
       const clock = input.priority
-        ? await ticketClock.onPriorityChange(ctx, em, await lockForChange(ctx, em, id, expectedVersion), input.priority, new Date())
+        ? await slaClock().onPriorityChange(ctx, em, await lockForChange(ctx, em, id, expectedVersion), input.priority, new Date())
         : {};
       return tickets.update(ctx, em, id, { ...patch, ...clock }, expectedVersion, alongside);
     });
@@ -168,6 +172,13 @@ export const ticketService = {
    * write transaction. One guarded UPDATE: an earlier first response is never overwritten, and
    * the version is raised (and an updated event written) only when the stamp is set.
    */
+  /**
+   * Marks SLA escalations on the ticket and raises its priority, inside the caller's transaction
+   * (a system update with its event). Unlike `update`, the due times stay: they were promised
+   * under the old priority.
+   */
+  escalate: (ctx: RequestContext, em: EntityManager, id: string, patch: Partial<Ticket>): Promise<Ticket> => tickets.update(ctx, em, id, patch),
+
   async recordFirstResponse(ctx: RequestContext, em: EntityManager, ticketId: string, at: Date): Promise<void> {
     await tickets.updateEach(ctx, em, [ticketId], () =>
       em

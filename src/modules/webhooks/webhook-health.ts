@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { RequestContext } from '../../kernel/context';
-import { notificationService } from '../notifications/notification.service';
+import { notificationService } from '../notifications';
 
 /** A webhook whose deliveries have all failed for this long is disabled. */
 const DISABLE_AFTER_MS = 24 * 60 * 60 * 1000;

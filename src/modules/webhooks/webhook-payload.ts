@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { encodeId } from '../../kernel/ids';
-import { RecordEvent } from '../record-events/record-event.entity';
+import { RecordEvent } from '../record-events';
 
 /**
  * A delivery's JSON body: the record event as the change feed shows it (public ids, ISO times),

@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { FieldProblem } from '../../kernel/errors';
 import { ID_PREFIXES, type NodeType } from '../../kernel/ids';
 import { checkTarget, TargetRefused, type AllowedPrivateRange } from '../../kernel/outbound/target-guard';
-import { EVENT_TYPE_HINT, eventFieldsOf, recordTypeOfEventType } from '../record-events/event-type-filter';
+import { EVENT_TYPE_HINT, eventFieldsOf, recordTypeOfEventType } from '../record-events';
 
 /** What createWebhook and updateWebhook check; each problem names its input path. */
 export interface WebhookShape {

@@ -1,7 +1,5 @@
 import { encodeId } from '../../../kernel/ids';
-import type { RoutingDecision } from '../../routing/routing-decision.entity';
-import { RoutingObjectType } from '../../routing/routing-rule.entity';
-import { routingService } from '../../routing/routing.service';
+import { type RoutingDecision, RoutingObjectType, routingService } from '../../routing';
 import { AutomationActionType, AutomationObjectType } from '../automation.enums';
 import { requireObject, type ActionHandler, type ActionTarget } from './action';
 

@@ -1,7 +1,5 @@
 import { encodeId } from '../../../kernel/ids';
-import { ActivityType } from '../../activities/activity.entity';
-import { activityService } from '../../activities/activity.service';
-import type { CreateActivityInput } from '../../activities/activity.inputs';
+import { ActivityType, activityService, type CreateActivityInput } from '../../activities';
 import { AutomationActionType } from '../automation.enums';
 import { recipientOf, recipientSettings, type RecipientSettings } from './recipient';
 import { requireObject, requireSetting, type ActionHandler, type ActionTarget } from './action';

@@ -1,5 +1,5 @@
 import { parseId } from '../../../kernel/ids';
-import { notificationService } from '../../notifications/notification.service';
+import { notificationService } from '../../notifications';
 import { AutomationActionType } from '../automation.enums';
 import { recipientOf, recipientSettings, type RecipientSettings } from './recipient';
 import { requireSetting, type ActionHandler } from './action';

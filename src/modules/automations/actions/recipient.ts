@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { encodeId } from '../../../kernel/ids';
-import { membersService } from '../../identity/members.service';
+import { membersService } from '../../identity';
 import { TaskAssignee } from '../automation.enums';
 import { ActionError, type ActionCheck, type ActionTarget } from './action';
 

@@ -2,7 +2,7 @@ import { validate } from 'class-validator';
 import { coerceInputValue, GraphQLInputObjectType, type GraphQLError } from 'graphql';
 import { GraphQLError as Thrown } from 'graphql';
 import type { FieldProblem } from '../../../kernel/errors';
-import { membersService } from '../../identity/members.service';
+import { membersService } from '../../identity';
 import { AutomationActionType } from '../automation.enums';
 import type { AutomationObject } from '../automation-objects';
 import { requireSetting, type ActionCheck, type ActionHandler } from './action';

@@ -1,0 +1,23 @@
+import type { EntityManager } from 'typeorm';
+import type { RequestContext } from '../../kernel/context';
+import { hook } from '../../kernel/hook';
+import type { Ticket, TicketPriority, TicketStatus } from './ticket.entity';
+
+export type SlaDueTimes = Pick<Ticket, 'firstResponseDueAt' | 'firstResponseWarnAt' | 'resolutionDueAt' | 'resolutionWarnAt'>;
+
+/**
+ * How a ticket's SLA due times move: set on creation, recomputed when a person changes the
+ * priority, moved on by the time the clock stood still. The sla module keeps the policies and
+ * calendars and depends on tickets, so it registers the clock here when its face loads; tickets
+ * never import sla. The patches merge into the ticket's own write.
+ */
+export interface SlaClock {
+  forNewTicket(ctx: RequestContext, em: EntityManager, priority: TicketPriority, createdAt: Date): Promise<SlaDueTimes>;
+  onPriorityChange(ctx: RequestContext, em: EntityManager, ticket: Ticket, priority: TicketPriority, now: Date): Promise<Partial<Ticket>>;
+  onStatusChange(ctx: RequestContext, em: EntityManager, ticket: Ticket, to: TicketStatus, now: Date): Promise<Partial<Ticket>>;
+}
+
+const clock = hook<SlaClock>('No SLA clock registered: the sla module (src/modules/sla) must be loaded to write tickets');
+
+export const keepSlaTimesWith = clock.fill;
+export const slaClock = clock.get;
