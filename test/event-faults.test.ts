@@ -1,5 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
-import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { Queue } from 'bullmq';
 import { Client } from 'pg';
 import type { Config } from '../src/config/config';
@@ -11,6 +10,7 @@ import { startWorkers, type WorkerProcess } from '../workers/start-workers';
 import { SCHEDULES } from '../workers/jobs';
 import { automationClient, uuid } from './support/automations';
 import { ADMIN_URL, superuserClient } from './support/databases';
+import { spawnWorkerProcess } from './support/processes';
 import { redisServer, redisShutdown, redisUp, startRedisServer } from './support/redis-server';
 import { TestApp, type Session } from './support/test-app';
 import { waitFor } from './support/wait';
@@ -24,7 +24,6 @@ import { WebhookReceiver } from './support/webhook-receiver';
  * the worker's alone: its backends terminated and new connections to this database refused.
  */
 
-const ROOT = path.resolve(__dirname, '..');
 const PREFIX = 'crm-faults';
 const SILENT = createLogger('silent');
 const DEAL_HANDLERS = handlersOf('deal.created').map((handler) => handler.name);
@@ -143,23 +142,10 @@ test('Redis restarts without its data: queued events, deliveries and runs, and t
 });
 
 test('kill -9 of the worker after its fan-out committed and before it queued the jobs: the delivery and the run are still made, once', async () => {
-  const config = t.app.runtime.config;
-  const child = spawn(process.execPath, ['-r', './test/support/ts-register.js', 'workers/index.ts'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: config.DATABASE_URL,
-      WORKER_DATABASE_URL: config.WORKER_DATABASE_URL,
-      REDIS_URL: workerRedisUrl(),
-      JWT_SECRET: config.JWT_SECRET,
-      DATA_ENCRYPTION_KEY: config.DATA_ENCRYPTION_KEY,
-      WEBHOOK_ALLOW_PRIVATE_TARGETS: 'loopback',
-      QUEUE_PREFIX: PREFIX,
-      ...Object.fromEntries(Object.entries(FAST).map(([key, value]) => [key, String(value)])),
-    },
+  const child = spawnWorkerProcess(t.app.runtime.config, {
+    REDIS_URL: workerRedisUrl(),
+    QUEUE_PREFIX: PREFIX,
+    ...Object.fromEntries(Object.entries(FAST).map(([key, value]) => [key, String(value)])),
   });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const lock = await superuserClient(t.database.name);

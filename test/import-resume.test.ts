@@ -1,6 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Client } from 'pg';
 import { createDataSource } from '../src/kernel/db/data-source';
@@ -11,6 +10,7 @@ import { importQueueJobId } from '../src/modules/imports';
 import { sweepImports } from '../workers/import-jobs';
 import { startWorkers, type WorkerProcess } from '../workers/start-workers';
 import { superuserClient } from './support/databases';
+import { spawnWorkerProcess } from './support/processes';
 import { TestApp, type Session } from './support/test-app';
 import { waitFor } from './support/wait';
 
@@ -22,7 +22,6 @@ import { waitFor } from './support/wait';
 
 const SILENT = createLogger('silent');
 const PREFIX = `crm-test-${randomBytes(4).toString('hex')}`;
-const ROOT = path.join(__dirname, '..');
 const LINES = 200;
 const CHUNK = 20;
 
@@ -49,26 +48,13 @@ afterAll(async () => {
 
 /** workers/index.ts from source as its own process, taking jobs of this file's queues; stalled jobs recover within a second. */
 function workerProcess(): ChildProcess {
-  const config = t.app.runtime.config;
-  const child = spawn(process.execPath, ['-r', './test/support/ts-register.js', 'workers/index.ts'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: config.DATABASE_URL,
-      WORKER_DATABASE_URL: config.WORKER_DATABASE_URL,
-      REDIS_URL: config.REDIS_URL,
-      JWT_SECRET: config.JWT_SECRET,
-      QUEUE_PREFIX: PREFIX,
-      IMPORT_CHUNK_SIZE: String(CHUNK),
-      // Its stalled-job check also sets how often any worker of the queue may check: as often as the live one below.
-      WORKER_LOCK_DURATION_MS: '1000',
-      WORKER_STALLED_INTERVAL_MS: '300',
-    },
+  return spawnWorkerProcess(t.app.runtime.config, {
+    QUEUE_PREFIX: PREFIX,
+    IMPORT_CHUNK_SIZE: String(CHUNK),
+    // Its stalled-job check also sets how often any worker of the queue may check: as often as the live one below.
+    WORKER_LOCK_DURATION_MS: '1000',
+    WORKER_STALLED_INTERVAL_MS: '300',
   });
-  return child;
 }
 
 async function upload(tag: string): Promise<string> {

@@ -1,5 +1,7 @@
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { createServer } from 'node:net';
+import path from 'node:path';
+import type { Config } from '../../src/config/config';
 
 /** Collects a child process's JSON log lines (stdout) into `lines`; its stderr goes to ours. */
 export function collectJsonLines(child: ChildProcess, lines: Array<Record<string, any>>): void {
@@ -21,5 +23,28 @@ export function freePort(): Promise<number> {
       const { port } = server.address() as { port: number };
       server.close(() => resolve(port));
     });
+  });
+}
+
+/**
+ * workers/index.ts from source as its own process, over `config`'s databases, Redis and secrets,
+ * with `env` added (queue prefix, timings, log level); `stdio` as for `spawn`.
+ */
+export function spawnWorkerProcess(config: Config, env: Record<string, string>, stdio: StdioOptions = ['ignore', 'ignore', 'inherit']): ChildProcess {
+  return spawn(process.execPath, ['-r', './test/support/ts-register.js', 'workers/index.ts'], {
+    cwd: path.resolve(__dirname, '../..'),
+    stdio,
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: config.DATABASE_URL,
+      WORKER_DATABASE_URL: config.WORKER_DATABASE_URL,
+      REDIS_URL: config.REDIS_URL,
+      JWT_SECRET: config.JWT_SECRET,
+      DATA_ENCRYPTION_KEY: config.DATA_ENCRYPTION_KEY,
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: config.WEBHOOK_ALLOW_PRIVATE_TARGETS.join(','),
+      ...env,
+    },
   });
 }
