@@ -12,6 +12,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * - crm_reconcile_events walks that window in seq order, moves settled_seq over the settled prefix
  *   and returns the events it scanned with whether each is settled. Which handlers an event type
  *   has is the code's knowledge, passed in as jsonb ([{ "name": …, "types": [...] | null }]).
+ * - crm_stalled_automation_runs also returns runs left RUNNING (their attempt died with a worker
+ *   or a database outage), which resume where they stopped.
  * - crm_stranded_webhook_deliveries: open deliveries of enabled webhooks whose attempt was due
  *   longer ago than a lease: their job was lost (Redis) or never queued (a crash after commit).
  * - A statement-level trigger on record_events notifies channel crm_record_events; PostgreSQL
@@ -86,6 +88,15 @@ export class EventReconciliation1763800000040 implements MigrationInterface {
         $$;
       REVOKE ALL ON FUNCTION crm_stranded_webhook_deliveries(interval, integer) FROM PUBLIC;
 
+      -- Runs left RUNNING count too: an attempt that died with the worker or the database resumes
+      -- (actions that succeeded are kept, not repeated); while its job runs, nobody adds another.
+      CREATE POLICY stalled_running_read ON automation_runs FOR SELECT TO CURRENT_USER USING (status = 'RUNNING');
+      CREATE INDEX automation_runs_running_idx ON automation_runs (updated_at) WHERE status = 'RUNNING';
+      CREATE OR REPLACE FUNCTION crm_stalled_automation_runs(older_than interval) RETURNS TABLE (workspace_id uuid, run_id uuid, retries int)
+        LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+        AS $$ SELECT workspace_id, id, retries FROM automation_runs WHERE status IN ('QUEUED', 'RUNNING') AND updated_at < now() - older_than LIMIT 1000 $$;
+      REVOKE ALL ON FUNCTION crm_stalled_automation_runs(interval) FROM PUBLIC;
+
       CREATE FUNCTION crm_notify_record_events() RETURNS trigger
         LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify('crm_record_events', ''); RETURN NULL; END $$;
       CREATE TRIGGER record_events_notify AFTER INSERT ON record_events
@@ -96,6 +107,11 @@ export class EventReconciliation1763800000040 implements MigrationInterface {
     await db.query(`
       DROP TRIGGER record_events_notify ON record_events;
       DROP FUNCTION crm_notify_record_events();
+      CREATE OR REPLACE FUNCTION crm_stalled_automation_runs(older_than interval) RETURNS TABLE (workspace_id uuid, run_id uuid, retries int)
+        LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+        AS $$ SELECT workspace_id, id, retries FROM automation_runs WHERE status = 'QUEUED' AND updated_at < now() - older_than LIMIT 1000 $$;
+      DROP INDEX automation_runs_running_idx;
+      DROP POLICY stalled_running_read ON automation_runs;
       DROP FUNCTION crm_stranded_webhook_deliveries(interval, integer);
       DROP INDEX webhook_deliveries_due_idx;
       DROP POLICY stranded_read ON webhooks;

@@ -32,9 +32,10 @@ export function enqueueRun(queue: Queue<AutomationRunPayload>, workspaceId: stri
 }
 
 /**
- * The jobs of runs still QUEUED `overdueMs` after they were recorded (or retried): their job was
- * lost with Redis, or never added (a crash after commit). Queueing one again runs it once: a run
- * only executes while QUEUED, and the job id names the run and its retry.
+ * The jobs of runs still QUEUED, or left RUNNING, `overdueMs` after they last changed: their job
+ * was lost with Redis, never added (a crash after commit), or failed while the database was
+ * away. Queueing one again runs it once: a run executes only while QUEUED or RUNNING, keeps the
+ * actions that succeeded, and the job id (the run and its retry) is left alone while it runs.
  */
 export async function stalledRunJobs(dataSource: DataSource, overdueMs: number): Promise<Array<IdentifiedJob<AutomationRunPayload>>> {
   const rows = (await dataSource.query(`SELECT * FROM crm_stalled_automation_runs(make_interval(secs => $1::float8 / 1000))`, [overdueMs])) as Array<{
