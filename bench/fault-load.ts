@@ -21,6 +21,8 @@ export interface Outcome {
   end: number;
   /** HTTP status; 0 when no answer came (connection error or timeout). */
   status: number;
+  /** The GraphQL operation's name (FaultDeals, FaultAccount, FaultCreateDeal, FaultUpdateDeal). */
+  operation: string;
   write: boolean;
   /** The first GraphQL error's code, or the transport error's (ECONNRESET, TIMEOUT). */
   code: string | null;
@@ -32,7 +34,7 @@ const ACCOUNT_OVERVIEW = `query FaultAccount($id: ID!) { account(id: $id) { id n
 const CREATE_DEAL = `mutation FaultCreateDeal($input: CreateDealInput!) { createDeal(input: $input) { id version } }`;
 const UPDATE_DEAL = `mutation FaultUpdateDeal($id: ID!, $input: DealInput!) { updateDeal(id: $id, input: $input) { id version } }`;
 
-type Request = { body: string; write: boolean; created?: LoadWorkspace };
+type Request = { operation: string; body: string; write: boolean; created?: LoadWorkspace };
 
 /** Ten requests in a row of one client: 70 % reads, 20 % createDeal, 10 % updateDeal. */
 const MIX = ['deals', 'account', 'deals', 'create', 'account', 'deals', 'update', 'account', 'deals', 'create'] as const;
@@ -41,15 +43,15 @@ function nextRequest(workspace: LoadWorkspace, n: number): Request {
   const pick = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)];
   switch (MIX[n % MIX.length]) {
     case 'deals':
-      return { body: JSON.stringify({ query: DEALS_PAGE }), write: false };
+      return { operation: 'FaultDeals', body: JSON.stringify({ query: DEALS_PAGE }), write: false };
     case 'account':
-      return { body: JSON.stringify({ query: ACCOUNT_OVERVIEW, variables: { id: pick(workspace.accountIds) } }), write: false };
+      return { operation: 'FaultAccount', body: JSON.stringify({ query: ACCOUNT_OVERVIEW, variables: { id: pick(workspace.accountIds) } }), write: false };
     case 'create': {
       const input = { name: `Fault deal ${n}`, amount: `${1000 + (n % 9000)}.00`, accountId: pick(workspace.accountIds) };
-      return { body: JSON.stringify({ query: CREATE_DEAL, variables: { input } }), write: true, created: workspace };
+      return { operation: 'FaultCreateDeal', body: JSON.stringify({ query: CREATE_DEAL, variables: { input } }), write: true, created: workspace };
     }
     case 'update':
-      return { body: JSON.stringify({ query: UPDATE_DEAL, variables: { id: pick(workspace.dealIds), input: { amount: `${n % 50_000}.25` } } }), write: true };
+      return { operation: 'FaultUpdateDeal', body: JSON.stringify({ query: UPDATE_DEAL, variables: { id: pick(workspace.dealIds), input: { amount: `${n % 50_000}.25` } } }), write: true };
   }
 }
 
@@ -74,7 +76,12 @@ export class MixedLoad {
     const client = async (index: number) => {
       const workspace = this.workspaces[index % this.workspaces.length];
       // Offset by the client's index, so the clients are at different points of the mix.
-      for (let n = index; Date.now() < until; n++) this.outcomes.push(await this.send(workspace.token, nextRequest(workspace, n)));
+      for (let n = index; Date.now() < until; n++) {
+        const outcome = await this.send(workspace.token, nextRequest(workspace, n));
+        this.outcomes.push(outcome);
+        // As the API asks of its clients: wait as long as a 503's Retry-After says (it says 1 s).
+        if (outcome.retryAfter) await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
     };
     await Promise.all(Array.from({ length: this.connections }, (_, index) => client(index)));
     this.agent.destroy();
@@ -83,7 +90,8 @@ export class MixedLoad {
   private send(token: string, next: Request): Promise<Outcome> {
     const start = Date.now();
     return new Promise((resolve) => {
-      const done = (status: number, code: string | null, retryAfter = false) => resolve({ start, end: Date.now(), status, write: next.write, code, retryAfter });
+      const done = (status: number, code: string | null, retryAfter = false) =>
+        resolve({ start, end: Date.now(), status, operation: next.operation, write: next.write, code, retryAfter });
       const req = request(
         this.endpoint,
         {

@@ -86,6 +86,17 @@ export function serverErrors(outcomes: Outcome[]): { fiveXx: number; documented5
   };
 }
 
+/** Failed answers that are not the documented SERVICE_UNAVAILABLE, by operation, status and code. */
+function unexpectedErrors(outcomes: Outcome[]): Map<string, number> {
+  const histogram = new Map<string, number>();
+  for (const o of outcomes) {
+    if (succeeded(o) || o.code === 'SERVICE_UNAVAILABLE') continue;
+    const key = `${o.operation} ${o.status || 'no answer'} ${o.code}`;
+    histogram.set(key, (histogram.get(key) ?? 0) + 1);
+  }
+  return histogram;
+}
+
 export function reportMarkdown(run: RunSummary): string {
   const { outcomes, tally } = run;
   const lat = latencies(outcomes);
@@ -97,13 +108,16 @@ export function reportMarkdown(run: RunSummary): string {
     `Load: ${run.durationS} s, ${run.connections} connections over 2 workspaces (70 % reads: deals page, account overview; 30 % writes: createDeal, updateDeal): ` +
       `${num(outcomes.length)} requests (${num(outcomes.length / run.durationS)}/s), latency p50 ${num(lat.p50)} ms, p99 ${num(lat.p99)} ms (reads ${num(lat.readP99)}, writes ${num(lat.writeP99)}).`,
     '',
-    `Answers: ${histogramText(statusHistogram(outcomes))}. 5xx other than the documented 503: ${errors.fiveXx}; 503 SERVICE_UNAVAILABLE with Retry-After: ${errors.documented503}; no answer: ${errors.noAnswer}.`,
+    `Answers: ${histogramText(statusHistogram(outcomes))}. 5xx other than the documented 503: ${errors.fiveXx}; 503 SERVICE_UNAVAILABLE with Retry-After: ${errors.documented503}; no answer: ${errors.noAnswer}. ` +
+      `Clients wait the Retry-After (1 s) before their next request.`,
     '',
-    '| Fault | What was done | Failed answers in its window | Clients disrupted for | First success after restore | Slowest answer | Events flowing after restore | Lost / duplicated events (from 10 s before) |',
-    '|---|---|---|---:|---:|---:|---:|---:|',
+    `Errors other than SERVICE_UNAVAILABLE, by operation: ${histogramText(unexpectedErrors(outcomes))}.`,
+    '',
+    '| Fault | What was done | Down for | Failed answers in its window | Clients disrupted for | First success after restore | Slowest answer | Events flowing after restore | Lost / duplicated events (from 10 s before) |',
+    '|---|---|---:|---|---:|---:|---:|---:|---:|',
     ...run.recoveries.map(
       (r) =>
-        `| ${r.fault.name} | ${r.fault.what} | ${histogramText(r.failed)} | ${seconds(r.disruptedMs)} | ${seconds(r.firstSuccessMs, 'nothing failed')} | ${seconds(r.slowestMs)} | ${seconds(r.eventsFlowingMs)} | ${r.lost} / ${r.duplicated} |`,
+        `| ${r.fault.name} | ${r.fault.what} | ${seconds(r.fault.restored - r.fault.start)} | ${histogramText(r.failed)} | ${seconds(r.disruptedMs)} | ${seconds(r.firstSuccessMs, 'nothing failed')} | ${seconds(r.slowestMs)} | ${seconds(r.eventsFlowingMs)} | ${r.lost} / ${r.duplicated} |`,
     ),
     '',
     `Worker exits nobody asked for: ${run.workerExits.map((exit) => `at ${num(exit.atS, 1)} s with code ${exit.code}`).join(', ') || 'none'} (each followed by a new process 1 s later, as \`restart: unless-stopped\` does).`,
