@@ -19,7 +19,8 @@ import { freePort, stopServer, type ServerProcess } from './processes';
  * `resume()` listens on the same port again.
  */
 export class TcpProxy {
-  private readonly links = new Set<Socket>();
+  /** Each forwarded connection: the client's socket and ours to PostgreSQL. */
+  private readonly links = new Set<[Socket, Socket]>();
   private server: Server | null = null;
 
   private constructor(
@@ -39,12 +40,13 @@ export class TcpProxy {
 
   private forward(client: Socket): void {
     const upstream = connect(this.target.port, this.target.host);
-    for (const socket of [client, upstream]) {
-      this.links.add(socket);
+    const link: [Socket, Socket] = [client, upstream];
+    this.links.add(link);
+    for (const socket of link) {
       socket.setNoDelay(true);
       socket.on('error', () => {});
       socket.on('close', () => {
-        this.links.delete(socket);
+        this.links.delete(link);
         client.destroy();
         upstream.destroy();
       });
@@ -68,8 +70,8 @@ export class TcpProxy {
     const server = this.server;
     this.server = null;
     const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
-    const dropped = this.links.size / 2;
-    for (const socket of this.links) socket.destroy();
+    const dropped = this.links.size;
+    for (const link of this.links) for (const socket of link) socket.destroy();
     this.links.clear();
     await closed;
     return dropped;

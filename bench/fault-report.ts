@@ -22,12 +22,17 @@ export interface FaultRecovery {
   slowestMs: number;
   /** From the restore to the first webhook receipt of an event committed at or after the fault began. */
   eventsFlowingMs: number | null;
-  /** Lost and twice-delivered events committed from 10 s before the fault to the next fault. */
+  /** Lost and twice-delivered events committed in the fault's share of the run (see LEAD_MS). */
   lost: number;
   duplicated: number;
 }
 
-const BEFORE_FAULT_MS = 10_000;
+/**
+ * Lost and duplicated events are put down to the fault whose share of the run holds their commit:
+ * from LEAD_MS before it (events still on their way when it struck) to LEAD_MS before the next
+ * one; the first share starts with the run, the last ends with it, so each event counts once.
+ */
+const LEAD_MS = 5_000;
 
 /** Reads each fault's effect off the request timeline, the receipts and the final tally. */
 export function recoveries(faults: FaultWindow[], outcomes: Outcome[], receipts: Receipt[], tally: Tally, loadEnd: number): FaultRecovery[] {
@@ -37,7 +42,9 @@ export function recoveries(faults: FaultWindow[], outcomes: Outcome[], receipts:
     const failures = inWindow.filter((o) => !succeeded(o));
     const firstSuccess = Math.min(...outcomes.filter((o) => o.start >= fault.restored && succeeded(o)).map((o) => o.end));
     const flowing = Math.min(...receipts.filter((r) => r.receivedMs >= fault.restored && r.occurredMs >= fault.start).map((r) => r.receivedMs));
-    const attributed = (times: number[]) => times.filter((t) => t >= fault.start - BEFORE_FAULT_MS && t < until).length;
+    const from = i === 0 ? -Infinity : fault.start - LEAD_MS;
+    const to = i === faults.length - 1 ? Infinity : faults[i + 1].start - LEAD_MS;
+    const attributed = (times: number[]) => times.filter((t) => t >= from && t < to).length;
     return {
       fault,
       failed: statusHistogram(failures),
@@ -61,6 +68,8 @@ export interface RunSummary {
   tally: Tally;
   drainS: number;
   settled: boolean;
+  /** The machine's 1-minute load average when the load began and when it ended. */
+  loadAverage: [number, number];
   /** Worker exits nobody asked for (seconds into the load), each followed by a restart as a supervisor does. */
   workerExits: Array<{ atS: number; code: number | null }>;
 }
@@ -103,7 +112,7 @@ export function reportMarkdown(run: RunSummary): string {
   const errors = serverErrors(outcomes);
   const { webhook, automation } = tally;
   return [
-    `Commit ${run.commit}, ${new Date().toISOString().slice(0, 16)}Z, Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model.trim()} (API, worker, bench, PostgreSQL and Redis share them), database \`${run.database}\`.`,
+    `Commit ${run.commit}, ${new Date().toISOString().slice(0, 16)}Z, Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model.trim()} (API, worker, bench, PostgreSQL and Redis share them; load average ${num(run.loadAverage[0], 1)} at the start of the load, ${num(run.loadAverage[1], 1)} at its end), database \`${run.database}\`.`,
     '',
     `Load: ${run.durationS} s, ${run.connections} connections over 2 workspaces (70 % reads: deals page, account overview; 30 % writes: createDeal, updateDeal): ` +
       `${num(outcomes.length)} requests (${num(outcomes.length / run.durationS)}/s), latency p50 ${num(lat.p50)} ms, p99 ${num(lat.p99)} ms (reads ${num(lat.readP99)}, writes ${num(lat.writeP99)}).`,
@@ -113,7 +122,7 @@ export function reportMarkdown(run: RunSummary): string {
     '',
     `Errors other than SERVICE_UNAVAILABLE, by operation: ${histogramText(unexpectedErrors(outcomes))}.`,
     '',
-    '| Fault | What was done | Down for | Failed answers in its window | Clients disrupted for | First success after restore | Slowest answer | Events flowing after restore | Lost / duplicated events (from 10 s before) |',
+    '| Fault | What was done | Down for | Failed answers in its window | Clients disrupted for | First success after restore | Slowest answer | Events flowing after restore | Lost / duplicated events committed in its share |',
     '|---|---|---:|---|---:|---:|---:|---:|---:|',
     ...run.recoveries.map(
       (r) =>

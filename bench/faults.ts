@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
@@ -194,6 +195,7 @@ async function main(): Promise<void> {
   const load = new MixedLoad(api.url, workspaces, options.connections);
   const durationMs = options.durationS * 1000;
   const loadStart = Date.now();
+  const loadAverageAtStart = os.loadavg()[0];
   const loading = load.run(durationMs);
   const faults: FaultWindow[] = [];
   let phase = 'no fault';
@@ -244,6 +246,7 @@ async function main(): Promise<void> {
     clearInterval(progress);
   }
   const loadEnd = Date.now();
+  const loadAverage: [number, number] = [loadAverageAtStart, os.loadavg()[0]];
   log(`load done: ${load.outcomes.length} requests in ${((loadEnd - loadStart) / 1000).toFixed(0)} s; waiting for the pipeline to drain (settled, or ${options.settleS} s without progress)`);
   const { tally, seconds } = await drain(observer, receipts, options.settleS, options.maxDrainS);
   const run: RunSummary = {
@@ -254,6 +257,7 @@ async function main(): Promise<void> {
     outcomes: load.outcomes,
     recoveries: recoveries(faults, load.outcomes, receipts, tally, loadEnd),
     tally,
+    loadAverage,
     drainS: seconds,
     settled: tally.settled,
     workerExits: worker.unexpectedExits.map((exit) => ({ atS: (exit.at - loadStart) / 1000, code: exit.code })),
