@@ -59,9 +59,11 @@ function readOptions(): Options {
     if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
     return value;
   };
+  const connections = positive('connections');
+  if (!Number.isInteger(connections)) throw new Error('--connections must be a whole number');
   return {
     durationS: positive('duration'),
-    connections: positive('connections'),
+    connections,
     outageS: positive('outage'),
     workerDownS: positive('worker-down'),
     settleS: positive('settle'),
@@ -159,10 +161,19 @@ function commitMeasured(): string {
   }
 }
 
-async function main(): Promise<void> {
-  const options = readOptions();
-  mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(LOG_FILE, '');
+/** The processes under test and what the runner observes them with. */
+interface Stack {
+  api: ServerProcess;
+  worker: SupervisedWorker;
+  redis: RedisProcess;
+  proxy: TcpProxy;
+  receiver: WebhookReceiver;
+  receipts: Receipt[];
+  observer: Client;
+}
+
+/** Private Redis, the proxy, a fresh database, the API and the supervised worker, the receiver and an observer connection. */
+async function startStack(): Promise<Stack> {
   const [pgHost, pgPort] = HOST.split(':');
   const redis = (started.redis = await RedisProcess.start(LOG_FILE));
   const proxy = (started.proxy = await TcpProxy.start({ host: pgHost, port: Number(pgPort ?? 5432) }));
@@ -176,7 +187,6 @@ async function main(): Promise<void> {
   const worker = (started.worker = new SupervisedWorker(db, shared, LOG_FILE, log));
   await worker.start();
   log(`API (pid ${api.child.pid}) at ${api.url}, worker (pid ${worker.pid})`);
-
   const receiver = (started.receiver = await WebhookReceiver.start());
   receiver.keep = false;
   const receipts: Receipt[] = [];
@@ -185,62 +195,78 @@ async function main(): Promise<void> {
   adminDb.pathname = `/${DATABASE}`;
   const observer = (started.observer = new Client({ connectionString: adminDb.toString(), application_name: `${OBSERVER}-observer` }));
   await observer.connect();
+  return { api, worker, redis, proxy, receiver, receipts, observer };
+}
 
-  const workspaces: LoadWorkspace[] = [];
-  for (let i = 0; i < 2; i++) workspaces.push(await setUpWorkspace(api.url, receiver, i));
-  log('two workspaces set up (webhook, automation, 10 accounts, 30 contacts, 30 deals each); waiting for their events');
-  const baseline = await drain(observer, receipts, 30, 120);
-  if (!baseline.tally.settled) throw new Error(`the set-up's events did not settle before any fault: ${progressOf(baseline.tally)}`);
-
-  const load = new MixedLoad(api.url, workspaces, options.connections);
-  const durationMs = options.durationS * 1000;
-  const loadStart = Date.now();
-  const loadAverageAtStart = os.loadavg()[0];
-  const loading = load.run(durationMs);
+/** The three faults in turn, each at its point of the load; returns when each began and was restored. */
+async function injectFaults(stack: Stack, options: Options, loadStart: number, onPhase: (phase: string) => void): Promise<FaultWindow[]> {
   const faults: FaultWindow[] = [];
-  let phase = 'no fault';
-  const progress = setInterval(() => {
-    const done = load.outcomes.length;
-    const failed = load.outcomes.filter((o) => !succeeded(o)).length;
-    const fiveXx = load.outcomes.filter((o) => o.status >= 500).length;
-    log(`${((Date.now() - loadStart) / 1000).toFixed(0).padStart(4)} s: ${done} requests, ${failed} failed (${fiveXx} 5xx), ${receipts.length} webhook receipts; ${phase}`);
-  }, 5000);
-  const at = async (fraction: number) => sleep(Math.max(0, loadStart + fraction * durationMs - Date.now()));
-  const fault = async (name: string, what: string, inject: () => Promise<void>, restore: () => Promise<void>, downMs: number) => {
+  const at = (fraction: number) => sleep(Math.max(0, loadStart + fraction * options.durationS * 1000 - Date.now()));
+  const fault = async (name: string, what: string, inject: () => Promise<void>, downMs = 0, restore: () => Promise<void> = async () => {}) => {
     const window: FaultWindow = { name, what, start: Date.now(), restored: 0 };
-    phase = `${name}: down`;
+    onPhase(`${name}: down`);
     log(`${name}: ${what}`);
     await inject();
     await sleep(downMs);
     await restore();
     window.restored = Date.now();
-    phase = `${name}: restored at ${((window.restored - loadStart) / 1000).toFixed(1)} s`;
+    onPhase(`${name}: restored at ${((window.restored - loadStart) / 1000).toFixed(1)} s`);
     log(`${name}: restored after ${((window.restored - window.start) / 1000).toFixed(1)} s`);
     faults.push(window);
   };
+  const outageMs = options.outageS * 1000;
+  await at(0.15);
+  await fault('worker kill -9', `SIGKILL to the worker process, a new one started ${options.workerDownS} s later (restored: it logged "workers started")`, () =>
+    stack.worker.kill(options.workerDownS * 1000),
+  );
+  await at(0.4);
+  await fault(
+    'Redis restart',
+    `SHUTDOWN NOSAVE of the private redis-server (no RDB, no AOF: every key lost), started again on the same port ${options.outageS} s later`,
+    () => stack.redis.down(),
+    outageMs,
+    () => stack.redis.up(),
+  );
+  await at(0.65);
+  await fault(
+    'PostgreSQL restart (simulated)',
+    `pg_terminate_backend of every backend of ${DATABASE} (API and worker), then the proxy refuses connections for ${options.outageS} s`,
+    async () => {
+      const ended = await terminateBackends(ADMIN_URL, DATABASE, OBSERVER);
+      const dropped = await stack.proxy.cut();
+      log(`terminated ${ended} backends, dropped ${dropped} proxied connections`);
+    },
+    outageMs,
+    () => stack.proxy.resume(),
+  );
+  return faults;
+}
+
+async function main(): Promise<void> {
+  const options = readOptions();
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(LOG_FILE, '');
+  const stack = await startStack();
+  const { receipts, observer } = stack;
+  const workspaces: LoadWorkspace[] = [];
+  for (let i = 0; i < 2; i++) workspaces.push(await setUpWorkspace(stack.api.url, stack.receiver, i));
+  log('two workspaces set up (webhook, automation, 10 accounts, 30 contacts, 30 deals each); waiting for their events');
+  const baseline = await drain(observer, receipts, 30, 120);
+  if (!baseline.tally.settled) throw new Error(`the set-up's events did not settle before any fault: ${progressOf(baseline.tally)}`);
+
+  const load = new MixedLoad(stack.api.url, workspaces, options.connections);
+  const loadStart = Date.now();
+  const loadAverageAtStart = os.loadavg()[0];
+  const loading = load.run(options.durationS * 1000);
+  let phase = 'no fault';
+  const progress = setInterval(() => {
+    const failed = load.outcomes.filter((o) => !succeeded(o)).length;
+    const fiveXx = load.outcomes.filter((o) => o.status >= 500).length;
+    log(`${((Date.now() - loadStart) / 1000).toFixed(0).padStart(4)} s: ${load.outcomes.length} requests, ${failed} failed (${fiveXx} 5xx), ${receipts.length} webhook receipts; ${phase}`);
+  }, 5000);
+  let faults: FaultWindow[];
   try {
-    await at(0.15);
-    await fault(
-      'worker kill -9',
-      `SIGKILL to the worker process, a new one started ${options.workerDownS} s later (restored: it logged "workers started")`,
-      () => worker.kill(options.workerDownS * 1000),
-      async () => {},
-      0,
-    );
-    await at(0.4);
-    await fault('Redis restart', `SHUTDOWN NOSAVE of the private redis-server (no RDB, no AOF: every key lost), started again on the same port ${options.outageS} s later`, () => redis.down(), () => redis.up(), options.outageS * 1000);
-    await at(0.65);
-    await fault(
-      'PostgreSQL restart (simulated)',
-      `pg_terminate_backend of every backend of ${DATABASE} (API and worker), then the proxy refuses connections for ${options.outageS} s`,
-      async () => {
-        const ended = await terminateBackends(ADMIN_URL, DATABASE, OBSERVER);
-        const dropped = await proxy.cut();
-        log(`terminated ${ended} backends, dropped ${dropped} proxied connections`);
-      },
-      () => proxy.resume(),
-      options.outageS * 1000,
-    );
+    faults = await injectFaults(stack, options, loadStart, (now) => (phase = now));
     await loading;
   } finally {
     clearInterval(progress);
@@ -260,7 +286,7 @@ async function main(): Promise<void> {
     loadAverage,
     drainS: seconds,
     settled: tally.settled,
-    workerExits: worker.unexpectedExits.map((exit) => ({ atS: (exit.at - loadStart) / 1000, code: exit.code })),
+    workerExits: stack.worker.unexpectedExits.map((exit) => ({ atS: (exit.at - loadStart) / 1000, code: exit.code })),
   };
   const markdown = reportMarkdown(run);
   writeFileSync(path.join(RESULTS, 'faults-latest.md'), `${markdown}\n`);
