@@ -14,6 +14,8 @@ export const DATA_ENCRYPTION_KEY = 'be4c'.repeat(16);
 export const JWT_ACCESS_TTL_SECONDS = 24 * 3600;
 /** The API's default; the bare handler gets the same number of connections. */
 export const POOL_SIZE = 10;
+/** Production keeps /metrics closed without a token; the benches read the statement counter with this one. */
+export const METRICS_TOKEN = 'bench-only-metrics-token-0123456789';
 /** application_name of each server's PostgreSQL connections (the API's is set in src/app.ts). */
 export const API_APPLICATION_NAME = 'crm-api';
 export const BARE_APPLICATION_NAME = 'crm-bench-bare';
@@ -32,6 +34,7 @@ export function productionEnv(appUrl: string, ownerUrl: string): Record<string, 
     JWT_SECRET,
     DATA_ENCRYPTION_KEY,
     JWT_ACCESS_TTL_SECONDS: String(JWT_ACCESS_TTL_SECONDS),
+    METRICS_TOKEN,
     // One user drives the whole load: a bucket that never empties, so the limiter's Redis call is
     // measured without throttling the run.
     RATE_LIMIT_CAPACITY: '1000000000',
