@@ -1,5 +1,6 @@
 import autocannon from 'autocannon';
 import { requestBody, type Scenario, type Target } from './scenarios';
+import { METRICS_TOKEN } from './settings';
 
 export interface LoadResult {
   rps: number;
@@ -62,7 +63,7 @@ export async function send<T = Record<string, unknown>>(url: string, body: strin
 /** SQL statements a server has sent so far: the API's Prometheus counter, the bare server's /stats. */
 export async function statementsSent(url: string, target: Target): Promise<number> {
   if (target === 'bare') return ((await (await fetch(`${url}/stats`)).json()) as { statements: number }).statements;
-  const text = await (await fetch(`${url}/metrics`)).text();
+  const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
   const line = /^crm_sql_statements_total (\d+(?:\.\d+)?)$/m.exec(text);
   if (!line) throw new Error('the API exposes no crm_sql_statements_total on /metrics');
   return Number(line[1]);

@@ -12,6 +12,8 @@ export const JWT_SECRET = 'bench-only-secret-0123456789abcdef0123456789';
 export const DATA_ENCRYPTION_KEY = 'be4c'.repeat(16);
 /** Long enough that the token outlives a long run; the TTL does not change the cost of verifying it. */
 export const JWT_ACCESS_TTL_SECONDS = 24 * 3600;
+/** Production serves GET /metrics only with this bearer token (the runners read the statement counter there). */
+export const METRICS_TOKEN = 'bench-only-metrics-token-0123456789';
 /** The API's default; the bare handler gets the same number of connections. */
 export const POOL_SIZE = 10;
 /** application_name of each server's PostgreSQL connections (the API's is set in src/app.ts). */
@@ -32,6 +34,7 @@ export function productionEnv(appUrl: string, ownerUrl: string): Record<string, 
     JWT_SECRET,
     DATA_ENCRYPTION_KEY,
     JWT_ACCESS_TTL_SECONDS: String(JWT_ACCESS_TTL_SECONDS),
+    METRICS_TOKEN,
     // One user drives the whole load: a bucket that never empties, so the limiter's Redis call is
     // measured without throttling the run.
     RATE_LIMIT_CAPACITY: '1000000000',
