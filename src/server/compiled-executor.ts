@@ -26,6 +26,14 @@ function compilable(schema: GraphQLSchema, operation: OperationDefinitionNode): 
   return (operation.variableDefinitions ?? []).every((definition) => !isInputObjectType(getNamedType(typeFromAST(schema, definition.type as never))));
 }
 
+/**
+ * An input object written in the query with a variable that was not sent: graphql-js leaves its
+ * field out, graphql-jit sets it to null (and `null` can mean "clear"). Such requests run on graphql-js.
+ */
+function everyVariableGiven(operation: OperationDefinitionNode, variables: Record<string, unknown> | undefined): boolean {
+  return (operation.variableDefinitions ?? []).every((definition) => definition.defaultValue || (variables && definition.variable.name.value in variables));
+}
+
 function compiledOperation(cache: Compiled, schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, operationName: string | undefined): CompiledQuery | null {
   let byName = cache.get(document);
   if (!byName) cache.set(document, (byName = new Map()));
@@ -42,14 +50,14 @@ function compiledOperation(cache: Compiled, schema: GraphQLSchema, document: Doc
  * Runs a parsed and validated operation as JavaScript compiled for it (graphql-jit) instead of
  * graphql-js's generic walk over every field of every row. Variables are coerced by graphql-js
  * first, so a bad variable is answered exactly as before; subscriptions, operations with a
- * variable of an input object type (see compilable), and anything the compiler declines run on
- * graphql-js.
+ * variable of an input object type (see compilable), requests that leave a variable out, and
+ * anything the compiler declines run on graphql-js.
  */
 export function compiledExecutor(schema: GraphQLSchema): GatewayExecutor {
   const cache: Compiled = new WeakMap();
   return async ({ document, operation, request, context }) => {
     const operationName = request.operationName ?? undefined;
-    const compiled = operation.operation === 'subscription' ? null : compiledOperation(cache, schema, document, operation, operationName);
+    const compiled = operation.operation === 'subscription' || !everyVariableGiven(operation, request.variables) ? null : compiledOperation(cache, schema, document, operation, operationName);
     if (!compiled) return execute({ schema, document, contextValue: context, variableValues: request.variables, operationName });
     const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}, { maxErrors: 50 });
     if (coerced.errors) return { errors: coerced.errors };
