@@ -16,6 +16,8 @@ export const JWT_ACCESS_TTL_SECONDS = 24 * 3600;
 export const METRICS_TOKEN = 'bench-only-metrics-token-0123456789';
 /** The API's default; the bare handler gets the same number of connections. */
 export const POOL_SIZE = 10;
+/** Production keeps /metrics closed without a token; the benches read the statement counter with this one. */
+export const METRICS_TOKEN = 'bench-only-metrics-token-0123456789';
 /** application_name of each server's PostgreSQL connections (the API's is set in src/app.ts). */
 export const API_APPLICATION_NAME = 'crm-api';
 export const BARE_APPLICATION_NAME = 'crm-bench-bare';

@@ -1,3 +1,4 @@
+import { request, type ClientRequest } from 'node:http';
 import type { Client } from 'pg';
 import { decodeId } from '../src/kernel/ids';
 import { WorkspaceGate } from '../src/server/limits/workspace-gate';
@@ -112,5 +113,40 @@ describe('a fair share of the pool', () => {
       expect(answer.headers.get('retry-after')).toBe('1');
     }
     expect(answers.filter((answer) => answer.status === 200)).toHaveLength(2);
+  });
+
+  it('counts an import upload as one of the workspace’s places while its body streams in', async () => {
+    // Two uploads whose bodies never finish: each holds a place (and a pooled connection) of Alice's workspace.
+    const uploads: ClientRequest[] = [];
+    const answered: Array<Promise<number>> = [];
+    const upload = () => {
+      const req = request(`${small.url}/imports/contacts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${alice.token}` },
+      });
+      answered.push(new Promise((resolve) => req.on('response', (res) => (res.resume(), resolve(res.statusCode ?? 0)))));
+      req.on('error', () => undefined);
+      req.write('{"lastName":"Trickle"}\n');
+      uploads.push(req);
+    };
+    try {
+      upload();
+      upload();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const third = await post(small, `{ me { id } }`, alice);
+      expect(third.status).toBe(429);
+      expect(third.errors?.[0].extensions).toMatchObject({ code: 'RATE_LIMITED', limit: 'concurrency' });
+      upload();
+      expect(await answered[2]).toBe(429);
+      const other = await post(small, `{ accounts { totalCount } }`, bob);
+      expect(other.status).toBe(200);
+    } finally {
+      for (const req of uploads) req.destroy();
+    }
+    // The places come back when the uploads end.
+    const deadline = Date.now() + 3000;
+    let after = await post(small, `{ me { id } }`, alice);
+    while (after.status !== 200 && Date.now() < deadline) after = await post(small, `{ me { id } }`, alice);
+    expect(after.status).toBe(200);
   });
 });

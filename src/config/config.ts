@@ -59,7 +59,7 @@ const fields = z.object({
   GRAPHQL_TOTAL_COUNT_COST: z.coerce.number().int().min(0).default(25),
   // After it ran, an operation pays for the time its statements took beyond its complexity: a point per this many ms.
   GRAPHQL_DATABASE_MS_PER_POINT: z.coerce.number().positive().default(1),
-  // Limits on the query text, checked before it is validated (README "Query limits and rate limits").
+  // Limits on the query text, checked before it is validated (docs/limits.md, "Query limits and rate limits").
   GRAPHQL_MAX_DOCUMENT_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
   GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(100).default(5000),
   GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).default(50),

@@ -96,7 +96,7 @@ export async function createCrmServer(runtime: AppRuntime & { redis: Redis }, sc
   const admission = socketAdmission(schema);
   const apollo = createApollo(schema, httpServer, logger, metrics, exposeInternals, [plugin, unavailableStatusPlugin()], apolloOptions);
   await apollo.start();
-  const imports = createImportRoute(runtime, schema);
+  const imports = createImportRoute(runtime, schema, gate);
 
   async function ready(): Promise<Record<string, string>> {
     const check = async (probe: Promise<unknown>): Promise<string> => {

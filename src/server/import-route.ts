@@ -13,6 +13,7 @@ import { OBJECT_OF_PATH } from '../modules/imports/import-objects';
 import { upsertSpec } from '../modules/sync/upsert-specs';
 import { enqueueImport } from '../modules/imports/import-queue';
 import { contextFromAuthorization } from './authenticate';
+import type { WorkspaceGate } from './limits/workspace-gate';
 
 export const IMPORTS_PATH = '/imports/';
 
@@ -46,12 +47,12 @@ export interface ImportRoute {
 }
 
 /**
- * `POST /imports/{object}` (see README "Bulk imports"): the body, CSV or NDJSON, is streamed into
+ * `POST /imports/{object}` (see docs/sync.md, "Bulk imports"): the body, CSV or NDJSON, is streamed into
  * staging as it arrives and never held whole; `202` once every line is stored and the job
  * queued. Authenticated like /graphql (a member's token or an API key), with the object's write
  * permission; `?system=` names the source system.
  */
-export function createImportRoute(runtime: AppRuntime, schema: GraphQLSchema): ImportRoute {
+export function createImportRoute(runtime: AppRuntime, schema: GraphQLSchema, gate: WorkspaceGate): ImportRoute {
   const { config } = runtime;
   let queue: Queue<ImportJobPayload> | null = null;
   const enqueue = async (job: ImportJob) => {
@@ -70,6 +71,15 @@ export function createImportRoute(runtime: AppRuntime, schema: GraphQLSchema): I
     const format = Object.hasOwn(FORMATS, mediaType) ? FORMATS[mediaType] : undefined;
     if (!format) return sendError(res, 415, 'BAD_USER_INPUT', 'Content-Type must be text/csv or application/x-ndjson', [{ field: 'content-type', message: 'must be text/csv or application/x-ndjson' }]);
     const ctx = await contextFromAuthorization(runtime, req.headers.authorization, requestId);
+    // An upload holds a pooled connection while its body streams in: it takes one of the workspace's places like a GraphQL request.
+    const workspace = ctx.principal?.workspaceId;
+    const leave = workspace ? await gate.enter(workspace) : null;
+    if (workspace && !leave) {
+      const { error, headers } = gate.busy();
+      for (const [name, value] of headers) res.setHeader(name, value);
+      await ctx.close();
+      return sendError(res, 429, 'RATE_LIMITED', error.message);
+    }
     try {
       const system = new URL(req.url ?? '/', 'http://localhost').searchParams.get('system');
       // The source system: the `system` of CSV lines' external refs and the source of field ownership, so the same slug rule.
@@ -94,6 +104,7 @@ export function createImportRoute(runtime: AppRuntime, schema: GraphQLSchema): I
       throw error;
     } finally {
       await ctx.close();
+      leave?.();
     }
   }
 

@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
- * How a receiver checks a delivery (the README's snippet): the signature over
+ * How a receiver checks a delivery (the snippet in docs/events.md): the signature over
  * "<webhook-id>.<webhook-timestamp>.<raw body>" with the secret (a `whsec_` secret's base64
  * bytes), and a timestamp within `toleranceSeconds` of its own clock, so a captured delivery
  * cannot be replayed later.

@@ -9,7 +9,7 @@ export enum Role {
 }
 registerEnumType(Role, { name: 'Role', description: 'A member’s role in a workspace; see the permission matrix.' });
 
-/** What a role may do. The README's permission matrix is this table; a test checks each row. */
+/** What a role may do. The permission matrix in docs/roles.md is this table; a test checks each row. */
 export enum Permission {
   READ = 'crm:read',
   WRITE_ACCOUNTS = 'accounts:write',
