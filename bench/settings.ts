@@ -12,8 +12,6 @@ export const JWT_SECRET = 'bench-only-secret-0123456789abcdef0123456789';
 export const DATA_ENCRYPTION_KEY = 'be4c'.repeat(16);
 /** Long enough that the token outlives a long run; the TTL does not change the cost of verifying it. */
 export const JWT_ACCESS_TTL_SECONDS = 24 * 3600;
-/** Production serves GET /metrics only with this bearer token (the runners read the statement counter there). */
-export const METRICS_TOKEN = 'bench-only-metrics-token-0123456789';
 /** The API's default; the bare handler gets the same number of connections. */
 export const POOL_SIZE = 10;
 /** Production keeps /metrics closed without a token; the benches read the statement counter with this one. */
