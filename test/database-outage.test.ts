@@ -21,16 +21,21 @@ beforeAll(async () => {
 });
 afterAll(() => t?.stop());
 
-async function createAccount(name: string): Promise<{ status: number; requestId: string | null; retryAfter: string | null; body: any }> {
+type Answer = { status: number; requestId: string | null; retryAfter: string | null; body: any };
+
+async function post(query: string, variables: Record<string, unknown> = {}): Promise<Answer> {
   const response = await fetch(`${t.url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${alice.token}` },
-    body: JSON.stringify({ query: `mutation($name: String!) { createAccount(input: { name: $name }) { id } }`, variables: { name } }),
+    body: JSON.stringify({ query, variables }),
   });
   return { status: response.status, requestId: response.headers.get('x-request-id'), retryAfter: response.headers.get('retry-after'), body: await response.json() };
 }
 
-test('mutations while connections are terminated: 200 or 503 SERVICE_UNAVAILABLE, each failure logged, no crash, the pool recovers', async () => {
+const createAccount = (name: string) => post(`mutation($name: String!) { createAccount(input: { name: $name }) { id } }`, { name });
+
+/** Runs `work` while this file's API connections are terminated every 40 ms. */
+async function whileTerminating<T>(work: () => Promise<T>): Promise<T> {
   const superuser = await superuserClient(t.database.name);
   let terminating = true;
   const terminator = (async () => {
@@ -39,29 +44,58 @@ test('mutations while connections are terminated: 200 or 503 SERVICE_UNAVAILABLE
       await new Promise((resolve) => setTimeout(resolve, 40));
     }
   })();
-  const answers: Array<Awaited<ReturnType<typeof createAccount>>> = [];
+  try {
+    return await work();
+  } finally {
+    terminating = false;
+    await terminator;
+    await superuser.end();
+  }
+}
+
+/** Four clients sending `send(i)` until 80 answers are in. */
+async function fourClients<T>(send: (i: number) => Promise<T>): Promise<T[]> {
+  const answers: T[] = [];
   let next = 0;
   const client = async () => {
-    while (next < 80) answers.push(await createAccount(`During outage ${next++}`));
+    while (next < 80) answers.push(await send(next++));
   };
   await Promise.all([client(), client(), client(), client()]);
-  terminating = false;
-  await terminator;
-  await superuser.end();
+  return answers;
+}
 
-  const unavailable = answers.filter((answer) => answer.status === 503);
-  expect(answers.every((answer) => answer.status === 200 || answer.status === 503)).toBe(true);
-  expect(unavailable.length).toBeGreaterThan(0);
+function expectUnavailableAnswered(unavailable: Answer[]) {
   for (const answer of unavailable) {
     expect(answer.body.errors[0].extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', reason: 'DATABASE_UNAVAILABLE', retryAfterSeconds: 1 });
     expect(answer.retryAfter).toBe('1');
     expect(lines.some((line) => line.level >= 40 && line.requestId === answer.requestId)).toBe(true);
   }
+}
+
+test('mutations while connections are terminated: 200 or 503 SERVICE_UNAVAILABLE, each failure logged, no crash, the pool recovers', async () => {
+  const answers = await whileTerminating(() => fourClients((i) => createAccount(`During outage ${i}`)));
+
+  const unavailable = answers.filter((answer) => answer.status === 503);
+  expect(answers.every((answer) => answer.status === 200 || answer.status === 503)).toBe(true);
+  expect(unavailable.length).toBeGreaterThan(0);
+  expectUnavailableAnswered(unavailable);
   for (const answer of answers.filter((a) => a.status === 200)) expect(answer.body.data.createAccount.id).toMatch(/^acc_/);
 
   // Afterwards every pooled connection works again (the pool holds 10).
   const after = await Promise.all(Array.from({ length: 12 }, (_, i) => createAccount(`After outage ${i}`)));
   expect(after.map((answer) => answer.status)).toEqual(Array(12).fill(200));
+});
+
+test('reads whose connection is terminated between their statements: a full answer or 503, never an internal error', async () => {
+  // Several statements per read (the page, its count, each account's contacts and deals through loaders).
+  const query = `{ accounts(first: 20) { totalCount edges { node { id name contacts(first: 5) { edges { node { id } } } deals(first: 5) { edges { node { id } } } } } } }`;
+  expect((await createAccount('Read while terminated')).status).toBe(200);
+  const answers = await whileTerminating(() => fourClients(() => post(query)));
+
+  const codes = answers.flatMap((answer) => (answer.body.errors ?? []).map((error: { extensions?: { code?: string } }) => `${answer.status} ${error.extensions?.code}`));
+  expect(codes.filter((code) => code !== '503 SERVICE_UNAVAILABLE')).toEqual([]);
+  expectUnavailableAnswered(answers.filter((answer) => answer.status === 503));
+  for (const answer of answers.filter((a) => a.status === 200)) expect(answer.body.data.accounts.edges.length).toBeGreaterThan(0);
 });
 
 test('a statement running past DATABASE_STATEMENT_TIMEOUT_MS is cancelled and answered SERVICE_UNAVAILABLE', async () => {

@@ -8,7 +8,10 @@ export type Unavailability = 'connection' | 'timeout';
 
 /** 57P01-03: admin shutdown, crash shutdown, cannot connect now; 53300: too many connections; class 08: connection exceptions. */
 const CONNECTION_CODES = new Set(['57P01', '57P02', '57P03', '53300', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
-const CONNECTION_MESSAGES = /Connection terminated|connection error and is not queryable|Client was closed|Query runner already released|timeout exceeded when trying to connect/i;
+// TypeORM releases a query runner whose connection emits 'error' (terminated while idle in the
+// request's transaction), so the request's next statement fails with "… was already released".
+const CONNECTION_MESSAGES =
+  /Connection terminated|connection error and is not queryable|Client was closed|Query runner already released|provided by a query runner was already released|timeout exceeded when trying to connect/i;
 /** query_canceled: a statement timeout (or a cancel by an operator). */
 const CANCELED = '57014';
 
