@@ -1,5 +1,5 @@
 import type { PoolClient, QueryResult } from 'pg';
-import { QueryFailedError, type DataSource, type EntityManager, type QueryRunner } from 'typeorm';
+import { QueryFailedError, QueryRunnerAlreadyReleasedError, type DataSource, type EntityManager, type QueryRunner } from 'typeorm';
 
 /** What row-level security sees: set per transaction with set_config(…, true). */
 export interface TenantScope {
@@ -188,6 +188,8 @@ function serialized(runner: QueryRunner): QueryRunner {
  * statement, like every other (the rate limit charges its time).
  */
 async function enterTransaction(runner: QueryRunner, scope: TenantScope): Promise<string | null> {
+  // As runner.query does: a runner TypeORM released (its connection failed) runs nothing more.
+  if (runner.isReleased) throw new QueryRunnerAlreadyReleasedError();
   const client = (await runner.connect()) as PoolClient;
   const literal = (value: string | null | undefined) => client.escapeLiteral(value ?? '');
   const text = `START TRANSACTION; SELECT crm_enter(${literal(scope.workspaceId)}, ${literal(scope.userId)}, ${literal(scope.lookupEmail?.toLowerCase())}) AS role`;
