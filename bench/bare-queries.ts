@@ -189,7 +189,8 @@ interface NewDeal {
 /**
  * (d) An open deal in the first open stage of the default pipeline, in the workspace's currency,
  * for a live account: one INSERT … SELECT that finds all of that (and share-locks the pipeline
- * against stage changes, as the API does).
+ * against stage changes, as the API does), and writes the deal's `deal.created` outbox event (the
+ * row as jsonb) in the same statement, as the API does.
  */
 export async function createDeal(sql: Sql, tenant: Tenant, variables: { input: NewDeal }) {
   const input = variables.input;
@@ -210,11 +211,14 @@ export async function createDeal(sql: Sql, tenant: Tenant, variables: { input: N
        INSERT INTO deals (workspace_id, name, amount, currency, pipeline_id, stage_id, status, expected_close_date, account_id)
        SELECT $1, $3, $4, w.default_currency, stage.pipeline_id, stage.id, 'OPEN', $5, account.id
          FROM account, stage, workspaces w WHERE w.id = $1
-       RETURNING id, name, amount, currency, status, created_at
+       RETURNING *
+     ), event AS (
+       INSERT INTO record_events (workspace_id, type, record_type, record_id, actor_user_id, after, changed)
+       SELECT $1, 'deal.created', 'Deal', inserted.id, $6, to_jsonb(inserted) - 'workspace_id', '{}' FROM inserted
      )
-     SELECT inserted.*, account.id AS account_id, account.name AS account_name, stage.id AS stage_id, stage.name AS stage_name
+     SELECT inserted.id, inserted.name, inserted.amount, inserted.currency, inserted.status, inserted.created_at, account.id AS account_id, account.name AS account_name, stage.id AS stage_id, stage.name AS stage_name
        FROM inserted, account, stage`,
-    [tenant.workspaceId, accountId, name, input.amount, input.expectedCloseDate ?? null],
+    [tenant.workspaceId, accountId, name, input.amount, input.expectedCloseDate ?? null, tenant.userId],
   );
   // No row: the account is missing or trashed (a workspace always has a default pipeline with an open stage).
   if (!deal) throw new BareInputError('accountId', 'no Account with this id');

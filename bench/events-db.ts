@@ -5,38 +5,61 @@ import { dropDatabase, ensureRolesAndDatabase, migrate } from '../src/kernel/db/
 import { spawnProcess, type ServerProcess } from './processes';
 import { ADMIN_URL, HOST, productionEnv } from './settings';
 
-/** The event benchmark's own database: created fresh on every run, so the outbox starts empty. */
-export const EVENTS_DATABASE = process.env.BENCH_EVENTS_DATABASE ?? 'crm_bench_events';
-export const EVENTS_OWNER_URL = `postgres://crm_owner@${HOST}/${EVENTS_DATABASE}`;
-export const EVENTS_APP_URL = `postgres://crm_app@${HOST}/${EVENTS_DATABASE}`;
-export const EVENTS_WORKER_URL = `postgres://crm_worker@${HOST}/${EVENTS_DATABASE}`;
+/** A bench database's name and the URLs of its three logins, reached at `host` (a proxy's, say). */
+export interface BenchDatabase {
+  name: string;
+  ownerUrl: string;
+  appUrl: string;
+  workerUrl: string;
+}
 
-export async function freshEventsDatabase(): Promise<void> {
-  await dropDatabase(ADMIN_URL, EVENTS_DATABASE);
-  await ensureRolesAndDatabase(ADMIN_URL, EVENTS_OWNER_URL, EVENTS_APP_URL, EVENTS_WORKER_URL);
-  await migrate(EVENTS_OWNER_URL, EVENTS_APP_URL, undefined, EVENTS_WORKER_URL);
+export function benchDatabase(name: string, host = HOST): BenchDatabase {
+  return {
+    name,
+    ownerUrl: `postgres://crm_owner@${host}/${name}`,
+    appUrl: `postgres://crm_app@${host}/${name}`,
+    workerUrl: `postgres://crm_worker@${host}/${name}`,
+  };
+}
+
+/** Drops the database if it exists, then creates it with the roles and every migration, as setup does. */
+export async function freshDatabase(db: BenchDatabase): Promise<void> {
+  await dropDatabase(ADMIN_URL, db.name);
+  await ensureRolesAndDatabase(ADMIN_URL, db.ownerUrl, db.appUrl, db.workerUrl);
+  await migrate(db.ownerUrl, db.appUrl, undefined, db.workerUrl);
 }
 
 /**
- * The production worker process (`dist/workers/index.js`) over the events database, with `env`
- * added and a queue prefix of its own: no other worker on this Redis takes these jobs, and this one takes no others.
+ * The production worker process (`dist/workers/index.js`) over `db`, with `env` added and a queue
+ * prefix of its own: no other worker on the same Redis takes these jobs, and this one takes no others.
  */
-export function spawnEventsWorker(env: Record<string, string>, logFile: string): Promise<ServerProcess> {
+export function spawnWorker(db: BenchDatabase, env: Record<string, string>, logFile: string): Promise<ServerProcess> {
   return spawnProcess(
     {
       name: 'worker',
       script: path.resolve(__dirname, '../../dist/workers/index.js'),
       applicationName: 'crm-worker',
       env: {
-        ...productionEnv(EVENTS_APP_URL, EVENTS_OWNER_URL),
-        WORKER_DATABASE_URL: EVENTS_WORKER_URL,
-        QUEUE_PREFIX: `crm-bench-events-${randomBytes(3).toString('hex')}`,
+        ...productionEnv(db.appUrl, db.ownerUrl),
+        WORKER_DATABASE_URL: db.workerUrl,
+        QUEUE_PREFIX: `crm-bench-${db.name.replace(/[^A-Za-z0-9_-]/g, '')}-${randomBytes(3).toString('hex')}`,
         ...env,
       },
     },
     logFile,
   );
 }
+
+/** The event benchmark's own database: created fresh on every run, so the outbox starts empty. */
+const EVENTS = benchDatabase(process.env.BENCH_EVENTS_DATABASE ?? 'crm_bench_events');
+export const EVENTS_DATABASE = EVENTS.name;
+export const EVENTS_OWNER_URL = EVENTS.ownerUrl;
+export const EVENTS_APP_URL = EVENTS.appUrl;
+export const EVENTS_WORKER_URL = EVENTS.workerUrl;
+
+export const freshEventsDatabase = (): Promise<void> => freshDatabase(EVENTS);
+
+export const spawnEventsWorker = (env: Record<string, string>, logFile: string): Promise<ServerProcess> => spawnWorker(EVENTS, env, logFile);
 
 /** One handled event: when its transaction started and when the `processed-log` handler claimed it (epoch ms, database clock). */
 export interface HandledEvent {

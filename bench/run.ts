@@ -25,13 +25,13 @@ import {
 const ROOT = path.resolve(__dirname, '../..');
 const RESULTS = path.join(ROOT, 'bench/results');
 const SERVER_LOG = path.join(RESULTS, 'servers.log');
-/** The API as production runs it, pointed at the bench database. */
-const API: ServerSpec = {
+/** The API as production runs it (from the build under `root`), pointed at the bench database. */
+const apiSpec = (root: string): ServerSpec => ({
   name: 'API',
-  script: path.join(ROOT, 'dist/src/main.js'),
+  script: path.join(root, 'dist/src/main.js'),
   applicationName: API_APPLICATION_NAME,
   env: productionEnv(APP_URL, OWNER_URL),
-};
+});
 
 const BARE: ServerSpec = {
   name: 'bare handler',
@@ -50,6 +50,8 @@ interface Options {
   profile: boolean;
   /** Scenario keys to run, e.g. ['a', 'c']. */
   only: string[];
+  /** Checkout whose build of the API is measured (another branch's, for a before/after in one sitting). */
+  root: string;
 }
 
 function readOptions(): Options {
@@ -60,6 +62,7 @@ function readOptions(): Options {
       connections: { type: 'string', default: '10' },
       'no-profile': { type: 'boolean', default: false },
       only: { type: 'string', default: 'a,b,c,d' },
+      root: { type: 'string', default: ROOT },
     },
   });
   const positive = (name: 'duration' | 'warmup' | 'connections') => {
@@ -68,7 +71,8 @@ function readOptions(): Options {
     return value;
   };
   const only = values.only.split(',').map((key) => key.trim());
-  return { duration: positive('duration'), warmup: positive('warmup'), connections: positive('connections'), profile: !values['no-profile'], only };
+  const root = path.resolve(values.root);
+  return { duration: positive('duration'), warmup: positive('warmup'), connections: positive('connections'), profile: !values['no-profile'], only, root };
 }
 
 /** Everything the runner started; stopped by PID on the way out, whatever happened. */
@@ -158,7 +162,7 @@ async function profileApi(scenario: Scenario, token: string, options: Options): 
   const dir = path.join(RESULTS, 'profile');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const api = await start({ ...API, name: 'API under --cpu-prof', nodeFlags: ['--cpu-prof', '--cpu-prof-dir', dir] });
+  const api = await start({ ...apiSpec(options.root), name: 'API under --cpu-prof', nodeFlags: ['--cpu-prof', '--cpu-prof-dir', dir] });
   let window: [number, number];
   try {
     const load: LoadOptions = { url: api.url, token, duration: options.warmup, connections: options.connections };
@@ -185,7 +189,8 @@ async function main(): Promise<void> {
   });
   if (applied) log(`applied ${applied} migration(s) to the bench database`);
   const startedAt = new Date();
-  const api = await start(API);
+  const api = await start(apiSpec(options.root));
+  if (options.root !== ROOT) log(`API built in ${options.root}`);
   const bare = await start(BARE);
   const token = await signIn(api.url);
   const leftOver = await removeCreatedDeals(token);

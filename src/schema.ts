@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
-import { buildSchema, type NonEmptyArray, type PubSub } from 'type-graphql';
+import { isObjectType, lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { buildSchema, getMetadataStorage, type NonEmptyArray, type PubSub } from 'type-graphql';
 import { authChecker } from './kernel/auth/auth-checker';
 import { guardRecordReads } from './kernel/auth/read-guard';
 
@@ -45,7 +45,41 @@ export async function buildCrmSchema(pubSub: PubSub = PRINT_ONLY): Promise<Graph
     authMode: 'error',
     validate: { forbidUnknownValues: false },
   });
-  return guardRecordReads(schema);
+  return guardRecordReads(readPropertiesDirectly(schema));
+}
+
+/** A class and the classes it extends, nearest first. */
+function lineage(target: Function): Function[] {
+  const chain: Function[] = [];
+  for (let c: Function | null = target; c && c !== Function.prototype; c = Object.getPrototypeOf(c) as Function | null) chain.push(c);
+  return chain;
+}
+
+/**
+ * type-graphql's `simpleResolvers` for every object type: a field that only reads a plain
+ * property of the same name (no field resolver, getter or method, no middleware or roles) gets no
+ * resolver of its own, so the executor reads the property inline instead of calling type-graphql's
+ * wrapper for every field of every row. What it answers is the same: the property's value.
+ */
+function readPropertiesDirectly(schema: GraphQLSchema): GraphQLSchema {
+  const storage = getMetadataStorage();
+  const resolvedByMethod = new Set(storage.fieldResolvers.map((r) => `${r.getObjectType?.().name}.${r.methodName}`));
+  for (const objectType of storage.objectTypes) {
+    const type = schema.getType(objectType.name);
+    if (!isObjectType(type)) continue;
+    const classes = lineage(objectType.target);
+    for (const [name, field] of Object.entries(type.getFields())) {
+      const metadata = classes.map((c) => storage.fields.find((f) => f.target === c && f.schemaName === name)).find(Boolean);
+      const plain =
+        metadata &&
+        metadata.name === name &&
+        !metadata.roles?.length &&
+        !metadata.middlewares?.length &&
+        classes.every((c) => !resolvedByMethod.has(`${c.name}.${name}`) && !Object.getOwnPropertyDescriptor(c.prototype, name));
+      if (plain) field.resolve = undefined;
+    }
+  }
+  return schema;
 }
 
 /** The committed SDL (`schema/schema.graphql`): sorted, so it diffs cleanly. */

@@ -6,6 +6,7 @@ import type { Logger } from './logger';
 import type { Producers } from './queue';
 import type { RedisPubSub } from './pubsub';
 import { DbSession } from './db/session';
+import { databaseUnavailable } from './db/unavailable';
 import { Permission, Role, roleAllows } from './auth/roles';
 import { scopesAllow } from './auth/api-key-scopes';
 import { forbidden, unauthenticated } from './errors';
@@ -194,12 +195,14 @@ export class RequestContext {
   /**
    * Ends the session. Writes committed when they returned, so failing to end the read-only
    * transaction (the connection was lost meanwhile) changes no answer: it is logged, not thrown.
+   * A lost connection was already logged with the request's answer; here it is only a debug line.
    */
   async close(): Promise<void> {
     try {
       await this.db.close();
     } catch (error) {
-      this.runtime.logger.warn({ err: error, requestId: this.requestId }, 'ending the database session failed');
+      const level = databaseUnavailable(error) ? 'debug' : 'warn';
+      this.runtime.logger[level]({ err: error, requestId: this.requestId }, 'ending the database session failed');
     }
   }
 }

@@ -4,6 +4,7 @@ import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/di
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { GraphQLSchema } from 'graphql';
 import type { RequestContext } from '../kernel/context';
+import { compiledGateway } from './compiled-executor';
 import { formatError, isInternal } from '../kernel/format-error';
 import type { Logger } from '../kernel/logger';
 import type { Metrics } from './metrics';
@@ -47,7 +48,8 @@ export function createApollo(
   guarded: GuardedOptions = {},
 ) {
   return new ApolloServer<RequestContext>({
-    schema,
+    // Operations run compiled (compiled-executor.ts); Apollo takes an executor only from a gateway.
+    gateway: compiledGateway(schema),
     ...guarded,
     formatError: (formatted, error) => formatError(formatted, error, exposeInternals, guarded.hideSchemaDetailsFromClientErrors),
     includeStacktraceInErrorResponses: exposeInternals,

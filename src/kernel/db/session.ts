@@ -1,4 +1,5 @@
-import { QueryFailedError, type DataSource, type EntityManager, type QueryRunner } from 'typeorm';
+import type { PoolClient, QueryResult } from 'pg';
+import { QueryFailedError, QueryRunnerAlreadyReleasedError, type DataSource, type EntityManager, type QueryRunner } from 'typeorm';
 
 /** What row-level security sees: set per transaction with set_config(…, true). */
 export interface TenantScope {
@@ -132,13 +133,7 @@ export class DbSession {
   private async begin(): Promise<EntityManager> {
     this.runner ??= serialized(this.dataSource.createQueryRunner());
     this.runner.data = this.usage; // StatementCounter adds each statement's time to it
-    await this.runner.startTransaction();
-    const [entered] = (await this.runner.query(`SELECT crm_enter($1, $2, $3) AS role`, [
-      this.scope.workspaceId ?? '',
-      this.scope.userId ?? '',
-      this.scope.lookupEmail?.toLowerCase() ?? '',
-    ])) as Array<{ role: string | null }>;
-    this.role = entered.role;
+    this.role = await enterTransaction(this.runner, this.scope);
     return this.runner.manager;
   }
 
@@ -183,4 +178,33 @@ function serialized(runner: QueryRunner): QueryRunner {
     return result;
   }) as QueryRunner['query'];
   return runner;
+}
+
+/**
+ * `START TRANSACTION` and the tenant scope (crm_enter, which answers the live role) in one round
+ * trip: one simple-protocol message holding both statements, the scope's values as escaped
+ * literals (a multi-statement message takes no parameters). TypeORM's runner is told the
+ * transaction is open, as its startTransaction would; the message is counted and timed as one
+ * statement, like every other (the rate limit charges its time).
+ */
+async function enterTransaction(runner: QueryRunner, scope: TenantScope): Promise<string | null> {
+  // As runner.query does: a runner TypeORM released (its connection failed) runs nothing more.
+  if (runner.isReleased) throw new QueryRunnerAlreadyReleasedError();
+  const client = (await runner.connect()) as PoolClient;
+  const literal = (value: string | null | undefined) => client.escapeLiteral(value ?? '');
+  const text = `START TRANSACTION; SELECT crm_enter(${literal(scope.workspaceId)}, ${literal(scope.userId)}, ${literal(scope.lookupEmail?.toLowerCase())}) AS role`;
+  const { logger } = runner.connection;
+  logger.logQuery(text, [], runner);
+  // From here the connection may be in a transaction (an aborted one if crm_enter failed): the runner must roll it back.
+  Object.assign(runner, { isTransactionActive: true, transactionDepth: 1 });
+  const started = Date.now();
+  try {
+    const results = (await client.query(text)) as unknown as QueryResult<{ role: string | null }>[];
+    return results[1].rows[0].role;
+  } catch (error) {
+    throw new QueryFailedError(text, [], error as Error);
+  } finally {
+    const elapsed = Date.now() - started;
+    if (elapsed > 1) logger.logQuerySlow(elapsed, text, [], runner);
+  }
 }
