@@ -222,3 +222,35 @@ test('the worker loses PostgreSQL for longer than its jobs retry: what failed me
     await worker.close();
   }
 }, 60_000);
+
+test('Redis restarts without its data while task reminders wait as delayed jobs: each owner is still notified, once', async () => {
+  // Due soon: the TASK_DUE job waits in Redis (the lead time is past, so no TASK_DUE_SOON).
+  const worker = await start({ TASK_REMINDER_LEAD_MINUTES: 60 });
+  try {
+    const { createAccount } = await t.ok(`mutation { createAccount(input: { name: "Reminded AG" }) { id } }`, {}, admin);
+    const dueAt = new Date(Date.now() + 2_000);
+    const tasks: string[] = [];
+    for (const subject of ['Call Ada', 'Mail Grace']) {
+      const { createActivity } = await t.ok(
+        `mutation($input: CreateActivityInput!) { createActivity(input: $input) { id } }`,
+        { input: { type: 'TASK', subject, accountId: createAccount.id, dueAt: dueAt.toISOString(), ownerId: admin.userId } },
+        admin,
+      );
+      tasks.push(uuid(createActivity.id));
+    }
+    await waitFor('the reminder jobs', async () => ((await worker.producers.reminders.getDelayedCount()) >= 2 ? true : undefined));
+
+    redisShutdown(redisPort);
+    redisServer(redisPort);
+    await redisUp(redisPort);
+
+    const notified = async () =>
+      (await superuser.query(`SELECT record_id, kind FROM notifications WHERE record_id = ANY($1) ORDER BY subject`, [tasks])).rows as Array<{ record_id: string; kind: string }>;
+    await waitFor('both reminders', async () => ((await notified()).length >= 2 ? true : undefined), 20_000);
+    // Several reconciler passes later still one each (the dedupe key; the passes find nothing owed).
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await notified()).toEqual(tasks.map((id) => ({ record_id: id, kind: 'TASK_DUE' })));
+  } finally {
+    await worker.close();
+  }
+});

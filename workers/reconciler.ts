@@ -2,6 +2,7 @@ import type { AppRuntime } from '../src/kernel/context';
 import type { Logger } from '../src/kernel/logger';
 import { ensureJobs, type Producers } from '../src/kernel/queue';
 import { stalledRunJobs } from '../src/modules/automations';
+import { owedReminders } from '../src/modules/notifications';
 import { strandedDeliveries } from '../src/modules/webhooks';
 import { eventJob, eventPayload, RELAY_NAME, type EventRelay, type EventRow } from './event-relay';
 import { EVENT_HANDLERS, ledgerKeepsMs } from './record-events';
@@ -18,6 +19,7 @@ export interface Reconciled {
   events: number;
   deliveries: number;
   runs: number;
+  reminders: number;
   schedules: number;
 }
 
@@ -26,7 +28,8 @@ export interface Reconciled {
  * process holding the relay lock compares the two and queues again what Redis does not have:
  * - record events queued but without a ledger row for each of their handlers
  *   (crm_reconcile_events; the relay's position says queued, the ledger says handled);
- * - webhook deliveries whose attempt is overdue, automation runs still QUEUED;
+ * - webhook deliveries whose attempt is overdue, automation runs still QUEUED (or left RUNNING);
+ * - task reminders whose time passed without their notification (their delayed job was lost);
  * - the recurring jobs' schedulers (all gone after Redis restarted without its data).
  * Work younger than EVENT_RECONCILE_AFTER_MS is left to its job. A job that exists is never
  * added twice (ensureJobs), and each handler's ledger, a delivery's due time and a run's status
@@ -69,6 +72,10 @@ export class Reconciler {
       events: await this.events(),
       deliveries: await ensureJobs(producers['webhook-deliveries'], await strandedDeliveries(dataSource, overdueMs)),
       runs: await ensureJobs(producers.automations, await stalledRunJobs(dataSource, overdueMs)),
+      reminders: await ensureJobs(
+        producers.reminders,
+        await owedReminders(dataSource, overdueMs, config.TASK_REMINDER_LEAD_MINUTES, ledgerKeepsMs(config.PROCESSED_EVENTS_RETENTION_DAYS)),
+      ),
     };
     if (this.failing) this.logger.info('reconciler works again');
     this.failing = false;

@@ -84,6 +84,7 @@ const WORKER_ONLY_FUNCTIONS = [
   'crm_relay_advance(text, bigint)',
   'crm_reconcile_events(text, jsonb, bigint, interval, interval, integer)',
   'crm_stranded_webhook_deliveries(interval, integer)',
+  'crm_owed_task_reminders(interval, interval, interval, integer)',
   'crm_purge_record_events(interval, integer)',
   'crm_stale_import_jobs(interval)',
   'crm_purge_import_rows(integer)',

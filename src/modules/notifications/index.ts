@@ -4,5 +4,5 @@ export { NOTIFICATION_ADDED } from './notification-push';
 export { Notification } from './notification.entity';
 export { NotificationResolver } from './notification.resolver';
 export { notificationService } from './notification.service';
-export { reminderJobId, remindTaskOwner, scheduleTaskReminders, TASK_REMINDER_EVENTS } from './task-reminders';
+export { owedReminders, reminderJobId, remindTaskOwner, scheduleTaskReminders, TASK_REMINDER_EVENTS } from './task-reminders';
 // faces:end

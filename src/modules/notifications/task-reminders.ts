@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { RequestContext, type AppRuntime } from '../../kernel/context';
-import type { RecordEventPayload, ReminderKind, TaskReminderPayload } from '../../kernel/queue';
+import type { IdentifiedJob, RecordEventPayload, ReminderKind, TaskReminderPayload } from '../../kernel/queue';
 import { remindableTask } from '../activities';
 import { notificationService } from './notification.service';
 
@@ -62,15 +62,36 @@ export async function scheduleTaskReminders(ctx: RequestContext, em: EntityManag
       if (!wanted.has(id)) await removeJob(queue, id);
     }
   }
-  for (const [jobId, job] of wanted) {
-    const data: TaskReminderPayload = { workspaceId: event.workspaceId, taskId: event.recordId, dueAt: task!.dueAt.toISOString(), kind: job.kind };
-    await queue.add('task-reminder', data, {
-      jobId,
-      delay: Math.max(0, job.at - Date.now()),
-      attempts: 3,
-      backoff: { type: 'exponential', delay: 5_000 },
-    });
+  for (const job of wanted.values()) {
+    const { name, data, opts } = reminderJob(event.workspaceId, event.recordId, task!.dueAt, job.kind, job.at);
+    await queue.add(name, data, opts);
   }
+}
+
+/** The delayed job that sends one reminder at `at`. */
+function reminderJob(workspaceId: string, taskId: string, dueAt: Date, kind: ReminderKind, at: number): IdentifiedJob<TaskReminderPayload> {
+  return {
+    name: 'task-reminder',
+    data: { workspaceId, taskId, dueAt: dueAt.toISOString(), kind },
+    opts: { jobId: reminderJobId(taskId, dueAt, kind), delay: Math.max(0, at - Date.now()), attempts: 3, backoff: { type: 'exponential', delay: 5_000 } },
+  };
+}
+
+/** At most this many owed reminders are queued per reconciler pass; the next pass takes the rest. */
+const OWED_BATCH = 1000;
+
+/**
+ * The jobs of reminders owed more than `overdueMs` ago that have no notification yet: their delayed
+ * job was lost with Redis (the event that scheduled it is settled). Only due times within
+ * `keepMs` are looked at, as the event ledger keeps events. Queueing one again cannot notify
+ * twice: the job re-checks the task and the notification's dedupe key makes a second one a no-op.
+ */
+export async function owedReminders(dataSource: DataSource, overdueMs: number, leadMinutes: number, keepMs: number): Promise<Array<IdentifiedJob<TaskReminderPayload>>> {
+  const rows = (await dataSource.query(
+    `SELECT * FROM crm_owed_task_reminders(make_interval(secs => $1::float8 / 1000), make_interval(secs => $2::float8 * 60), make_interval(secs => $3::float8 / 1000), $4)`,
+    [overdueMs, leadMinutes, keepMs, OWED_BATCH],
+  )) as Array<{ workspace_id: string; task_id: string; due_at: Date; kind: ReminderKind }>;
+  return rows.map((row) => reminderJob(row.workspace_id, row.task_id, new Date(row.due_at), row.kind, 0));
 }
 
 /**
