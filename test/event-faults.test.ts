@@ -78,8 +78,13 @@ async function createDeals(label: string, n: number): Promise<string[]> {
 const pause = (worker: WorkerProcess, ...queues: string[]) => Promise.all(worker.workers.filter((w) => queues.includes(w.name)).map((w) => w.pause(true)));
 const resume = (worker: WorkerProcess) => worker.workers.forEach((w) => w.resume());
 
-/** Waits until every deal has its run and its delivery done, then checks that each effect happened once. */
-async function handledExactlyOnce(deals: string[]): Promise<void> {
+/**
+ * Waits until every deal has its run and its delivery done, then checks that each effect happened
+ * once. `receipts: 'at least once'`: the receiver may have seen a delivery twice, as the webhook
+ * contract allows — an attempt is recorded after its POST, and a database lost in between makes
+ * the recording fail and the attempt run again (the delivery row still shows one attempt).
+ */
+async function handledExactlyOnce(deals: string[], receipts: 'once' | 'at least once' = 'once'): Promise<void> {
   await waitFor(
     `the handlers of ${deals.length} deals`,
     async () => {
@@ -109,7 +114,9 @@ async function handledExactlyOnce(deals: string[]): Promise<void> {
   expect(events.rows).toHaveLength(deals.length);
   for (const event of events.rows) {
     expect(event).toEqual({ id: event.id, deliveries: 1, attempts: 1, handlers: [...DEAL_HANDLERS].sort() });
-    expect(hooks.hits('/faults').filter((hit) => hit.headers['webhook-id'] === encodeId('RecordEvent', event.id))).toHaveLength(1);
+    const received = hooks.hits('/faults').filter((hit) => hit.headers['webhook-id'] === encodeId('RecordEvent', event.id)).length;
+    if (receipts === 'once') expect(received).toBe(1);
+    else expect(received).toBeGreaterThanOrEqual(1);
   }
 }
 
@@ -215,7 +222,7 @@ test('the worker loses PostgreSQL for longer than its jobs retry: what failed me
     const failed = async () => (await Promise.all(rows.map((row) => worker.producers['record-events'].getJobState(row.id)))).filter((state) => state === 'failed').length;
     await waitFor('their jobs to fail for good', async () => ((await failed()) >= 3 ? true : undefined), 30_000);
     await allowConnections(true);
-    await handledExactlyOnce(deals);
+    await handledExactlyOnce(deals, 'at least once');
   } finally {
     await allowConnections(true);
     await cluster.end();
