@@ -7,5 +7,5 @@ export { importJobService, TooManyRows } from './import-job.service';
 export { ndjsonLines } from './import-lines';
 export { OBJECT_OF_PATH } from './import-objects';
 export { enqueueImport, importQueueJobId } from './import-queue';
-export { importRunService } from './import-run.service';
+export { runImport } from './import-runner';
 // faces:end
