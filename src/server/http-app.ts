@@ -15,7 +15,7 @@ import { IMPORTS_PATH, createImportRoute } from './import-route';
 import { executeIdempotently } from './idempotency/idempotent-request';
 import { clientAddress } from './limits/client-address';
 import { requestGuards } from './limits/request-guards';
-import { screenRequest, type Refusal } from './limits/screen-request';
+import { refuse, screenRequest } from './limits/screen-request';
 import { admitSocketOperation } from './limits/subscription-limits';
 import { createMetrics, metricsAccess, metricsListener, shareWithClusterPrimary } from './metrics';
 import { unavailableStatusPlugin } from './unavailable-status';
@@ -66,14 +66,6 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 
 function badRequest(res: ServerResponse, status: number, message: string): void {
   sendJson(res, status, { errors: [{ message, extensions: { code: 'BAD_USER_INPUT', fields: [{ field: 'body', message }] } }] });
-}
-
-/** A GraphQL error response written without Apollo (the request was refused before it ran). */
-function refuse(res: ServerResponse, { status, error, headers }: Refusal, requestId: string): number {
-  for (const [name, value] of headers) res.setHeader(name, value);
-  res.setHeader('x-request-id', requestId);
-  sendJson(res, status, { errors: [{ message: error.message, extensions: error.extensions }] });
-  return status;
 }
 
 export interface CrmServer {

@@ -8,6 +8,7 @@ import { DEFAULT_JOB_OPTIONS, producerConnection, type ImportJobPayload } from '
 import { csvLines, ImportJob, TooManyRows, importJobService, ndjsonLines, OBJECT_OF_PATH, enqueueImport } from '../modules/imports';
 import { upsertSpec } from '../modules/sync';
 import { contextFromAuthorization } from './authenticate';
+import { refuse } from './limits/screen-request';
 import type { WorkspaceGate } from './limits/workspace-gate';
 
 export const IMPORTS_PATH = '/imports/';
@@ -70,10 +71,8 @@ export function createImportRoute(runtime: AppRuntime, schema: GraphQLSchema, ga
     const workspace = ctx.principal?.workspaceId;
     const leave = workspace ? await gate.enter(workspace) : null;
     if (workspace && !leave) {
-      const { error, headers } = gate.busy();
-      for (const [name, value] of headers) res.setHeader(name, value);
       await ctx.close();
-      return sendError(res, 429, 'RATE_LIMITED', error.message);
+      return refuse(res, gate.busy(), requestId);
     }
     try {
       const system = new URL(req.url ?? '/', 'http://localhost').searchParams.get('system');

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { GraphQLError } from 'graphql';
 import type { RequestContext } from '../../kernel/context';
 import { badField } from '../../kernel/errors';
@@ -9,6 +10,15 @@ export interface Refusal {
   status: number;
   error: GraphQLError;
   headers: Array<[string, string]>;
+}
+
+/** A refusal written as a GraphQL error response without Apollo (the request was refused before it ran); returns the status. */
+export function refuse(res: ServerResponse, { status, error, headers }: Refusal, requestId: string): number {
+  for (const [name, value] of headers) res.setHeader(name, value);
+  res.setHeader('x-request-id', requestId);
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ errors: [{ message: error.message, extensions: error.extensions }] }));
+  return status;
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
