@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { Queue, type Job } from 'bullmq';
+import { Queue } from 'bullmq';
 import type { Client } from 'pg';
 import { createLogger } from '../src/kernel/logger';
 import { producerConnection, type Producers } from '../src/kernel/queue';
 import { startWorkers, type WorkerProcess } from '../workers/start-workers';
-import { sweepAutomations } from '../workers/automation-jobs';
-import { schedulerId } from '../src/modules/automations';
+import { schedulerId, sweepTimedAutomations } from '../src/modules/automations';
 import { automationClient, triggersHandled, uuid, WebhookReceiver } from './support/automations';
 import { superuserClient } from './support/databases';
 import { errorCode, errorFields, TestApp, type Session } from './support/test-app';
@@ -421,7 +420,7 @@ describe('validation', () => {
 
 describe('timed triggers', () => {
   const runtime = () => ({ ...t.app.runtime, producers: { automations: queue } as unknown as Producers });
-  const sweep = () => sweepAutomations({ id: 'test-sweep', data: {} } as Job<Record<string, never>>, runtime());
+  const sweep = () => sweepTimedAutomations(runtime());
   const utcDay = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 
   test('DATE_RELATIVE: 3 days before the expected close date, the sweep fires once per deal and date', async () => {

@@ -4,7 +4,7 @@ import { Client } from 'pg';
 import { parseId } from '../src/kernel/ids';
 import { createLogger } from '../src/kernel/logger';
 import { producerConnection } from '../src/kernel/queue';
-import { sweepAllWorkspaces } from '../workers/follow-up-sweep';
+import { sweepAllWorkspaces } from '../src/modules/follow-ups';
 import { startWorkers } from '../workers/start-workers';
 import { superuserClient } from './support/databases';
 import { errorCode, errorFields, TestApp, type Session } from './support/test-app';

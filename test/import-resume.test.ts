@@ -6,8 +6,7 @@ import { createDataSource } from '../src/kernel/db/data-source';
 import { parseId } from '../src/kernel/ids';
 import { createLogger } from '../src/kernel/logger';
 import { producerConnection, type ImportJobPayload } from '../src/kernel/queue';
-import { importQueueJobId } from '../src/modules/imports';
-import { sweepImports } from '../workers/import-jobs';
+import { importQueueJobId, sweepImports } from '../src/modules/imports';
 import { startWorkers, type WorkerProcess } from '../workers/start-workers';
 import { superuserClient } from './support/databases';
 import { spawnWorkerProcess } from './support/processes';
@@ -149,9 +148,9 @@ test('an open import whose queue job was lost is queued again by the sweep, and 
   const dataSource = createDataSource({ url: t.app.runtime.config.WORKER_DATABASE_URL, poolSize: 1, applicationName: 'crm-test-sweep' });
   await dataSource.initialize();
   try {
-    const runtime = { config: t.app.runtime.config, dataSource, logger: SILENT, producers: { imports: queue } as never };
-    expect(await sweepImports({} as never, runtime)).toEqual({ requeued: 1, purged: LINES });
-    expect(await sweepImports({} as never, runtime)).toEqual({ requeued: 0, purged: 0 }); // queued now: waiting, not lost
+    const runtime = { config: t.app.runtime.config, dataSource, logger: SILENT };
+    expect(await sweepImports(runtime, queue)).toEqual({ requeued: 1, purged: LINES });
+    expect(await sweepImports(runtime, queue)).toEqual({ requeued: 0, purged: 0 }); // queued now: waiting, not lost
   } finally {
     await dataSource.destroy();
   }

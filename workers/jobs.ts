@@ -12,7 +12,7 @@ import { sendTaskReminder } from './task-reminders';
 import { runSlaCheck, runSlaSweep } from './ticket-sla';
 import { fireSchedule, runAutomation, sweepAutomations } from './automation-jobs';
 import { deliverWebhook } from './webhook-deliveries';
-import { runImportJob, sweepImports } from './import-jobs';
+import { runImportJob, sweepLostImports } from './import-jobs';
 
 /** Runs one job; `runtime.logger` already names the queue, the job and its id. Must be safe to run twice. */
 export type JobHandler<Q extends QueueName, N extends JobName<Q>> = (job: Job<JobPayload<Q, N>>, runtime: AppRuntime) => Promise<unknown>;
@@ -50,7 +50,7 @@ export const HANDLERS: { [Q in QueueName]: QueueHandlers<Q> } = {
   },
   imports: {
     'import-job': runImportJob,
-    'import-sweep': sweepImports,
+    'import-sweep': sweepLostImports,
   },
 };
 

@@ -1,5 +1,5 @@
 import type { JobHandler } from './jobs';
-import { repeatUntilShort } from './purge-in-batches';
+import { repeatUntilShort } from '../src/kernel/db/batched';
 
 /**
  * Deletes expired Idempotency-Key rows (past IDEMPOTENCY_TTL_HOURS) in every workspace, a batch at

@@ -4,6 +4,7 @@ export { fireDateRelative, fireScheduleOccurrence } from './automation-fan-out';
 export { enqueueAfterCommit, isAutomationScheduler, schedulerId, stalledRunJobs } from './automation-queue';
 export { executeRun } from './automation-runner';
 export { automationRunService } from './automation-runs.service';
+export { sweepTimedAutomations } from './automation-sweep';
 export { matchRecordEvent, RECORD_EVENT_TYPES, syncSchedule } from './automation-triggers';
 export { AutomationRunStatus, AutomationTriggerType } from './automation.enums';
 export { AutomationResolver, AutomationRunResolver } from './automation.resolver';

@@ -8,4 +8,5 @@ export { ndjsonLines } from './import-lines';
 export { OBJECT_OF_PATH } from './import-objects';
 export { enqueueImport, importQueueJobId } from './import-queue';
 export { runImport } from './import-runner';
+export { sweepImports } from './import-sweep';
 // faces:end
