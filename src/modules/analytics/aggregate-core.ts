@@ -87,7 +87,7 @@ export async function runAggregate<D extends string, M extends string>(
   const currency = row.currency as string;
   return {
     currency,
-    groups: groups.map(
+    groups: dimensions.length === 0 ? [] : groups.map(
       (group): AggregateGroupValue => ({
         keys: dimensions.map((d, i) => keyOf(d.name, d.spec, group.keys[i], labels[i])),
         ...figures(group, measures, currency),

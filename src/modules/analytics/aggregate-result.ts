@@ -84,6 +84,13 @@ export function quotient(value: Decimal, divisor: bigint, digits: number): Decim
   return { units: numerator < 0n ? -q : q, scale: digits };
 }
 
+/** The same value with trailing zeros cut down to `digits` fraction digits (50.0000 → 50.00; 50.1234 stays). */
+function exact(value: Decimal, digits: number): Decimal {
+  let { units, scale } = value;
+  while (scale > digits && units % 10n === 0n) [units, scale] = [units / 10n, scale - 1];
+  return scale < digits ? roundHalfUp({ units, scale }, digits) : { units, scale };
+}
+
 /** A requested measure: the group's field and how it is computed. */
 export interface RequestedMeasure {
   field: string;
@@ -112,7 +119,7 @@ export function figures(group: Accumulator, measures: RequestedMeasure[], curren
   }
   const unconverted: CurrencyAmount[] = [...group.unconverted.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([currency, part]) => ({ currency, amount: format(part.amount), count: Number(part.count) }));
+    .map(([currency, part]) => ({ currency, amount: format(exact(part.amount, minorUnits(currency))), count: Number(part.count) }));
   return { ...values, unconvertedCount: unconverted.reduce((n, part) => n + part.count, 0), unconverted };
 }
 
