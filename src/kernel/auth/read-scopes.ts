@@ -75,6 +75,12 @@ export const READ_RULE_OF_TYPE: Readonly<Record<string, ReadRule>> = {
   WebhookWithSecret: OPEN,
   WebhookDelivery: OPEN,
   WebhookDeliveryAttempt: OPEN,
+  // Report figures hold no record: every field returning them needs reports:read.
+  DealAggregate: OPEN,
+  DealAggregateGroup: OPEN,
+  AggregateKey: OPEN,
+  CurrencyAmount: OPEN,
+  DashboardUpdate: OPEN,
   // Upsert results only wrap the record, which its own rule guards (a writer may read what it writes).
   ExternalRef: OPEN,
   AccountUpsertResult: OPEN,
