@@ -79,24 +79,41 @@ export async function forecastGroups(
   now: Date,
   owners: string[] | null,
 ): Promise<ForecastGroup[]> {
-  const rows = (await em.query(GROUPS_SQL, [workspaceId, period.start, period.end, settings.timeZone, now, owners])) as Array<{
-    owner_id: string | null;
-    pipeline_id: string;
-    category: ForecastCategory;
-    currency: string;
-    amount: string;
-    converted: string | null;
-    weighted: string | null;
-    deals: number;
-  }>;
-  return rows.map((row) => ({
-    ownerId: row.owner_id,
-    pipelineId: row.pipeline_id,
-    category: row.category,
-    currency: row.currency.trim(),
-    amount: row.amount,
-    converted: row.converted,
-    weighted: row.weighted,
-    deals: row.deals,
-  }));
+  const rows = (await em.query(GROUPS_SQL, [workspaceId, period.start, period.end, settings.timeZone, now, owners])) as ForecastGroupRow[];
+  return rows.map(groupOfRow);
 }
+
+/** A group as SQL returns it (forecast_snapshot_rows has the same columns). */
+export interface ForecastGroupRow {
+  owner_id: string | null;
+  pipeline_id: string;
+  category: ForecastCategory;
+  currency: string;
+  amount: string;
+  converted: string | null;
+  weighted: string | null;
+  deals: number;
+}
+
+export const groupOfRow = (row: ForecastGroupRow): ForecastGroup => ({
+  ownerId: row.owner_id,
+  pipelineId: row.pipeline_id,
+  category: row.category,
+  currency: row.currency.trim(),
+  amount: row.amount,
+  converted: row.converted,
+  weighted: row.weighted,
+  deals: row.deals,
+});
+
+/** The row forecast_snapshot_rows stores for a group. */
+export const rowOfGroup = (group: ForecastGroup): ForecastGroupRow => ({
+  owner_id: group.ownerId,
+  pipeline_id: group.pipelineId,
+  category: group.category,
+  currency: group.currency,
+  amount: group.amount,
+  converted: group.converted,
+  weighted: group.weighted,
+  deals: group.deals,
+});

@@ -2,8 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { AppRuntime, RequestContext } from '../../kernel/context';
 import { inEveryWorkspace } from '../../kernel/db/every-workspace';
 import { periodOf, type Period } from '../../kernel/time/periods';
-import type { ForecastCategory } from '../pipelines';
-import { forecastGroups, readForecastSettings, type ForecastGroup } from './forecast-groups';
+import { forecastGroups, groupOfRow, readForecastSettings, rowOfGroup, type ForecastGroup, type ForecastGroupRow } from './forecast-groups';
 
 /** One week's snapshot of a period's forecast, at the grain of its groups. */
 export interface StoredSnapshot {
@@ -43,23 +42,13 @@ export async function takeSnapshots(ctx: RequestContext, now: Date): Promise<str
         `INSERT INTO forecast_snapshot_rows (workspace_id, period, week_start, owner_id, pipeline_id, category, currency, amount, converted, weighted, deals)
          SELECT $1, $2, $3, g.owner_id, g.pipeline_id, g.category, g.currency, g.amount, g.converted, g.weighted, g.deals
            FROM jsonb_to_recordset($4::jsonb) AS g(owner_id uuid, pipeline_id uuid, category varchar, currency char(3), amount numeric, converted numeric, weighted numeric, deals int)`,
-        [ctx.workspaceId, period.label, week.start, JSON.stringify(groups.map(snapshotRow))],
+        [ctx.workspaceId, period.label, week.start, JSON.stringify(groups.map(rowOfGroup))],
       );
     }
     return [current.label, next.label];
   });
 }
 
-const snapshotRow = (group: ForecastGroup) => ({
-  owner_id: group.ownerId,
-  pipeline_id: group.pipelineId,
-  category: group.category,
-  currency: group.currency,
-  amount: group.amount,
-  converted: group.converted,
-  weighted: group.weighted,
-  deals: group.deals,
-});
 
 /** The period's snapshots, oldest week first; `owners` limits their groups to those owners' deals (null: all). */
 export async function readSnapshots(em: EntityManager, workspaceId: string, period: Period, owners: string[] | null): Promise<StoredSnapshot[]> {
@@ -74,7 +63,7 @@ export async function readSnapshots(em: EntityManager, workspaceId: string, peri
        FROM forecast_snapshot_rows
       WHERE workspace_id = $1 AND period = $2 AND ($3::uuid[] IS NULL OR owner_id = ANY ($3::uuid[]))`,
     [workspaceId, period.label, owners],
-  )) as Array<{ week_start: string; owner_id: string | null; pipeline_id: string; category: ForecastCategory; currency: string; amount: string; converted: string | null; weighted: string | null; deals: number }>;
+  )) as Array<ForecastGroupRow & { week_start: string }>;
   return headers.map((header) => ({
     week: header.week,
     weekStart: header.week_start,
@@ -82,16 +71,7 @@ export async function readSnapshots(em: EntityManager, workspaceId: string, peri
     currency: header.currency.trim(),
     groups: rows
       .filter((row) => row.week_start === header.week_start)
-      .map((row) => ({
-        ownerId: row.owner_id,
-        pipelineId: row.pipeline_id,
-        category: row.category,
-        currency: row.currency.trim(),
-        amount: row.amount,
-        converted: row.converted,
-        weighted: row.weighted,
-        deals: row.deals,
-      })),
+      .map(groupOfRow),
   }));
 }
 
