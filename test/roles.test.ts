@@ -140,6 +140,14 @@ const REPRESENTATIVES: Record<Permission, Representative> = {
     run: (who) => t.gql(`{ dealAggregate(groupBy: [STAGE], measures: [COUNT]) { total { count } } }`, {}, who),
     state: async () => null,
   },
+  [Permission.MANAGE_QUOTAS]: {
+    name: 'setQuota',
+    run: async (who) => {
+      const self = (await t.ok(`{ members(filter: { role: { eq: ADMIN } }) { edges { node { id } } } }`, {}, admin)).members.edges[0].node.id;
+      return t.gql(`mutation($id: ID!, $amount: Decimal!) { setQuota(memberId: $id, period: "2026-Q1", amount: $amount) { id } }`, { id: self, amount: `${++mailbox}.00` }, who);
+    },
+    state: async () => (await t.ok(`{ quotas(period: "2026-Q1") { amount } }`, {}, admin)).quotas,
+  },
 };
 
 const ROLES = Object.values(Role);

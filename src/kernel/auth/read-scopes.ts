@@ -80,7 +80,6 @@ export const READ_RULE_OF_TYPE: Readonly<Record<string, ReadRule>> = {
   DealAggregate: OPEN,
   DealAggregateGroup: OPEN,
   AggregateKey: OPEN,
-  CurrencyAmount: OPEN,
   DashboardUpdate: OPEN,
   // Upsert results only wrap the record, which its own rule guards (a writer may read what it writes).
   ExternalRef: OPEN,
@@ -109,6 +108,14 @@ export const READ_RULE_OF_TYPE: Readonly<Record<string, ReadRule>> = {
   ImportJob: OPEN,
   ImportError: OPEN,
   ImportErrorField: OPEN,
+  // Reports: guarded by reports:read on every field that returns them; the forecast shows a caller only the figures they may see.
+  CurrencyAmount: OPEN,
+  Forecast: OPEN,
+  ForecastRow: OPEN,
+  ForecastFigures: OPEN,
+  ForecastSnapshot: OPEN,
+  ForecastHistory: OPEN,
+  Quota: OPEN,
   // People named on records (owners, actors).
   User: OPEN,
   AuthPayload: OPEN,

@@ -28,6 +28,7 @@ export enum Permission {
   WRITE_ORDERS = 'orders:write',
   MANAGE_WEBHOOKS = 'webhooks:manage',
   READ_REPORTS = 'reports:read',
+  MANAGE_QUOTAS = 'quotas:manage',
 }
 
 const ALL = Object.values(Permission);

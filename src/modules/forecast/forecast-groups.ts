@@ -1,0 +1,119 @@
+import type { EntityManager } from 'typeorm';
+import type { Period } from '../../kernel/time/periods';
+import type { ForecastCategory } from '../pipelines';
+
+/**
+ * The forecast's raw material: the deals of a period summed per owner, pipeline, forecast
+ * category and currency, exact (numeric as text). Open deals count when their expected close
+ * date falls in the period and convert at today's rate; won (CLOSED) and lost (OMITTED) deals
+ * when their close time's local date does, at that day's rate. `converted` and `weighted` are
+ * null where no rate converts the currency (those deals are reported apart).
+ */
+export interface ForecastGroup {
+  ownerId: string | null;
+  pipelineId: string;
+  category: ForecastCategory;
+  currency: string;
+  amount: string;
+  converted: string | null;
+  /** Σ converted amount × stage probability / 100 (open deals; null for closed ones). */
+  weighted: string | null;
+  deals: number;
+}
+
+/** What the forecast needs to know of the workspace. */
+export interface ForecastSettings {
+  currency: string;
+  timeZone: string;
+  fiscalStartMonth: number;
+}
+
+export async function readForecastSettings(em: EntityManager, workspaceId: string): Promise<ForecastSettings> {
+  const [row] = (await em.query(`SELECT default_currency, time_zone, fiscal_year_start_month FROM workspaces WHERE id = $1`, [workspaceId])) as Array<{
+    default_currency: string;
+    time_zone: string;
+    fiscal_year_start_month: number;
+  }>;
+  return { currency: row.default_currency, timeZone: row.time_zone, fiscalStartMonth: row.fiscal_year_start_month };
+}
+
+/*
+ * Sums per (…, currency, rate date) first and converts each sum once: Σ amount × rate equals
+ * Σ (amount × rate) exactly in numeric, and a quarter's closed deals need one rate per currency
+ * and day instead of one per deal. Both scans read a partial covering index (migration
+ * 1763800000060). The bounds of closed_at are the period's local midnights.
+ */
+const GROUPS_SQL = `
+  WITH open_groups AS (
+    SELECT d.owner_id, d.pipeline_id, crm_forecast_category(d.status, d.forecast_category, s.forecast_category) AS category, d.currency,
+           ($5::timestamptz AT TIME ZONE $4)::date AS rate_date, sum(d.amount) AS amount, sum(d.amount * s.probability) AS weighted, count(*) AS deals
+      FROM deals d JOIN stages s ON s.workspace_id = d.workspace_id AND s.id = d.stage_id
+     WHERE d.workspace_id = $1 AND d.status = 'OPEN' AND d.deleted_at IS NULL
+       AND d.expected_close_date >= $2::date AND d.expected_close_date < $3::date
+       AND ($6::uuid[] IS NULL OR d.owner_id = ANY ($6::uuid[]))
+     GROUP BY 1, 2, 3, 4
+  ), closed_groups AS (
+    SELECT d.owner_id, d.pipeline_id, CASE d.status WHEN 'WON' THEN 'CLOSED' ELSE 'OMITTED' END AS category, d.currency,
+           (d.closed_at AT TIME ZONE $4)::date AS rate_date, sum(d.amount) AS amount, NULL::numeric AS weighted, count(*) AS deals
+      FROM deals d
+     WHERE d.workspace_id = $1 AND d.status <> 'OPEN' AND d.deleted_at IS NULL
+       AND d.closed_at >= ($2::date::timestamp AT TIME ZONE $4) AND d.closed_at < ($3::date::timestamp AT TIME ZONE $4)
+       AND ($6::uuid[] IS NULL OR d.owner_id = ANY ($6::uuid[]))
+     GROUP BY 1, 2, 3, 4, 5
+  ), groups AS (
+    SELECT * FROM open_groups UNION ALL SELECT * FROM closed_groups
+  ), rates AS (
+    SELECT currency, rate_date, crm_exchange_rate($1, currency, rate_date) AS rate FROM (SELECT DISTINCT currency, rate_date FROM groups) pairs
+  )
+  SELECT g.owner_id, g.pipeline_id, g.category, g.currency, sum(g.amount)::text AS amount,
+         sum(g.amount * r.rate)::text AS converted, sum(g.weighted * r.rate * 0.01)::text AS weighted, sum(g.deals)::int AS deals
+    FROM groups g JOIN rates r USING (currency, rate_date)
+   GROUP BY g.owner_id, g.pipeline_id, g.category, g.currency, r.rate IS NULL`;
+
+/** The period's groups as of `now`; `owners` (user ids) limits them to those owners' deals, null: all deals. */
+export async function forecastGroups(
+  em: EntityManager,
+  workspaceId: string,
+  settings: ForecastSettings,
+  period: Period,
+  now: Date,
+  owners: string[] | null,
+): Promise<ForecastGroup[]> {
+  const rows = (await em.query(GROUPS_SQL, [workspaceId, period.start, period.end, settings.timeZone, now, owners])) as ForecastGroupRow[];
+  return rows.map(groupOfRow);
+}
+
+/** A group as SQL returns it (forecast_snapshot_rows has the same columns). */
+export interface ForecastGroupRow {
+  owner_id: string | null;
+  pipeline_id: string;
+  category: ForecastCategory;
+  currency: string;
+  amount: string;
+  converted: string | null;
+  weighted: string | null;
+  deals: number;
+}
+
+export const groupOfRow = (row: ForecastGroupRow): ForecastGroup => ({
+  ownerId: row.owner_id,
+  pipelineId: row.pipeline_id,
+  category: row.category,
+  currency: row.currency.trim(),
+  amount: row.amount,
+  converted: row.converted,
+  weighted: row.weighted,
+  deals: row.deals,
+});
+
+/** The row forecast_snapshot_rows stores for a group. */
+export const rowOfGroup = (group: ForecastGroup): ForecastGroupRow => ({
+  owner_id: group.ownerId,
+  pipeline_id: group.pipelineId,
+  category: group.category,
+  currency: group.currency,
+  amount: group.amount,
+  converted: group.converted,
+  weighted: group.weighted,
+  deals: group.deals,
+});
