@@ -135,6 +135,11 @@ const REPRESENTATIVES: Record<Permission, Representative> = {
     run: (who) => t.gql(`mutation { createWebhook(input: { url: "http://127.0.0.1:9/hook", events: ["deal.*"] }) { webhook { id } } }`, {}, who),
     state: async () => (await t.ok(`{ webhooks { id } }`, {}, admin)).webhooks.length,
   },
+  [Permission.READ_REPORTS]: {
+    name: 'dealFunnel',
+    run: (who) => t.gql(`{ dealFunnel { total { deals } } }`, {}, who),
+    state: async () => null,
+  },
 };
 
 const ROLES = Object.values(Role);

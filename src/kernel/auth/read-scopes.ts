@@ -102,6 +102,10 @@ export const READ_RULE_OF_TYPE: Readonly<Record<string, ReadRule>> = {
   ImportJob: OPEN,
   ImportError: OPEN,
   ImportErrorField: OPEN,
+  // Sales reports (funnel, velocity, activity metrics): figures guarded by reports:read on the query; stages and owners are named inside.
+  DealFunnel: OPEN,
+  FunnelGroup: OPEN,
+  FunnelStage: OPEN,
   // People named on records (owners, actors).
   User: OPEN,
   AuthPayload: OPEN,

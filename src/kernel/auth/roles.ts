@@ -27,6 +27,7 @@ export enum Permission {
   MANAGE_PRODUCTS = 'products:manage',
   WRITE_ORDERS = 'orders:write',
   MANAGE_WEBHOOKS = 'webhooks:manage',
+  READ_REPORTS = 'reports:read',
 }
 
 const ALL = Object.values(Permission);
@@ -44,6 +45,7 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     Permission.WRITE_DEALS,
     Permission.WRITE_ACTIVITIES,
     Permission.WRITE_ORDERS,
+    Permission.READ_REPORTS,
   ]),
   [Role.SUPPORT]: new Set([
     Permission.READ,
@@ -51,8 +53,9 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     Permission.WRITE_CONTACTS,
     Permission.WRITE_TICKETS,
     Permission.WRITE_ACTIVITIES,
+    Permission.READ_REPORTS,
   ]),
-  [Role.READ_ONLY]: new Set([Permission.READ]),
+  [Role.READ_ONLY]: new Set([Permission.READ, Permission.READ_REPORTS]),
 };
 
 export function roleAllows(role: Role, permission: Permission): boolean {

@@ -1,0 +1,30 @@
+import { Arg, Authorized, Ctx, ID, Query, Resolver } from 'type-graphql';
+import { Permission } from '../../kernel/auth/roles';
+import type { RequestContext } from '../../kernel/context';
+import { decodeOptionalId } from '../../kernel/ids';
+import { DealFunnel, FunnelGrouping } from './funnel.model';
+import { funnelService } from './funnel.service';
+
+/** The sales reports: funnel, velocity and activity metrics (docs/analytics.md). */
+@Resolver()
+export class SalesPerformanceResolver {
+  @Authorized(Permission.READ_REPORTS)
+  @Query(() => DealFunnel, {
+    description: 'Per stage of a pipeline: deals that entered it, conversion to the next stage and from the first, time in stage; over the live deals created in `period`.',
+  })
+  dealFunnel(
+    @Ctx() ctx: RequestContext,
+    @Arg('pipelineId', () => ID, { nullable: true, description: 'Default: the default pipeline.' }) pipelineId?: string | null,
+    @Arg('period', () => String, { nullable: true, description: 'When the deals were created: 2026, 2026-Q3 (fiscal), 2026-07 or 2026-W05; default: all deals.' })
+    period?: string | null,
+    @Arg('by', () => FunnelGrouping, { nullable: true }) by?: FunnelGrouping | null,
+    @Arg('cohort', { defaultValue: false, description: 'Also split each group (and the total) by the month its deals were created.' }) cohort?: boolean,
+  ): Promise<DealFunnel> {
+    return funnelService.funnel(ctx, {
+      pipelineId: decodeOptionalId('Pipeline', pipelineId, 'pipelineId') ?? null,
+      period: period ?? null,
+      by: by ?? null,
+      cohort: cohort ?? false,
+    });
+  }
+}
