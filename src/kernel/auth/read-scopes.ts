@@ -106,6 +106,9 @@ export const READ_RULE_OF_TYPE: Readonly<Record<string, ReadRule>> = {
   DealFunnel: OPEN,
   FunnelGroup: OPEN,
   FunnelStage: OPEN,
+  DealVelocity: OPEN,
+  VelocityGroup: OPEN,
+  CurrencyAmount: OPEN,
   // People named on records (owners, actors).
   User: OPEN,
   AuthPayload: OPEN,

@@ -4,6 +4,8 @@ import type { RequestContext } from '../../kernel/context';
 import { decodeOptionalId } from '../../kernel/ids';
 import { DealFunnel, FunnelGrouping } from './funnel.model';
 import { funnelService } from './funnel.service';
+import { DealVelocity, VelocityGrouping } from './velocity.model';
+import { velocityService } from './velocity.service';
 
 /** The sales reports: funnel, velocity and activity metrics (docs/analytics.md). */
 @Resolver()
@@ -26,5 +28,16 @@ export class SalesPerformanceResolver {
       by: by ?? null,
       cohort: cohort ?? false,
     });
+  }
+
+  @Authorized(Permission.READ_REPORTS)
+  @Query(() => DealVelocity, { description: 'Win rate, average deal size (reporting currency) and sales cycle length of the deals closed in `period`.' })
+  dealVelocity(
+    @Ctx() ctx: RequestContext,
+    @Arg('period', { description: 'When the deals were closed: 2026, 2026-Q3 (fiscal), 2026-07 or 2026-W05, in the workspace’s time zone.' }) period: string,
+    @Arg('by', () => VelocityGrouping, { nullable: true }) by?: VelocityGrouping | null,
+    @Arg('pipelineId', () => ID, { nullable: true, description: 'Only deals of this pipeline; default: every pipeline.' }) pipelineId?: string | null,
+  ): Promise<DealVelocity> {
+    return velocityService.velocity(ctx, { period, by: by ?? null, pipelineId: decodeOptionalId('Pipeline', pipelineId, 'pipelineId') ?? null });
   }
 }
