@@ -109,6 +109,10 @@ export const READ_RULE_OF_TYPE: Readonly<Record<string, ReadRule>> = {
   DealVelocity: OPEN,
   VelocityGroup: OPEN,
   CurrencyAmount: OPEN,
+  ActivityMetrics: OPEN,
+  MemberActivity: OPEN,
+  ActivityWeek: OPEN,
+  ActivityCounts: OPEN,
   // People named on records (owners, actors).
   User: OPEN,
   AuthPayload: OPEN,

@@ -2,6 +2,8 @@ import { Arg, Authorized, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { Permission } from '../../kernel/auth/roles';
 import type { RequestContext } from '../../kernel/context';
 import { decodeOptionalId } from '../../kernel/ids';
+import { ActivityMetrics } from './activity-metrics.model';
+import { activityMetricsService } from './activity-metrics.service';
 import { DealFunnel, FunnelGrouping } from './funnel.model';
 import { funnelService } from './funnel.service';
 import { DealVelocity, VelocityGrouping } from './velocity.model';
@@ -39,5 +41,16 @@ export class SalesPerformanceResolver {
     @Arg('pipelineId', () => ID, { nullable: true, description: 'Only deals of this pipeline; default: every pipeline.' }) pipelineId?: string | null,
   ): Promise<DealVelocity> {
     return velocityService.velocity(ctx, { period, by: by ?? null, pipelineId: decodeOptionalId('Pipeline', pipelineId, 'pipelineId') ?? null });
+  }
+
+  @Authorized(Permission.READ_REPORTS)
+  @Query(() => ActivityMetrics, {
+    description: 'Calls, meetings, emails, notes and completed tasks per member per ISO week of `period`, and overdue tasks; ADMIN, MANAGER and API keys see every member, others themselves and who reports to them.',
+  })
+  activityMetrics(
+    @Ctx() ctx: RequestContext,
+    @Arg('period', { description: '2026, 2026-Q3 (fiscal), 2026-07 or 2026-W05: every ISO week overlapping it, in the workspace’s time zone.' }) period: string,
+  ): Promise<ActivityMetrics> {
+    return activityMetricsService.diary(ctx, period);
   }
 }
