@@ -155,3 +155,11 @@ test('the default pipeline without pipelineId; bad input names its field', async
     expect([errorCode(result), field && errorFields(result)]).toEqual([code, field && [field]]);
   }
 });
+
+test('an API key needs reports:read, and with it alone reads stages and owners by name', async () => {
+  const key = async (scopes: string[]) => (await t.ok(`mutation($s: [String!]!) { createApiKey(input: { name: "BI", scopes: $s }) { token } }`, { s: scopes }, admin)).createApiKey.token;
+  const { dealFunnel } = await t.ok(FUNNEL, { p: pipelineId, period: '2026-03', by: 'OWNER' }, await key(['reports:read']));
+  expect(dealFunnel.groups.map((g: { owner: { name: string } }) => g.owner.name)).toEqual(['Ada Admin', 'SALES person']);
+  expect(dealFunnel.total.stages.map((s: { name: string }) => s.name)).toEqual(['A', 'B', 'C', 'Won']);
+  expect(errorCode(await t.gql(FUNNEL, { p: pipelineId }, await key(['deals:write'])))).toBe('FORBIDDEN');
+});
