@@ -116,6 +116,16 @@ export const READ_RULE_OF_TYPE: Readonly<Record<string, ReadRule>> = {
   ForecastSnapshot: OPEN,
   ForecastHistory: OPEN,
   Quota: OPEN,
+  // Sales reports (funnel, velocity, activity metrics): figures guarded by reports:read on the query; stages and owners are named inside.
+  DealFunnel: OPEN,
+  FunnelGroup: OPEN,
+  FunnelStage: OPEN,
+  DealVelocity: OPEN,
+  VelocityGroup: OPEN,
+  ActivityMetrics: OPEN,
+  MemberActivity: OPEN,
+  ActivityWeek: OPEN,
+  ActivityCounts: OPEN,
   // People named on records (owners, actors).
   User: OPEN,
   AuthPayload: OPEN,
