@@ -220,6 +220,29 @@ test('reports:read is required: a key without it is refused; a revoked key’s a
   expect(eveLive.pushes).toHaveLength(1);
 });
 
+test('a demoted member sees what the new role shows: a manager’s forecast of every owner narrows to their own row at the next push', async () => {
+  const mia = await t.member(alice, 'MANAGER');
+  const today = new Date().toISOString().slice(0, 10);
+  const period = `${today.slice(0, 4)}-Q${Math.floor(Number(today.slice(5, 7)) / 3.01) + 1}`;
+  const createDue = (name: string, who: Session) =>
+    t.ok(`mutation($n: String!, $d: LocalDate!, $o: ID!) { createDeal(input: { name: $n, amount: "50.00", expectedCloseDate: $d, ownerId: $o }) { id } }`, { n: name, d: today, o: who.userId }, alice);
+  await createDue('Alice’s forecast deal', alice);
+  await createDue('Mia’s forecast deal', mia);
+  const query = `subscription($f: ForecastInput) { dashboardUpdated(forecast: $f) { computedAt forecast { rows { id name deals } } } }`;
+  type Rows = { forecast: { rows: Array<{ id: string | null; deals: number }> } };
+  const live = subscribe(mia.token, { f: { period, by: 'OWNER' } }, connect(mia.token), query) as unknown as Omit<Live, 'pushes'> & { pushes: Rows[] };
+  const owners = (figures: Rows) => figures.forecast.rows.map((row) => row.id).sort();
+  await waitFor('the first push', async () => (live.pushes.length > 0 ? true : undefined));
+  expect(owners(live.pushes[0])).toEqual([alice.userId, mia.userId].sort());
+
+  const { rows } = await superuser.query(`SELECT id FROM memberships WHERE user_id = $1`, [parseId(mia.userId)!.uuid]);
+  await t.ok(`mutation($id: ID!) { changeMemberRole(id: $id, role: SALES) { id } }`, { id: `mem_${rows[0].id.replace(/-/g, '')}` }, alice);
+  await createDue('After the demotion', alice);
+  await waitFor('a push after the demotion', async () => (live.pushes.length > 1 ? true : undefined));
+  expect(owners(live.pushes.at(-1)!)).toEqual([mia.userId]);
+  live.stop();
+});
+
 test('a connection holds at most GRAPHQL_WS_MAX_SUBSCRIPTIONS subscriptions; one more is refused until one ends', async () => {
   const client = connect(alice.token);
   const open = [0, 1, 2].map(() => subscribe(alice.token, ALL_DEALS, client));

@@ -3,5 +3,5 @@
 export { snapshotAllWorkspaces, takeSnapshots } from './forecast-snapshots';
 export { forecastService } from './forecast.service';
 export { ForecastResolver, QuotaResolver } from './forecast.resolver';
-export { ForecastArgs, ForecastGrouping } from './forecast.types';
+export { Forecast, ForecastArgs, ForecastGrouping } from './forecast.types';
 // faces:end

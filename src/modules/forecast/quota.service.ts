@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { announceOnCommit } from '../../kernel/events/records-committed';
 import type { RequestContext } from '../../kernel/context';
 import { decimal, type Decimal } from '../../kernel/decimal';
 import { badField, notFound } from '../../kernel/errors';
@@ -29,6 +30,7 @@ export const quotaService = {
     if (amount.startsWith('-')) throw badField('amount', 'must not be negative');
     const [userId, period] = await Promise.all([memberUser(ctx, memberId), quotaPeriod(ctx, periodText)]);
     return ctx.db.write(async (em) => {
+      announceOnCommit(ctx, 'Quota'); // open dashboards show attainment
       const [row] = (await em.query(
         `INSERT INTO quotas (workspace_id, user_id, period, amount, currency)
            SELECT $1, $2, $3, $4, default_currency FROM workspaces WHERE id = $1
@@ -48,6 +50,7 @@ export const quotaService = {
       const quota = await em.getRepository(Quota).findOneBy({ workspaceId: ctx.workspaceId, userId, period: period.label });
       if (!quota) throw notFound('Quota');
       await em.getRepository(Quota).delete({ id: quota.id, workspaceId: ctx.workspaceId });
+      announceOnCommit(ctx, 'Quota');
       return quota;
     });
   },
