@@ -255,7 +255,10 @@ test('a connection holds at most GRAPHQL_WS_MAX_SUBSCRIPTIONS subscriptions; one
   // The server frees the place when it has seen the client's complete: until then, refused.
   await waitFor('a subscription in the freed place', async () => {
     const next = subscribe(alice.token, ALL_DEALS, client);
-    const outcome = await Promise.race([next.ended.then(() => 'ended'), waitFor('a push', async () => (next.pushes.length > 0 ? 'pushed' : undefined))]);
+    const outcome = await new Promise<string>((resolve) => {
+      const poll = setInterval(() => next.pushes.length > 0 && (clearInterval(poll), resolve('pushed')), 20);
+      void next.ended.then(() => (clearInterval(poll), resolve('ended')));
+    });
     return outcome === 'pushed' ? true : undefined;
   });
 });
