@@ -9,7 +9,7 @@ import { dropDatabase } from '../src/kernel/db/provision';
 import { runLoad, send, type LoadResult } from './load';
 import { runBench, startServer, stopServer, type ServerProcess } from './processes';
 import { buildScenarios, type Scenario } from './scenarios';
-import { ADMIN_URL, API_APPLICATION_NAME, APP_URL, BENCH_DATABASE, BENCH_LOGIN, OWNER_URL, productionEnv } from './settings';
+import { ADMIN_URL, API_APPLICATION_NAME, APP_URL, BENCH_DATABASE, BENCH_LOGIN, OWNER_URL, productionEnv, WORKSPACE_NAME } from './settings';
 
 /**
  * `npm run bench:aggregates`: (a) count and sum of amount per stage over 300,000 deals, answered
@@ -62,17 +62,14 @@ function readOptions() {
 let api: ServerProcess | null = null;
 let keep = false;
 
-/** Runs `sql` as the owner inside the bench workspace's scope (row-level security is forced for the owner too). */
-async function asOwner(sql: string): Promise<void> {
-  const owner = new Client({ connectionString: OWNER_URL, application_name: 'crm-bench-aggregates' });
-  await owner.connect();
+/** Runs `sql` as the superuser in the bench database (the bench's own set-up: rates, triggers off and on). */
+async function asSuperuser(sql: string): Promise<void> {
+  const admin = new Client({ connectionString: ADMIN_URL.replace(/\/[^/]*$/, `/${BENCH_DATABASE}`), application_name: 'crm-bench-aggregates' });
+  await admin.connect();
   try {
-    await owner.query('BEGIN');
-    await owner.query(`SELECT set_config('app.workspace_id', (SELECT m.workspace_id::text FROM memberships m LIMIT 1), true)`);
-    await owner.query(sql);
-    await owner.query('COMMIT');
+    await admin.query(sql);
   } finally {
-    await owner.end();
+    await admin.end();
   }
 }
 
@@ -92,8 +89,8 @@ async function main(): Promise<void> {
   );
   if (seed.status !== 0) throw new Error('seed failed');
   // Rates for the seed's other currencies, so the per-stage sums convert (EUR is the reporting currency).
-  await asOwner(`INSERT INTO exchange_rates (workspace_id, base, currency, valid_from, rate)
-    SELECT crm_current_workspace(), 'EUR', c, '2000-01-01', r FROM (VALUES ('USD', 0.92), ('CHF', 1.05), ('GBP', 1.17)) v(c, r)`);
+  await asSuperuser(`INSERT INTO exchange_rates (workspace_id, base, currency, valid_from, rate)
+    SELECT w.id, 'EUR', c, '2000-01-01', r FROM workspaces w, (VALUES ('USD', 0.92), ('CHF', 1.05), ('GBP', 1.17)) v(c, r) WHERE w.name = '${WORKSPACE_NAME}'`);
 
   api = await startServer(
     { name: 'API', script: path.join(ROOT, 'dist/src/main.js'), applicationName: API_APPLICATION_NAME, env: productionEnv(APP_URL, OWNER_URL) },
@@ -120,7 +117,7 @@ async function main(): Promise<void> {
   const createDeal = buildScenarios({ accountIds }).find((s) => s.key === 'd')!;
   const withTriggers: LoadResult[] = [];
   const without: LoadResult[] = [];
-  const setTriggers = (state: 'ENABLE' | 'DISABLE') => asOwner(TOTALS_TRIGGERS.map((name) => `ALTER TABLE deals ${state} TRIGGER ${name};`).join('\n'));
+  const setTriggers = (state: 'ENABLE' | 'DISABLE') => asSuperuser(TOTALS_TRIGGERS.map((name) => `ALTER TABLE deals ${state} TRIGGER ${name};`).join('\n'));
   for (let round = 1; round <= options.rounds; round++) {
     withTriggers.push(await runLoad(createDeal, 'api', load));
     log(`(b) round ${round}, createDeal with the totals triggers: ${figures(withTriggers.at(-1)!)}; load average ${loadAverage()}`);

@@ -1,4 +1,4 @@
-import { ArgsType, Field, registerEnumType } from 'type-graphql';
+import { ArgsType, registerEnumType } from 'type-graphql';
 import type { RequestContext } from '../../kernel/context';
 import { localDateSql, periodLabelSql, type PeriodUnit } from '../../kernel/time/periods';
 import { ActivityFilter, activityService, ActivityType } from '../activities';
@@ -6,7 +6,7 @@ import { OrderFilter, orderService, OrderStatus } from '../orders';
 import { TicketCategory, TicketFilter, TicketPriority, ticketService, TicketStatus } from '../tickets';
 import { runAggregate } from './aggregate-core';
 import type { AggregateSpec } from './aggregate-spec';
-import { aggregateTypes } from './aggregate.types';
+import { aggregateArgs, aggregateTypes } from './aggregate.types';
 import { ACCOUNT_KEY, enumKey, TAG_KEY, USER_KEY } from './key-labels';
 
 /**
@@ -135,25 +135,13 @@ const ORDER_SPEC: AggregateSpec<OrderDimension, OrderMeasure> = {
 };
 
 @ArgsType()
-export class TicketAggregateArgs {
-  @Field(() => TicketFilter, { nullable: true, description: 'The same filter as the tickets list.' }) filter?: TicketFilter;
-  @Field(() => [TicketDimension], { defaultValue: [], description: 'Up to 3 distinct dimensions; none: only the total.' }) groupBy: TicketDimension[];
-  @Field(() => [TicketMeasure], { description: 'At least one.' }) measures: TicketMeasure[];
-}
+export class TicketAggregateArgs extends aggregateArgs<TicketFilter, TicketDimension, TicketMeasure>(TicketFilter, TicketDimension, TicketMeasure, 'tickets') {}
 
 @ArgsType()
-export class ActivityAggregateArgs {
-  @Field(() => ActivityFilter, { nullable: true, description: 'The same filter as the activities list.' }) filter?: ActivityFilter;
-  @Field(() => [ActivityDimension], { defaultValue: [], description: 'Up to 3 distinct dimensions; none: only the total.' }) groupBy: ActivityDimension[];
-  @Field(() => [ActivityMeasure], { description: 'At least one.' }) measures: ActivityMeasure[];
-}
+export class ActivityAggregateArgs extends aggregateArgs<ActivityFilter, ActivityDimension, ActivityMeasure>(ActivityFilter, ActivityDimension, ActivityMeasure, 'activities') {}
 
 @ArgsType()
-export class OrderAggregateArgs {
-  @Field(() => OrderFilter, { nullable: true, description: 'The same filter as the orders list.' }) filter?: OrderFilter;
-  @Field(() => [OrderDimension], { defaultValue: [], description: 'Up to 3 distinct dimensions; none: only the total.' }) groupBy: OrderDimension[];
-  @Field(() => [OrderMeasure], { description: 'At least one.' }) measures: OrderMeasure[];
-}
+export class OrderAggregateArgs extends aggregateArgs<OrderFilter, OrderDimension, OrderMeasure>(OrderFilter, OrderDimension, OrderMeasure, 'orders') {}
 
 export const { Result: TicketAggregate } = aggregateTypes('Ticket', [
   { field: 'count', kind: 'count', description: 'Tickets.' },
