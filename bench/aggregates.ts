@@ -54,22 +54,50 @@ function readOptions() {
       connections: { type: 'string', default: '16' },
       rounds: { type: 'string', default: '2' },
       keep: { type: 'boolean', default: false },
+      reuse: { type: 'boolean', default: false },
     },
   });
-  return { deals: values.deals, duration: Number(values.duration), connections: Number(values.connections), rounds: Number(values.rounds), keep: values.keep };
+  const { deals, duration, connections, rounds, keep, reuse } = values;
+  return { deals, duration: Number(duration), connections: Number(connections), rounds: Number(rounds), keep, reuse };
 }
 
 let api: ServerProcess | null = null;
 let keep = false;
 
 /** Runs `sql` as the superuser in the bench database (the bench's own set-up: rates, triggers off and on). */
-async function asSuperuser(sql: string): Promise<void> {
+async function asSuperuser(sql: string, rows?: (count: number) => void): Promise<void> {
   const admin = new Client({ connectionString: ADMIN_URL.replace(/\/[^/]*$/, `/${BENCH_DATABASE}`), application_name: 'crm-bench-aggregates' });
   await admin.connect();
   try {
-    await admin.query(sql);
+    const result = await admin.query(sql);
+    rows?.(result.rowCount ?? 0);
   } finally {
     await admin.end();
+  }
+}
+
+/** Seeds the bench workspace (bench/seed.ts; the totals triggers maintain deal_totals as the batches go in) and adds rates. */
+async function seed(deals: string): Promise<void> {
+  log(`seeding ${deals} deals into ${BENCH_DATABASE}…`);
+  const run = spawnSync(
+    process.execPath,
+    [path.join(ROOT, 'dist/bench/seed.js'), '--fresh', '--deals', deals, '--accounts', '10000', '--contacts', '20000', '--tickets', '0', '--activities', '0'],
+    { stdio: 'inherit', env: process.env },
+  );
+  if (run.status !== 0) throw new Error('seed failed');
+  // Rates for the seed's other currencies, so the per-stage sums convert (EUR is the reporting currency).
+  await asSuperuser(`INSERT INTO exchange_rates (workspace_id, base, currency, valid_from, rate)
+    SELECT w.id, 'EUR', c, '2000-01-01', r FROM workspaces w, (VALUES ('USD', 0.92), ('CHF', 1.05), ('GBP', 1.17)) v(c, r) WHERE w.name = '${WORKSPACE_NAME}'`);
+}
+
+/** Whether BENCH_DATABASE already holds the seeded workspace (--reuse). */
+async function seeded(): Promise<boolean> {
+  try {
+    let found = false;
+    await asSuperuser(`SELECT 1 FROM deals LIMIT 1`, (rows) => (found = rows > 0));
+    return found;
+  } catch {
+    return false;
   }
 }
 
@@ -81,19 +109,11 @@ async function main(): Promise<void> {
   if (BENCH_DATABASE === 'crm_bench') throw new Error('set BENCH_DATABASE (npm run bench:aggregates uses crm_bench_aggregates)');
   keep = options.keep;
   mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
-  log(`seeding ${options.deals} deals into ${BENCH_DATABASE} (the totals triggers maintain deal_totals as the batches go in)…`);
-  const seed = spawnSync(
-    process.execPath,
-    [path.join(ROOT, 'dist/bench/seed.js'), '--fresh', '--deals', options.deals, '--accounts', '10000', '--contacts', '20000', '--tickets', '0', '--activities', '0'],
-    { stdio: 'inherit', env: process.env },
-  );
-  if (seed.status !== 0) throw new Error('seed failed');
-  // Rates for the seed's other currencies, so the per-stage sums convert (EUR is the reporting currency).
-  await asSuperuser(`INSERT INTO exchange_rates (workspace_id, base, currency, valid_from, rate)
-    SELECT w.id, 'EUR', c, '2000-01-01', r FROM workspaces w, (VALUES ('USD', 0.92), ('CHF', 1.05), ('GBP', 1.17)) v(c, r) WHERE w.name = '${WORKSPACE_NAME}'`);
+  if (options.reuse && (await seeded())) log(`reusing the seeded ${BENCH_DATABASE}`);
+  else await seed(options.deals);
 
   api = await startServer(
-    { name: 'API', script: path.join(ROOT, 'dist/src/main.js'), applicationName: API_APPLICATION_NAME, env: productionEnv(APP_URL, OWNER_URL) },
+    { name: 'API', script: path.join(ROOT, 'dist/src/main.js'), applicationName: API_APPLICATION_NAME, env: { ...productionEnv(APP_URL, OWNER_URL), WORKSPACE_MAX_CONCURRENT_REQUESTS: '16', WORKSPACE_QUEUE_TIMEOUT_MS: '60000' } },
     path.join(ROOT, 'bench/results/servers.log'),
   );
   const signIn = JSON.stringify({ query: 'mutation($input: SignInInput!) { signIn(input: $input) { token } }', variables: { input: BENCH_LOGIN } });

@@ -7,7 +7,7 @@ import { runAggregate, type FactSource } from './aggregate-core';
 import type { AggregateSpec } from './aggregate-spec';
 import { aggregateArgs, aggregateTypes } from './aggregate.types';
 import { enumKey, PIPELINE_KEY, STAGE_KEY, TAG_KEY, TEAM_KEY, USER_KEY } from './key-labels';
-import { dealTotalsSource, usesTotalsOnly } from './deal-totals';
+import { dealTotalsSource, totalsTableFor } from './deal-totals';
 
 export enum DealDimension {
   STAGE = 'STAGE',
@@ -120,6 +120,7 @@ export const { Result: DealAggregate } = aggregateTypes('Deal', [
  * figures.
  */
 export function dealAggregate(ctx: RequestContext, args: DealAggregateArgs) {
-  const source: FactSource | undefined = usesTotalsOnly(args) ? dealTotalsSource(DEAL_SPEC) : undefined;
+  const table = totalsTableFor(args);
+  const source: FactSource | undefined = table ? dealTotalsSource(DEAL_SPEC, table) : undefined;
   return runAggregate(ctx, DEAL_SPEC, FIELDS, args, source);
 }
