@@ -107,7 +107,7 @@ async function storm(): Promise<string[]> {
 
 const KEY = `pipeline_id, stage_id, owner_id, status, forecast_category, currency`;
 
-test('after a storm of concurrent writes every maintained total equals a recompute from the deals, to the cent', async () => {
+test('after a storm of concurrent writes every maintained total (both tables) equals a recompute from the deals, to the cent', async () => {
   const failures = await storm();
   expect(failures).toEqual([]);
   const maintained = await superuser.query(
@@ -126,6 +126,23 @@ test('after a storm of concurrent writes every maintained total equals a recompu
   );
   expect(recomputed.rows.length).toBeGreaterThan(20);
   expect(maintained.rows).toEqual(recomputed.rows);
+
+  const STAGE_KEY = 'pipeline_id, stage_id, status, currency';
+  const byStage = await superuser.query(
+    `SELECT ${STAGE_KEY}, close_month, sum(deal_count)::int AS n, sum(amount)::numeric(30, 4)::text AS amount
+       FROM deal_stage_totals WHERE workspace_id = $1
+      GROUP BY ${STAGE_KEY}, close_month HAVING sum(deal_count) <> 0 OR sum(amount) <> 0 ORDER BY ${STAGE_KEY}, close_month`,
+    [workspace],
+  );
+  const byStageRecomputed = await superuser.query(
+    `SELECT ${STAGE_KEY}, CASE WHEN d.status <> 'OPEN' THEN date_trunc('month', (d.closed_at AT TIME ZONE w.time_zone)::date)::date END AS close_month,
+            count(*)::int AS n, sum(d.amount)::numeric(30, 4)::text AS amount
+       FROM deals d JOIN workspaces w ON w.id = d.workspace_id
+      WHERE d.workspace_id = $1 AND d.deleted_at IS NULL
+      GROUP BY ${STAGE_KEY}, 5 ORDER BY ${STAGE_KEY}, 5`,
+    [workspace],
+  );
+  expect(byStage.rows).toEqual(byStageRecomputed.rows);
 
   const { rows } = await superuser.query(`SELECT count(DISTINCT slot)::int AS slots FROM deal_totals WHERE workspace_id = $1`, [workspace]);
   expect(rows[0].slots).toBeGreaterThan(1);

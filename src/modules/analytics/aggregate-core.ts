@@ -32,7 +32,7 @@ export const scanSource =
   (spec: AggregateSpec): FactSource =>
   (shape, scope, withFanOut) => ({
     ctes: [],
-    facts: scanFacts(spec, shape, [`r.workspace_id = ${scope.workspace}`, 'r.deleted_at IS NULL', ...(scope.filter ? [scope.filter] : [])], withFanOut),
+    facts: scanFacts(spec, shape, scope.workspace, [`r.workspace_id = ${scope.workspace}`, 'r.deleted_at IS NULL', ...(scope.filter ? [scope.filter] : [])], withFanOut),
   });
 
 /** groupBy and measures as given: at most 3 distinct dimensions, at least one measure, none twice. */

@@ -2,11 +2,14 @@ import type { AggregateSpec, DimensionSpec } from './aggregate-spec';
 
 /**
  * The SQL of an aggregate, in two layers. *Facts* are rows with the group's keys `k0…`, the
- * amount `amt` in its currency `cur`, the rate converting it (`rate`, null without one), the
- * weighting percentage `weight`, the number of records `n` the row stands for (1 for a record,
- * more for a row of maintained totals) and the inputs `x0…` of the averages. The *groups* sum
- * the facts per keys and per unconverted currency, so that every path (a scan of the records,
- * maintained totals, or both) ends in the same arithmetic.
+ * number of records `n` the row stands for, their amounts' sum `amt`, smallest `amin` and
+ * largest `amax` in the currency `cur`, the rate converting them (`rate`, null without one),
+ * the weighting percentage `weight` and the sums and counts `xs0`, `xn0`… of the averages'
+ * inputs. Facts are grouped per currency and conversion date before the rate is looked up, so a
+ * rate is read once per (currency, date), not once per record. The *groups* sum the facts per
+ * keys and per unconverted currency, so that every path (a scan of the records, maintained
+ * totals, or both) ends in the same arithmetic (rates are positive, so min(amount) × rate is the
+ * smallest converted amount).
  */
 
 /** The workspace's report settings, as `w`. */
@@ -21,26 +24,40 @@ export interface FactShape {
   averages: string[];
 }
 
-/** Facts read from the records themselves: one row per record (and per partner of a fan-out key). */
-export function scanFacts(spec: AggregateSpec, shape: FactShape, where: string[], withFanOut = true): string {
+const keyNames = (shape: FactShape) => shape.keys.map((_, i) => `k${i}`);
+
+/** Facts read from the records themselves, one row per keys, currency, conversion date and weight. */
+export function scanFacts(spec: AggregateSpec, shape: FactShape, workspace: string, where: string[], withFanOut = true): string {
   const money = spec.money;
-  const moneyColumns = money
-    ? [
-        `${money.currency}::text AS cur`,
-        `${money.amount}::numeric AS amt`,
-        `crm_exchange_rate(r.workspace_id, ${money.currency}, ${money.date}) AS rate`,
-        `${money.weightPercent ?? 'NULL'}::numeric AS weight`,
-      ]
-    : ['NULL::text AS cur', 'NULL::numeric AS amt', 'NULL::numeric AS rate', 'NULL::numeric AS weight'];
-  const columns = [
+  const grouped = [
     ...shape.keys.map((key, i) => `(${key.sql})::text AS k${i}`),
-    '1::numeric AS n',
-    ...moneyColumns,
-    ...shape.averages.map((sql, i) => `(${sql})::numeric AS x${i}`),
+    `${money ? money.currency : 'NULL'}::text AS cur`,
+    `${money ? money.date : 'NULL'}::date AS on_date`,
+    `${money?.weightPercent ?? 'NULL'}::numeric AS weight`,
+    'count(*)::numeric AS n',
+    `sum(${money?.amount ?? 'NULL::numeric'}) AS amt`,
+    `min(${money?.amount ?? 'NULL::numeric'}) AS amin`,
+    `max(${money?.amount ?? 'NULL::numeric'}) AS amax`,
+    ...shape.averages.map((sql, i) => `sum(${sql})::numeric AS xs${i}, count(${sql})::numeric AS xn${i}`),
   ];
   const fanOuts = withFanOut ? shape.keys.map((key) => key.fanOut ?? '').join(' ') : '';
-  return `SELECT ${columns.join(', ')} FROM ${spec.table} r CROSS JOIN w ${spec.joins ?? ''} ${fanOuts}
-    WHERE ${where.map((c) => `(${c})`).join(' AND ')}`;
+  const inner = `SELECT ${grouped.join(', ')} FROM ${spec.table} r CROSS JOIN w ${spec.joins ?? ''} ${fanOuts}
+    WHERE ${where.map((c) => `(${c})`).join(' AND ')}
+    GROUP BY ${Array.from({ length: shape.keys.length + 3 }, (_, i) => i + 1).join(', ')}`;
+  const rate = money ? `crm_exchange_rate(${workspace}, g.cur, g.on_date)` : 'NULL::numeric';
+  return factsOf(shape, 'g', rate, inner);
+}
+
+/** The fact columns, in order, from the grouped rows `alias` of `source`. */
+export function factsOf(shape: FactShape, alias: string, rateSql: string, source: string, where = ''): string {
+  const columns = [
+    ...keyNames(shape).map((k) => `${alias}.${k}`),
+    ...['n', 'cur', 'amt', 'amin', 'amax'].map((c) => `${alias}.${c}`),
+    `${rateSql} AS rate`,
+    `${alias}.weight`,
+    ...shape.averages.map((_, i) => `${alias}.xs${i}, ${alias}.xn${i}`),
+  ];
+  return `SELECT ${columns.join(', ')} FROM (${source}) ${alias} ${where}`;
 }
 
 /** The groups of `facts`: one row per keys and unconverted currency (null: the converted part), every figure as exact text. */
@@ -52,11 +69,11 @@ export function groupsSql(keyCount: number, averageCount: number, facts: string)
     'sum(f.n)::text AS "count"',
     'coalesce(sum(f.n) FILTER (WHERE f.rate IS NOT NULL), 0)::text AS "convertedCount"',
     'sum(f.amt * f.rate)::text AS "sum"',
-    'min(f.amt * f.rate)::text AS "min"',
-    'max(f.amt * f.rate)::text AS "max"',
+    'min(f.amin * f.rate)::text AS "min"',
+    'max(f.amax * f.rate)::text AS "max"',
     'sum(f.amt * f.rate * f.weight / 100)::text AS "weighted"',
     'sum(f.amt) FILTER (WHERE f.rate IS NULL)::text AS "unconvertedAmount"',
-    ...Array.from({ length: averageCount }, (_, i) => `sum(f.x${i})::text AS "xs${i}", count(f.x${i})::text AS "xn${i}"`),
+    ...Array.from({ length: averageCount }, (_, i) => `sum(f.xs${i})::text AS "xs${i}", sum(f.xn${i})::text AS "xn${i}"`),
   ];
   return `SELECT ${columns.join(', ')} FROM (${facts}) f GROUP BY ${[...keys, '"unconvertedCurrency"'].join(', ')}`;
 }

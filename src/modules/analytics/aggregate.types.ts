@@ -1,4 +1,4 @@
-import { Field, ID, Int, ObjectType, type ClassType } from 'type-graphql';
+import { ArgsType, Field, ID, Int, ObjectType, type ClassType } from 'type-graphql';
 import { CurrencyAmount } from '../../kernel/money/report-money';
 import { CurrencyScalar, DecimalScalar } from '../../kernel/scalars';
 
@@ -61,4 +61,21 @@ export function aggregateTypes(name: string, measures: MeasureField[]): { Result
   Field(() => Group, { description: 'All matching records, each counted once.' })(Result.prototype, 'total');
   ObjectType(`${name}Aggregate`)(Result);
   return { Result: Result as ClassType<AggregateValue> };
+}
+
+export interface AggregateArgs<F, D extends string, M extends string> {
+  filter?: F;
+  groupBy: D[];
+  measures: M[];
+}
+
+/** The arguments of one object's aggregate: its list's filter, its dimensions and measures (enums registered by the caller). */
+export function aggregateArgs<F extends object, D extends string, M extends string>(filter: ClassType<F>, dimension: object, measure: object, list: string) {
+  @ArgsType()
+  class Args implements AggregateArgs<F, D, M> {
+    @Field(() => filter, { nullable: true, description: `The same filter as the ${list} list.` }) filter?: F;
+    @Field(() => [dimension], { defaultValue: [], description: 'Up to 3 distinct dimensions; none: only the total.' }) groupBy: D[];
+    @Field(() => [measure], { description: 'At least one.' }) measures: M[];
+  }
+  return Args;
 }

@@ -1,13 +1,13 @@
-import { ArgsType, Field, registerEnumType } from 'type-graphql';
+import { ArgsType, registerEnumType } from 'type-graphql';
 import type { RequestContext } from '../../kernel/context';
 import { periodLabelSql, localDateSql } from '../../kernel/time/periods';
 import { accountField } from '../accounts';
 import { DealFilter, DealStatus, dealService } from '../deals';
 import { runAggregate, type FactSource } from './aggregate-core';
 import type { AggregateSpec } from './aggregate-spec';
-import { aggregateTypes } from './aggregate.types';
+import { aggregateArgs, aggregateTypes } from './aggregate.types';
 import { enumKey, PIPELINE_KEY, STAGE_KEY, TAG_KEY, TEAM_KEY, USER_KEY } from './key-labels';
-import { dealTotalsSource, usesTotalsOnly } from './deal-totals';
+import { dealTotalsSource, totalsTableFor } from './deal-totals';
 
 export enum DealDimension {
   STAGE = 'STAGE',
@@ -50,11 +50,7 @@ registerEnumType(DealMeasure, { name: 'DealMeasure', description: 'What is compu
 const FORECAST_CATEGORIES = { PIPELINE: 'PIPELINE', BEST_CASE: 'BEST_CASE', COMMIT: 'COMMIT', CLOSED: 'CLOSED', OMITTED: 'OMITTED' };
 
 @ArgsType()
-export class DealAggregateArgs {
-  @Field(() => DealFilter, { nullable: true, description: 'The same filter as the deals list.' }) filter?: DealFilter;
-  @Field(() => [DealDimension], { defaultValue: [], description: 'Up to 3 distinct dimensions; none: only the total.' }) groupBy: DealDimension[];
-  @Field(() => [DealMeasure], { description: 'At least one.' }) measures: DealMeasure[];
-}
+export class DealAggregateArgs extends aggregateArgs<DealFilter, DealDimension, DealMeasure>(DealFilter, DealDimension, DealMeasure, 'deals') {}
 
 /** A deal's close date (an SQL date over `r`): filled by the source, the deal's own columns or its totals row's month. */
 export const CLOSE_DATE = 'cd.close_date';
@@ -124,6 +120,7 @@ export const { Result: DealAggregate } = aggregateTypes('Deal', [
  * figures.
  */
 export function dealAggregate(ctx: RequestContext, args: DealAggregateArgs) {
-  const source: FactSource | undefined = usesTotalsOnly(args) ? dealTotalsSource(DEAL_SPEC) : undefined;
+  const table = totalsTableFor(args);
+  const source: FactSource | undefined = table ? dealTotalsSource(DEAL_SPEC, table) : undefined;
   return runAggregate(ctx, DEAL_SPEC, FIELDS, args, source);
 }

@@ -1,35 +1,50 @@
 import type { FilterNode } from '../../kernel/filtering/compile-filter';
 import type { FactSource } from './aggregate-core';
 import type { AggregateSpec } from './aggregate-spec';
-import { scanFacts } from './aggregate-sql';
+import { factsOf, scanFacts } from './aggregate-sql';
 
 /**
- * The maintained path of the deal aggregate: deal_totals (migration 1763800000050) holds the
- * count and exact sum of amount of the live deals per (pipeline, stage, owner, status, forecast
- * category override, currency, close month, slot), kept by triggers in every writing
- * transaction. It answers what depends only on those columns; everything else scans the deals.
+ * The maintained paths of the deal aggregate (migration 1763800000050), kept by triggers in every
+ * writing transaction: deal_totals holds the count and exact sum of amount of the live deals per
+ * (pipeline, stage, owner, status, forecast category override, currency, close month, slot);
+ * deal_stage_totals the same per (pipeline, stage, status, currency, close month of closed deals,
+ * slot), a few rows per stage. A request is answered by the smallest table that has every column
+ * its filter and groupBy use; anything else scans the deals.
  */
-const DIMENSIONS = new Set(['STAGE', 'PIPELINE', 'OWNER', 'TEAM', 'STATUS', 'FORECAST_CATEGORY', 'CLOSE_MONTH', 'CLOSE_QUARTER', 'CLOSE_YEAR']);
-const MEASURES = new Set(['COUNT', 'SUM_AMOUNT', 'AVG_AMOUNT', 'WEIGHTED_AMOUNT']);
-/** DealFilter fields whose column the totals keep under the same name. */
-const FILTER_FIELDS = new Set(['status', 'pipelineId', 'stageId', 'ownerId', 'currency']);
+interface TotalsTable {
+  table: string;
+  dimensions: Set<string>;
+  /** DealFilter fields whose column the table keeps under the same name. */
+  filterFields: Set<string>;
+}
 
-function filterUsesTotalsOnly(node: FilterNode | null | undefined): boolean {
+const TABLES: TotalsTable[] = [
+  { table: 'deal_stage_totals', dimensions: new Set(['STAGE', 'PIPELINE', 'STATUS']), filterFields: new Set(['status', 'pipelineId', 'stageId', 'currency']) },
+  {
+    table: 'deal_totals',
+    dimensions: new Set(['STAGE', 'PIPELINE', 'OWNER', 'TEAM', 'STATUS', 'FORECAST_CATEGORY', 'CLOSE_MONTH', 'CLOSE_QUARTER', 'CLOSE_YEAR']),
+    filterFields: new Set(['status', 'pipelineId', 'stageId', 'ownerId', 'currency']),
+  },
+];
+const MEASURES = new Set(['COUNT', 'SUM_AMOUNT', 'AVG_AMOUNT', 'WEIGHTED_AMOUNT']);
+
+function filterUses(node: FilterNode | null | undefined, fields: Set<string>): boolean {
   if (!node) return true;
   return Object.entries(node).every(([field, value]) => {
     if (value == null) return true;
-    if (field === 'and' || field === 'or') return (value as FilterNode[]).every(filterUsesTotalsOnly);
-    if (field === 'not') return filterUsesTotalsOnly(value as FilterNode);
-    return FILTER_FIELDS.has(field);
+    if (field === 'and' || field === 'or') return (value as FilterNode[]).every((child) => filterUses(child, fields));
+    if (field === 'not') return filterUses(value as FilterNode, fields);
+    return fields.has(field);
   });
 }
 
-export function usesTotalsOnly(request: { filter?: unknown; groupBy: string[]; measures: string[] }): boolean {
-  return (
-    request.groupBy.every((d) => DIMENSIONS.has(d)) &&
-    request.measures.every((m) => MEASURES.has(m)) &&
-    filterUsesTotalsOnly(request.filter as FilterNode | undefined)
+/** The totals table that can answer the request, or null: it must be scanned. */
+export function totalsTableFor(request: { filter?: unknown; groupBy: string[]; measures: string[] }): string | null {
+  if (!request.measures.every((m) => MEASURES.has(m))) return null;
+  const table = TABLES.find(
+    (t) => request.groupBy.every((d) => t.dimensions.has(d)) && filterUses(request.filter as FilterNode | undefined, t.filterFields),
   );
+  return table?.table ?? null;
 }
 
 /**
@@ -39,7 +54,7 @@ export function usesTotalsOnly(request: { filter?: unknown; groupBy: string[]; m
  * (deal_split) are read from the deals instead, so the figures stay exact to the day.
  */
 export const dealTotalsSource =
-  (spec: AggregateSpec): FactSource =>
+  (spec: AggregateSpec, table: string): FactSource =>
   (shape, scope, withFanOut) => {
     const fanOuts = withFanOut ? shape.keys.map((key) => key.fanOut ?? '').join(' ') : '';
     const keys = shape.keys.map((key, i) => `(${key.sql})::text AS k${i}`);
@@ -51,15 +66,16 @@ export const dealTotalsSource =
       's.probability::numeric AS weight',
       'sum(r.deal_count)::numeric AS n',
       'sum(r.amount) AS amt',
+      'NULL::numeric AS amin',
+      'NULL::numeric AS amax',
     ].join(', ')}
-      FROM deal_totals r CROSS JOIN w JOIN stages s ON s.id = r.stage_id
+      FROM ${table} r CROSS JOIN w JOIN stages s ON s.id = r.stage_id
         CROSS JOIN LATERAL (SELECT r.close_month AS close_date) cd ${fanOuts}
       WHERE r.workspace_id = ${scope.workspace}${scope.filter ? ` AND (${scope.filter})` : ''}
       GROUP BY ${Array.from({ length: keys.length + 4 }, (_, i) => i + 1).join(', ')}
       HAVING sum(r.deal_count) <> 0`;
-    const fromTotals = `SELECT ${[...shape.keys.map((_, i) => `g.k${i}`), 'g.n', 'g.cur', 'g.amt', `crm_exchange_rate(${scope.workspace}, g.cur, g.on_date) AS rate`, 'g.weight'].join(', ')}
-      FROM (${grouped}) g
-      WHERE g.open OR NOT EXISTS (SELECT 1 FROM deal_split sp WHERE sp.cur = g.cur AND sp.month = g.on_date)`;
+    const rate = `crm_exchange_rate(${scope.workspace}, g.cur, g.on_date)`;
+    const fromTotals = factsOf(shape, 'g', rate, grouped, 'WHERE g.open OR NOT EXISTS (SELECT 1 FROM deal_split sp WHERE sp.cur = g.cur AND sp.month = g.on_date)');
     const splitWhere = [
       `r.workspace_id = ${scope.workspace}`,
       'r.deleted_at IS NULL',
@@ -68,7 +84,7 @@ export const dealTotalsSource =
       `date_trunc('month', cd.close_date)::date = sp.month`,
       ...(scope.filter ? [scope.filter] : []),
     ];
-    const fromDeals = `SELECT f.* FROM deal_split sp CROSS JOIN LATERAL (${scanFacts(spec, shape, splitWhere, withFanOut)}) f`;
+    const fromDeals = `SELECT f.* FROM deal_split sp CROSS JOIN LATERAL (${scanFacts(spec, shape, scope.workspace, splitWhere, withFanOut)}) f`;
     const split = `deal_split AS (SELECT DISTINCT e.currency::text AS cur, date_trunc('month', e.valid_from)::date AS month
         FROM exchange_rates e CROSS JOIN w
        WHERE e.workspace_id = ${scope.workspace} AND e.base = w.base AND extract(day FROM e.valid_from) <> 1)`;
