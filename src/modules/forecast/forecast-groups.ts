@@ -1,5 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { Period } from '../../kernel/time/periods';
+import type { RequestContext } from '../../kernel/context';
+import { membersService } from '../identity';
 import type { ForecastCategory } from '../pipelines';
 
 /**
@@ -28,13 +30,10 @@ export interface ForecastSettings {
   fiscalStartMonth: number;
 }
 
-export async function readForecastSettings(em: EntityManager, workspaceId: string): Promise<ForecastSettings> {
-  const [row] = (await em.query(`SELECT default_currency, time_zone, fiscal_year_start_month FROM workspaces WHERE id = $1`, [workspaceId])) as Array<{
-    default_currency: string;
-    time_zone: string;
-    fiscal_year_start_month: number;
-  }>;
-  return { currency: row.default_currency, timeZone: row.time_zone, fiscalStartMonth: row.fiscal_year_start_month };
+/** The workspace's reporting currency, time zone and fiscal year start, read once per request (membersService.currentWorkspace). */
+export async function readForecastSettings(ctx: RequestContext): Promise<ForecastSettings> {
+  const workspace = await membersService.currentWorkspace(ctx);
+  return { currency: workspace.defaultCurrency.trim(), timeZone: workspace.timeZone, fiscalStartMonth: workspace.fiscalYearStartMonth };
 }
 
 /*
