@@ -26,11 +26,11 @@ const stage: Record<string, string> = {};
 const deal: Record<string, string> = {};
 
 const FIGURES = 'pipeline bestCase commit closed omitted weighted deals unconvertedCount unconverted { currency amount count } quota attainment';
-const FORECAST = `query($period: String!, $by: ForecastGrouping) { forecast(period: $period, by: $by) {
+const FORECAST = `query($period: Period!, $by: ForecastGrouping) { forecast(period: $period, by: $by) {
   period startDate endDate by currency total { ${FIGURES} } rows { id name ${FIGURES} rollup { ${FIGURES} } } } }`;
 
-const forecast = (who: Session | string, by = 'OWNER', period = '2026-Q1') => t.gql(FORECAST, { period, by }, who);
-const okForecast = async (who: Session | string, by = 'OWNER', period = '2026-Q1') => {
+const forecast = (who: Session | string, by = 'OWNER', period: unknown = '2026-Q1') => t.gql(FORECAST, { period, by }, who);
+const okForecast = async (who: Session | string, by = 'OWNER', period: unknown = '2026-Q1') => {
   const result = await forecast(who, by, period);
   if (result.errors) throw new Error(JSON.stringify(result.errors));
   return result.data!.forecast;
@@ -210,6 +210,13 @@ describe('forecast by owner', () => {
     expect(result.total).toEqual(TOTAL);
   });
 
+  test('a period given as { from, to } dates covers the same days', async () => {
+    const range = await okForecast(admin, 'OWNER', { from: '2026-04-01', to: '2026-06-30' });
+    expect(range).toMatchObject({ period: '2026-04-01..2026-06-30', startDate: '2026-04-01', endDate: '2026-06-30' });
+    // No quota is set for a range of dates.
+    expect(range.total).toEqual({ ...TOTAL, quota: null, attainment: null });
+  });
+
   test('the deal won at 23:30 UTC on the quarter’s last day counts in the next quarter (Berlin: 1 July)', async () => {
     const next = await okForecast(admin, 'OWNER', '2026-Q2');
     expect(next.total).toMatchObject({ closed: '999.99', deals: 2 }); // and d14, expected 1 July
@@ -346,7 +353,7 @@ describe('forecast categories', () => {
 describe('quotas', () => {
   test('setQuota replaces the member’s quota for the period; quotas lists what the caller may see; deleteQuota removes it', async () => {
     const list = async (who: Session, period = '2026-Q1') =>
-      (await t.ok(`query($p: String!) { quotas(period: $p) { period amount currency member { id } } }`, { p: period }, who)).quotas;
+      (await t.ok(`query($p: Period!) { quotas(period: $p) { period amount currency member { id } } }`, { p: period }, who)).quotas;
     expect(await list(admin)).toEqual([
       { period: '2026-Q1', amount: '10000.00', currency: 'EUR', member: { id: people.mia.memberId } },
       { period: '2026-Q1', amount: '5000.00', currency: 'EUR', member: { id: people.rolf.memberId } },
@@ -355,7 +362,7 @@ describe('quotas', () => {
     expect((await list(people.rolf.session)).map((q: any) => q.member.id)).toEqual([people.rolf.memberId, people.rudi.memberId]);
     expect(await list(people.otto.session)).toEqual([]);
 
-    const set = `mutation($m: ID!, $p: String!, $a: Decimal!) { setQuota(memberId: $m, period: $p, amount: $a) { period amount } }`;
+    const set = `mutation($m: ID!, $p: Period!, $a: Decimal!) { setQuota(memberId: $m, period: $p, amount: $a) { period amount } }`;
     expect((await t.ok(set, { m: people.otto.memberId, p: '2026-07', a: '12.50' }, admin)).setQuota).toEqual({ period: '2026-07', amount: '12.50' });
     const removed = await t.ok(`mutation($m: ID!) { deleteQuota(memberId: $m, period: "2026-07") { amount } }`, { m: people.otto.memberId }, admin);
     expect(removed.deleteQuota.amount).toBe('12.50');
@@ -364,11 +371,12 @@ describe('quotas', () => {
   });
 
   test('bad input names the field; SALES may not set quotas', async () => {
-    const set = (m: string, p: string, a: string, who: Session = admin) =>
-      t.gql(`mutation($m: ID!, $p: String!, $a: Decimal!) { setQuota(memberId: $m, period: $p, amount: $a) { id } }`, { m, p, a }, who);
+    const set = (m: string, p: unknown, a: string, who: Session = admin) =>
+      t.gql(`mutation($m: ID!, $period: Period!, $a: Decimal!) { setQuota(memberId: $m, period: $period, amount: $a) { id } }`, { m, period: p, a }, who);
     for (const [result, field] of [
       [await set(people.otto.memberId, '2026-Q5', '1'), 'period'],
       [await set(people.otto.memberId, '2026-W05', '1'), 'period'],
+      [await set(people.otto.memberId, { from: '2026-01-01', to: '2026-01-31' }, '1'), 'period'],
       [await set(people.otto.memberId, '2026-Q1', '-1'), 'amount'],
       [await set(people.otto.userId, '2026-Q1', '1'), 'memberId'],
     ] as const) {

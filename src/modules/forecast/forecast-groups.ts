@@ -1,5 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { Period } from '../../kernel/time/periods';
+import type { RequestContext } from '../../kernel/context';
+import { membersService } from '../identity';
 import type { ForecastCategory } from '../pipelines';
 
 /**
@@ -28,29 +30,36 @@ export interface ForecastSettings {
   fiscalStartMonth: number;
 }
 
-export async function readForecastSettings(em: EntityManager, workspaceId: string): Promise<ForecastSettings> {
-  const [row] = (await em.query(`SELECT default_currency, time_zone, fiscal_year_start_month FROM workspaces WHERE id = $1`, [workspaceId])) as Array<{
-    default_currency: string;
-    time_zone: string;
-    fiscal_year_start_month: number;
-  }>;
-  return { currency: row.default_currency, timeZone: row.time_zone, fiscalStartMonth: row.fiscal_year_start_month };
+/** The workspace's reporting currency, time zone and fiscal year start, read once per request (membersService.currentWorkspace). */
+export async function readForecastSettings(ctx: RequestContext): Promise<ForecastSettings> {
+  const workspace = await membersService.currentWorkspace(ctx);
+  return { currency: workspace.defaultCurrency.trim(), timeZone: workspace.timeZone, fiscalStartMonth: workspace.fiscalYearStartMonth };
 }
 
 /*
  * Sums per (…, currency, rate date) first and converts each sum once: Σ amount × rate equals
- * Σ (amount × rate) exactly in numeric, and a quarter's closed deals need one rate per currency
- * and day instead of one per deal. Both scans read a partial covering index (migration
- * 1763800000060). The bounds of closed_at are the period's local midnights.
+ * Σ (amount × rate) exactly in numeric. Both scans read a partial covering index (migration
+ * 1763800000060); open deals are summed per stage before their stage's category and probability
+ * join in, so the big grouping is over plain columns (hashed, not sorted).
+ * Rates: a rate holds from its valid_from until the next, so crm_exchange_rate is asked only at
+ * the rate points of each currency (the period's first day, today, and every valid_from inside
+ * the period, whatever its base: a point too many changes nothing) and each day takes the rate
+ * of the last point on or before it; a quarter's closed deals need a handful of lookups instead of
+ * one per currency and day. The reporting currency's rate is 1 (as crm_exchange_rate says).
+ * The bounds of closed_at are the period's local midnights.
  */
 const GROUPS_SQL = `
-  WITH open_groups AS (
-    SELECT d.owner_id, d.pipeline_id, crm_forecast_category(d.status, d.forecast_category, s.forecast_category) AS category, d.currency,
-           ($5::timestamptz AT TIME ZONE $4)::date AS rate_date, sum(d.amount) AS amount, sum(d.amount * s.probability) AS weighted, count(*) AS deals
-      FROM deals d JOIN stages s ON s.workspace_id = d.workspace_id AND s.id = d.stage_id
+  WITH open_deals AS (
+    SELECT d.owner_id, d.pipeline_id, d.stage_id, d.forecast_category, d.currency, sum(d.amount) AS amount, count(*) AS deals
+      FROM deals d
      WHERE d.workspace_id = $1 AND d.status = 'OPEN' AND d.deleted_at IS NULL
        AND d.expected_close_date >= $2::date AND d.expected_close_date < $3::date
        AND ($6::uuid[] IS NULL OR d.owner_id = ANY ($6::uuid[]))
+     GROUP BY 1, 2, 3, 4, 5
+  ), open_groups AS (
+    SELECT o.owner_id, o.pipeline_id, crm_forecast_category('OPEN', o.forecast_category, s.forecast_category) AS category, o.currency,
+           ($5::timestamptz AT TIME ZONE $4)::date AS rate_date, sum(o.amount) AS amount, sum(o.amount * s.probability) AS weighted, sum(o.deals) AS deals
+      FROM open_deals o JOIN stages s ON s.workspace_id = $1 AND s.id = o.stage_id
      GROUP BY 1, 2, 3, 4
   ), closed_groups AS (
     SELECT d.owner_id, d.pipeline_id, CASE d.status WHEN 'WON' THEN 'CLOSED' ELSE 'OMITTED' END AS category, d.currency,
@@ -62,12 +71,22 @@ const GROUPS_SQL = `
      GROUP BY 1, 2, 3, 4, 5
   ), groups AS (
     SELECT * FROM open_groups UNION ALL SELECT * FROM closed_groups
-  ), rates AS (
-    SELECT currency, rate_date, crm_exchange_rate($1, currency, rate_date) AS rate FROM (SELECT DISTINCT currency, rate_date FROM groups) pairs
+  ), rate_points AS MATERIALIZED (
+    SELECT c.currency, p.day, CASE c.currency WHEN $7 THEN 1 ELSE crm_exchange_rate($1, c.currency, p.day) END AS rate
+      FROM (SELECT DISTINCT currency FROM groups) c
+      CROSS JOIN LATERAL (
+        SELECT $2::date AS day
+        UNION SELECT ($5::timestamptz AT TIME ZONE $4)::date
+        UNION SELECT r.valid_from FROM exchange_rates r
+               WHERE r.workspace_id = $1 AND r.currency = c.currency AND r.valid_from > $2::date AND r.valid_from < $3::date
+      ) p
   )
   SELECT g.owner_id, g.pipeline_id, g.category, g.currency, sum(g.amount)::text AS amount,
          sum(g.amount * r.rate)::text AS converted, sum(g.weighted * r.rate * 0.01)::text AS weighted, sum(g.deals)::int AS deals
-    FROM groups g JOIN rates r USING (currency, rate_date)
+    FROM groups g
+    LEFT JOIN LATERAL (
+      SELECT p.rate FROM rate_points p WHERE p.currency = g.currency AND p.day <= g.rate_date ORDER BY p.day DESC LIMIT 1
+    ) r ON true
    GROUP BY g.owner_id, g.pipeline_id, g.category, g.currency, r.rate IS NULL`;
 
 /** The period's groups as of `now`; `owners` (user ids) limits them to those owners' deals, null: all deals. */
@@ -79,7 +98,7 @@ export async function forecastGroups(
   now: Date,
   owners: string[] | null,
 ): Promise<ForecastGroup[]> {
-  const rows = (await em.query(GROUPS_SQL, [workspaceId, period.start, period.end, settings.timeZone, now, owners])) as ForecastGroupRow[];
+  const rows = (await em.query(GROUPS_SQL, [workspaceId, period.start, period.end, settings.timeZone, now, owners, settings.currency])) as ForecastGroupRow[];
   return rows.map(groupOfRow);
 }
 

@@ -24,8 +24,8 @@ const localDate = (now: Date, timeZone: string) => new Intl.DateTimeFormat('en-C
  * same week waits for this one and then replaces its rows. Returns the periods snapshotted.
  */
 export async function takeSnapshots(ctx: RequestContext, now: Date): Promise<string[]> {
+  const settings = await readForecastSettings(ctx);
   return ctx.db.write(async (em) => {
-    const settings = await readForecastSettings(em, ctx.workspaceId);
     const today = localDate(now, settings.timeZone);
     const week = periodOf(today, 'WEEK', settings.fiscalStartMonth);
     const current = periodOf(today, 'QUARTER', settings.fiscalStartMonth);

@@ -3,6 +3,7 @@ import { Permission } from '../../kernel/auth/roles';
 import type { RequestContext } from '../../kernel/context';
 import { decodeId } from '../../kernel/ids';
 import { DecimalScalar } from '../../kernel/scalars';
+import { PeriodScalar, type PeriodValue } from '../../kernel/time/periods';
 import { Membership, membersService } from '../identity';
 import { forecastService } from './forecast.service';
 import { Forecast, ForecastArgs, ForecastHistory } from './forecast.types';
@@ -31,7 +32,7 @@ export class ForecastResolver {
 export class QuotaResolver {
   @Authorized(Permission.READ_REPORTS)
   @Query(() => [Quota], { description: 'The quotas set for a fiscal year, quarter or month that the caller may see (as the forecast’s rows).' })
-  quotas(@Ctx() ctx: RequestContext, @Arg('period') period: string): Promise<Quota[]> {
+  quotas(@Ctx() ctx: RequestContext, @Arg('period', () => PeriodScalar) period: PeriodValue): Promise<Quota[]> {
     return quotaService.list(ctx, period);
   }
 
@@ -40,7 +41,7 @@ export class QuotaResolver {
   setQuota(
     @Ctx() ctx: RequestContext,
     @Arg('memberId', () => ID) memberId: string,
-    @Arg('period') period: string,
+    @Arg('period', () => PeriodScalar) period: PeriodValue,
     @Arg('amount', () => DecimalScalar) amount: string,
   ): Promise<Quota> {
     return quotaService.set(ctx, decodeId('Member', memberId, 'memberId'), period, amount);
@@ -48,7 +49,11 @@ export class QuotaResolver {
 
   @Authorized(Permission.MANAGE_QUOTAS)
   @Mutation(() => Quota, { description: 'Removes a member’s quota for the period and returns it; NOT_FOUND when none is set.' })
-  deleteQuota(@Ctx() ctx: RequestContext, @Arg('memberId', () => ID) memberId: string, @Arg('period') period: string): Promise<Quota> {
+  deleteQuota(
+    @Ctx() ctx: RequestContext,
+    @Arg('memberId', () => ID) memberId: string,
+    @Arg('period', () => PeriodScalar) period: PeriodValue,
+  ): Promise<Quota> {
     return quotaService.delete(ctx, decodeId('Member', memberId, 'memberId'), period);
   }
 

@@ -23,7 +23,7 @@ interface Prepared {
 
 /** The period parsed, and whose figures the caller may see: only ADMIN, MANAGER and API keys see a team's or pipeline's whole. */
 async function prepare(ctx: RequestContext, args: ForecastArgs): Promise<Prepared> {
-  const settings = await ctx.db.read((em) => readForecastSettings(em, ctx.workspaceId));
+  const settings = await readForecastSettings(ctx);
   const period = parsePeriod(args.period, settings.fiscalStartMonth, 'period');
   const scope = await forecastScope(ctx);
   if (scope.visible && args.by !== ForecastGrouping.OWNER) throw forbidden(`Only ADMIN and MANAGER see the forecast by ${args.by}; ask for it by OWNER`);

@@ -1,6 +1,7 @@
 import { ArgsType, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { CurrencyAmount } from '../../kernel/money/report-money';
 import { CurrencyScalar, DecimalScalar, LocalDateScalar } from '../../kernel/scalars';
+import { PeriodScalar, type PeriodValue } from '../../kernel/time/periods';
 
 export enum ForecastGrouping {
   OWNER = 'OWNER',
@@ -20,8 +21,8 @@ registerEnumType(ForecastGrouping, {
 /** The arguments of `forecast` and `forecastHistory` (the live dashboard subscribes with the same). */
 @ArgsType()
 export class ForecastArgs {
-  @Field({ description: 'A fiscal year (2026), fiscal quarter (2026-Q3), month (2026-07) or ISO week (2026-W05), in the workspace time zone.' })
-  period: string;
+  @Field(() => PeriodScalar, { description: 'A fiscal year (2026), fiscal quarter (2026-Q3), month (2026-07), ISO week (2026-W05) or { from, to } dates, in the workspace time zone.' })
+  period: PeriodValue;
 
   @Field(() => ForecastGrouping, { defaultValue: ForecastGrouping.OWNER })
   by: ForecastGrouping;
@@ -63,7 +64,7 @@ export class ForecastRow extends ForecastFigures {
 
 @ObjectType()
 export class Forecast {
-  @Field({ description: 'The period as parsed, e.g. `2026-Q3`.' }) period: string;
+  @Field({ description: 'The period as parsed, e.g. `2026-Q3` or `2026-01-15..2026-02-14`.' }) period: string;
   @Field(() => LocalDateScalar, { description: 'Its first day.' }) startDate: string;
   @Field(() => LocalDateScalar, { description: 'Its last day.' }) endDate: string;
   @Field(() => ForecastGrouping) by: ForecastGrouping;

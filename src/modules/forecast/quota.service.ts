@@ -3,17 +3,16 @@ import { announceOnCommit } from '../../kernel/events/records-committed';
 import type { RequestContext } from '../../kernel/context';
 import { decimal, type Decimal } from '../../kernel/decimal';
 import { badField, notFound } from '../../kernel/errors';
-import { parsePeriod, type Period } from '../../kernel/time/periods';
+import { parsePeriod, type Period, type PeriodValue } from '../../kernel/time/periods';
 import { membersService } from '../identity';
 import { readForecastSettings } from './forecast-groups';
 import { forecastScope } from './forecast-scope';
 import { Quota } from './quota.entity';
 
-/** A quota's period: a fiscal year, quarter or month (a week is too short to plan for). */
-async function quotaPeriod(ctx: RequestContext, text: string): Promise<Period> {
-  const settings = await ctx.db.read((em) => readForecastSettings(em, ctx.workspaceId));
-  const period = parsePeriod(text, settings.fiscalStartMonth, 'period');
-  if (period.unit === 'WEEK') throw badField('period', 'a quota is set for a fiscal year (2026), quarter (2026-Q3) or month (2026-07), not a week');
+/** A quota's period: a fiscal year, quarter or month (what sales plans in; not a week or a range of dates). */
+async function quotaPeriod(ctx: RequestContext, value: PeriodValue): Promise<Period> {
+  const period = parsePeriod(value, (await readForecastSettings(ctx)).fiscalStartMonth, 'period');
+  if (period.unit === 'WEEK' || period.unit === 'RANGE') throw badField('period', 'a quota is set for a fiscal year (2026), quarter (2026-Q3) or month (2026-07)');
   return period;
 }
 
@@ -26,9 +25,9 @@ async function memberUser(ctx: RequestContext, memberId: string): Promise<string
 
 export const quotaService = {
   /** Sets the member's quota for the period (replacing one set before), in the reporting currency. */
-  async set(ctx: RequestContext, memberId: string, periodText: string, amount: string): Promise<Quota> {
+  async set(ctx: RequestContext, memberId: string, periodValue: PeriodValue, amount: string): Promise<Quota> {
     if (amount.startsWith('-')) throw badField('amount', 'must not be negative');
-    const [userId, period] = await Promise.all([memberUser(ctx, memberId), quotaPeriod(ctx, periodText)]);
+    const [userId, period] = await Promise.all([memberUser(ctx, memberId), quotaPeriod(ctx, periodValue)]);
     return ctx.db.write(async (em) => {
       announceOnCommit(ctx, 'Quota'); // open dashboards show attainment
       const [row] = (await em.query(
@@ -44,8 +43,8 @@ export const quotaService = {
   },
 
   /** Removes the member's quota for the period; NOT_FOUND when none is set. */
-  async delete(ctx: RequestContext, memberId: string, periodText: string): Promise<Quota> {
-    const [userId, period] = await Promise.all([memberUser(ctx, memberId), quotaPeriod(ctx, periodText)]);
+  async delete(ctx: RequestContext, memberId: string, periodValue: PeriodValue): Promise<Quota> {
+    const [userId, period] = await Promise.all([memberUser(ctx, memberId), quotaPeriod(ctx, periodValue)]);
     return ctx.db.write(async (em) => {
       const quota = await em.getRepository(Quota).findOneBy({ workspaceId: ctx.workspaceId, userId, period: period.label });
       if (!quota) throw notFound('Quota');
@@ -56,8 +55,8 @@ export const quotaService = {
   },
 
   /** The period’s quotas the caller may see (see forecastScope), oldest first. */
-  async list(ctx: RequestContext, periodText: string): Promise<Quota[]> {
-    const period = await quotaPeriod(ctx, periodText);
+  async list(ctx: RequestContext, periodValue: PeriodValue): Promise<Quota[]> {
+    const period = await quotaPeriod(ctx, periodValue);
     const { visible } = await forecastScope(ctx);
     const quotas = await ctx.db.read((em) =>
       em.getRepository(Quota).find({ where: { workspaceId: ctx.workspaceId, period: period.label }, order: { createdAt: 'ASC', id: 'ASC' } }),
