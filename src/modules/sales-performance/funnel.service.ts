@@ -52,14 +52,15 @@ interface FunnelParams {
 
 /**
  * One statement for every figure. `deal_set`: the pipeline's live deals created in the window,
- * with group key g and cohort c. `stays`: their rows of deal_stage_history in funnel stages, a
+ * with group key g and cohort c (inlined, so the planner hashes the deals of a short period and
+ * probes the history with them rather than hashing the whole history). `stays`: their rows of deal_stage_history in funnel stages, a
  * stage's place in the funnel being `step` (1…n). Per deal, its path: the furthest step it ever
  * entered and the set of steps it entered (a bit each). Then, per level, deals by (status,
  * furthest, entered), few combinations whatever the number of deals; and the completed stays'
  * days per step.
  */
 function funnelSql(p: FunnelParams, groupSql: string, cohortSql: string, { sets, level, keys }: ReturnType<typeof groupingSets>): string {
-  return `WITH deal_set AS MATERIALIZED (
+  return `WITH deal_set AS NOT MATERIALIZED (
       SELECT d.id, d.status, ${groupSql} AS g, ${cohortSql} AS c
         FROM deals d
        WHERE d.workspace_id = ${p.workspace} AND d.pipeline_id = ${p.pipeline} AND d.deleted_at IS NULL
