@@ -13,7 +13,8 @@ import { ADMIN_URL, API_APPLICATION_NAME, APP_URL, BENCH_DATABASE, BENCH_LOGIN, 
  * database seeded by bench/seed.ts (BENCH_DATABASE), one request at a time: the latency of one
  * report alone. The seed gives each deal one history row; this script first gives the bench
  * pipeline's deals a path through the stages (open deals up to their stage, won deals through
- * every open stage, lost ones through a few), about three days a stage. See bench/README.md.
+ * every open stage, lost ones through a few), about three days a stage, and monthly exchange
+ * rates for the deals' other currencies. See bench/README.md.
  */
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -50,6 +51,16 @@ const HISTORY_SQL = `
   SELECT workspace_id, id, pipeline_id, CASE WHEN i < reach THEN ids[i + 1] ELSE stage_id END, entered, CASE WHEN i < last THEN next_entered END
   FROM steps`;
 
+/** A rate per month over three years for every other currency the deals use, so conversion looks rates up as it would. */
+const RATES_SQL = `
+  INSERT INTO exchange_rates (workspace_id, base, currency, valid_from, rate)
+  SELECT w.id, w.default_currency, c.currency, m::date, 0.5 + (abs(hashtext(c.currency || m::text)) % 1000) / 1000.0
+    FROM workspaces w
+    CROSS JOIN (SELECT DISTINCT currency FROM deals WHERE workspace_id = $1) c
+    CROSS JOIN generate_series(date_trunc('month', now()) - interval '3 years', now(), interval '1 month') m
+   WHERE w.id = $1 AND c.currency <> w.default_currency
+  ON CONFLICT DO NOTHING`;
+
 async function seedHistory(): Promise<void> {
   const db = new Client({ connectionString: ADMIN_URL.replace(/\/[^/]*$/, `/${BENCH_DATABASE}`) });
   await db.connect();
@@ -64,6 +75,7 @@ async function seedHistory(): Promise<void> {
     await db.query('BEGIN');
     await db.query(`DELETE FROM deal_stage_history WHERE workspace_id = $1`, [id]);
     const { rowCount } = await db.query(HISTORY_SQL, [id]);
+    await db.query(RATES_SQL, [id]);
     await db.query('COMMIT');
     await db.query('VACUUM (ANALYZE) deal_stage_history');
     log(`history: ${rowCount} rows for ${deals} deals (${((performance.now() - started) / 1000).toFixed(1)} s)`);

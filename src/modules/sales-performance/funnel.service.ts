@@ -22,27 +22,25 @@ export interface FunnelArgs {
   cohort: boolean;
 }
 
-/** A row of the funnel statement: counts of one kind for one level, group and cohort. */
+/**
+ * A row of the funnel statement for one level, group and cohort: `paths`, how many deals (`n`)
+ * have one status, furthest step and set of entered steps (`entered`, bit s for step s); or
+ * `stays`, one step's completed stays (count, average and median days).
+ */
 interface FunnelRow {
-  kind: 'entries' | 'deals' | 'stays';
+  kind: 'paths' | 'stays';
   level: number;
   g: string | null;
   c: string | null;
-  step: number | null;
-  furthest: number | null;
   status: string | null;
+  furthest: number | null;
+  entered: string | null;
+  step: number | null;
   n: number;
   average_days: string | null;
   median_days: string | null;
 }
 
-/**
- * One statement for every figure. `deal_set`: the pipeline's live deals created in the window,
- * with group key g and cohort c. `stays`: their rows of deal_stage_history in funnel stages, a
- * stage's place in the funnel being `step` (1…n). `reach`: each deal's furthest step ever
- * entered. Then, per level: entries by (step, furthest) (a deal once per stage), deals by
- * (furthest, status), and the completed stays' days per step.
- */
 interface FunnelParams {
   workspace: string;
   pipeline: string;
@@ -52,29 +50,35 @@ interface FunnelParams {
   to: string;
 }
 
+/**
+ * One statement for every figure. `deal_set`: the pipeline's live deals created in the window,
+ * with group key g and cohort c (inlined, so the planner hashes the deals of a short period and
+ * probes the history with them rather than hashing the whole history). `stays`: their rows of deal_stage_history in funnel stages, a
+ * stage's place in the funnel being `step` (1…n). Per deal, its path: the furthest step it ever
+ * entered and the set of steps it entered (a bit each). Then, per level, deals by (status,
+ * furthest, entered), few combinations whatever the number of deals; and the completed stays'
+ * days per step.
+ */
 function funnelSql(p: FunnelParams, groupSql: string, cohortSql: string, { sets, level, keys }: ReturnType<typeof groupingSets>): string {
-  return `WITH deal_set AS MATERIALIZED (
+  return `WITH deal_set AS NOT MATERIALIZED (
       SELECT d.id, d.status, ${groupSql} AS g, ${cohortSql} AS c
         FROM deals d
        WHERE d.workspace_id = ${p.workspace} AND d.pipeline_id = ${p.pipeline} AND d.deleted_at IS NULL
          AND d.created_at >= COALESCE(${p.from}::timestamptz, '-infinity') AND d.created_at < COALESCE(${p.to}::timestamptz, 'infinity')
     ), stays AS MATERIALIZED (
-      SELECT s.id AS deal_id, s.g, s.c, array_position(${p.stages}::uuid[], h.stage_id) AS step, h.entered_at, h.left_at
+      SELECT s.id, s.g, s.c, array_position(${p.stages}::uuid[], h.stage_id) AS step, h.entered_at, h.left_at
         FROM deal_set s JOIN deal_stage_history h ON h.workspace_id = ${p.workspace} AND h.deal_id = s.id
        WHERE h.stage_id = ANY (${p.stages}::uuid[])
-    ), reach AS MATERIALIZED (
-      SELECT deal_id, max(step) AS furthest FROM stays GROUP BY deal_id
-    ), entries AS (
-      SELECT DISTINCT st.deal_id, st.g, st.c, st.step, r.furthest FROM stays st JOIN reach r USING (deal_id)
+    ), paths AS (
+      SELECT s.g, s.c, s.status, p.furthest, p.entered
+        FROM deal_set s
+        LEFT JOIN (SELECT id, max(step) AS furthest, bit_or(1::bigint << step) AS entered FROM stays GROUP BY id) p USING (id)
     )
-    SELECT 'entries' AS kind, ${level} AS level, ${keys}, step, furthest, NULL AS status, count(*)::int AS n,
+    SELECT 'paths' AS kind, ${level} AS level, ${keys}, status, furthest, entered, NULL::int AS step, count(*)::int AS n,
            NULL::numeric AS average_days, NULL::numeric AS median_days
-      FROM entries GROUP BY step, furthest, ${sets}
+      FROM paths GROUP BY status, furthest, entered, ${sets}
     UNION ALL
-    SELECT 'deals', ${level}, ${keys}, NULL, r.furthest, s.status, count(*)::int, NULL, NULL
-      FROM deal_set s LEFT JOIN reach r ON r.deal_id = s.id GROUP BY r.furthest, s.status, ${sets}
-    UNION ALL
-    SELECT 'stays', ${level}, ${keys}, step, NULL, NULL, count(*)::int,
+    SELECT 'stays', ${level}, ${keys}, NULL, NULL, NULL, step, count(*)::int,
            round(avg(days), 2), round(percentile_cont(0.5) WITHIN GROUP (ORDER BY days::float8)::numeric, 2)
       FROM (SELECT g, c, step, extract(epoch FROM left_at - entered_at) / 86400 AS days FROM stays WHERE left_at IS NOT NULL) completed
      GROUP BY step, ${sets}`;
@@ -90,25 +94,24 @@ function funnelStages(stages: Stage[]): Stage[] {
 
 /** The figures of one level, group and cohort from its rows (see funnelSql). */
 function figures(key: SalesGroupKey, stages: Stage[], rows: FunnelRow[]): FunnelGroup {
-  const n = stages.length;
-  const sum = (kind: FunnelRow['kind'], match: (row: FunnelRow) => boolean) =>
-    rows.filter((row) => row.kind === kind && match(row)).reduce((total, row) => total + row.n, 0);
-  const status = (value: string) => sum('deals', (row) => row.status === value);
-  const entered = (step: number) => sum('entries', (row) => row.step === step);
-  const firstEntered = entered(1);
+  const paths = rows.filter((row) => row.kind === 'paths').map((row) => ({ ...row, furthest: row.furthest ?? 0, entered: BigInt(row.entered ?? 0) }));
+  const deals = (match: (path: (typeof paths)[number]) => boolean) => paths.filter(match).reduce((total, path) => total + path.n, 0);
+  const enteredStep = (path: (typeof paths)[number], step: number) => (path.entered >> BigInt(step)) % 2n === 1n;
+  const firstEntered = deals((path) => enteredStep(path, 1));
   const stageRows = stages.map((stage, index): FunnelStage => {
     const step = index + 1;
+    const entered = deals((path) => enteredStep(path, step));
+    const convertedToNext = step < stages.length ? deals((path) => enteredStep(path, step) && path.furthest > step) : null;
+    const reachedFromFirst = deals((path) => enteredStep(path, 1) && path.furthest >= step);
     const stays = rows.find((row) => row.kind === 'stays' && row.step === step);
-    const convertedToNext = step < n ? sum('entries', (row) => row.step === step && row.furthest! > step) : null;
-    const reachedFromFirst = sum('entries', (row) => row.step === 1 && row.furthest! >= step);
     return {
       stageId: encodeId('Stage', stage.id),
       name: stage.name,
       kind: stage.kind,
-      entered: entered(step),
-      reached: sum('deals', (row) => row.furthest !== null && row.furthest >= step),
+      entered,
+      reached: deals((path) => path.furthest >= step),
       convertedToNext,
-      conversionToNext: ratio(convertedToNext, entered(step)),
+      conversionToNext: ratio(convertedToNext, entered),
       reachedFromFirst,
       conversionFromFirst: ratio(reachedFromFirst, firstEntered),
       completedStays: stays?.n ?? 0,
@@ -117,10 +120,10 @@ function figures(key: SalesGroupKey, stages: Stage[], rows: FunnelRow[]): Funnel
     };
   });
   return Object.assign(new FunnelGroup(), key, {
-    deals: sum('deals', () => true),
-    open: status('OPEN'),
-    won: status('WON'),
-    lost: status('LOST'),
+    deals: deals(() => true),
+    open: deals((path) => path.status === 'OPEN'),
+    won: deals((path) => path.status === 'WON'),
+    lost: deals((path) => path.status === 'LOST'),
     stages: stageRows,
     cohorts: null,
   });
@@ -138,7 +141,7 @@ export const funnelService = {
     const dimension = args.by ? DIMENSION[args.by] : null;
     if (args.cohort && dimension === 'MONTH') throw badField('cohort', 'the groups of CREATED_MONTH already are the cohorts; group by something else or leave cohort out');
     const stages = funnelStages(await pipelineService.stagesOf(ctx, pipeline.id));
-    const rows = await ctx.db.read(async (em) => {
+    const { window, rows } = await ctx.db.read(async (em) => {
       const workspace = await reportWorkspace(ctx, em);
       const window: ReportWindow | null = args.period === null ? null : await reportWindow(em, workspace, args.period);
       checkGrouping(dimension, window?.period ?? null);
@@ -156,7 +159,7 @@ export const funnelService = {
       const text = funnelSql(params, groupKeySql(dimension, 'd.created_at', zone, `${fiscalStart}::int`), cohortSql, groupingSets(dimension !== null, args.cohort));
       return { window, rows: (await em.query(...sql.bind(text))) as FunnelRow[] };
     });
-    return assemble(ctx, { pipelineId: encodeId('Pipeline', pipeline.id), pipelineName: pipeline.name, by: args.by }, stages, rows.window, rows.rows, dimension, args.cohort);
+    return assemble(ctx, { pipelineId: encodeId('Pipeline', pipeline.id), pipelineName: pipeline.name, by: args.by }, stages, window, rows, dimension, args.cohort);
   },
 };
 
