@@ -1,5 +1,5 @@
 import { ValidateNested } from 'class-validator';
-import { ArgsType, Field, InputType, ObjectType, type ClassType } from 'type-graphql';
+import { ArgsType, Field, getMetadataStorage, InputType, ObjectType, type ClassType } from 'type-graphql';
 import type { RequestContext } from '../../kernel/context';
 
 /**
@@ -43,10 +43,28 @@ export function dashboardTypes(reports: readonly DashboardReport[]): { Args: Cla
   }
 
   for (const report of reports) {
-    InputType(report.inputName, { description: `The arguments of \`${report.field}\`, for a live dashboard.` })(report.args);
-    Field(() => report.args, { nullable: true, description: `Show \`${report.field}\` with these arguments.` })(DashboardUpdatedArgs.prototype, report.field);
+    const input = inputOf(report.args, report.inputName, `The arguments of \`${report.field}\`, for a live dashboard.`);
+    Field(() => input, { nullable: true, description: `Show \`${report.field}\` with these arguments.` })(DashboardUpdatedArgs.prototype, report.field);
     ValidateNested()(DashboardUpdatedArgs.prototype, report.field);
     Field(() => report.result, { nullable: true, description: `What \`${report.field}\` answers now; null when not asked for.` })(DashboardUpdate.prototype, report.field);
   }
   return { Args: DashboardUpdatedArgs, Update: DashboardUpdate as ClassType<DashboardFigures> };
+}
+
+/**
+ * The query's arguments class as an input type: a subclass (so the arguments are an instance of
+ * the query's class and its validation applies) declaring every field the class and its
+ * ancestors declare. type-graphql does not carry an @ArgsType's inherited fields into an
+ * @InputType, and the query's class may inherit them (e.g. from a shared aggregate base).
+ */
+function inputOf(args: ClassType, name: string, description: string): ClassType {
+  const Input = class extends args {};
+  Object.defineProperty(Input, 'name', { value: name });
+  const storage = getMetadataStorage();
+  const lineage: Function[] = [];
+  for (let c: Function | null = args; c && c !== Function.prototype; c = Object.getPrototypeOf(c) as Function | null) lineage.unshift(c);
+  const fields = new Map(lineage.flatMap((c) => storage.fields.filter((field) => field.target === c)).map((field) => [field.name, field]));
+  for (const field of fields.values()) storage.collectClassFieldMetadata({ ...field, target: Input });
+  InputType(name, { description })(Input);
+  return Input;
 }
