@@ -196,6 +196,24 @@ test('only the subscriber’s workspace: another workspace’s writes neither pu
   theirs.stop();
 });
 
+test('a subscription recomputes only for what moves its reports: tickets move a ticket aggregate, not a deal aggregate', async () => {
+  const query = `subscription($t: TicketAggregateInput) { dashboardUpdated(ticketAggregate: $t) { computedAt ticketAggregate { total { count } } } }`;
+  type Tickets = { ticketAggregate: { total: { count: number } } };
+  const tickets = subscribe(alice.token, { t: { measures: ['COUNT'] } }, connect(alice.token), query) as unknown as Omit<Live, 'pushes'> & { pushes: Tickets[] };
+  const deals = subscribe(alice.token);
+  await waitFor('the ticket dashboard', async () => (tickets.pushes.length > 0 ? true : undefined));
+  await pushed(deals, 'the deal dashboard', () => true);
+  const [ticketsBefore, dealPushes] = [tickets.pushes[0].ticketAggregate.total.count, deals.pushes.length];
+
+  await t.ok(`mutation { createTicket(input: { subject: "Printer on fire" }) { id } }`, {}, alice);
+  await waitFor('the new ticket', async () => (tickets.pushes.at(-1)!.ticketAggregate.total.count === ticketsBefore + 1 ? true : undefined));
+  // Everything written so far was announced: the deal dashboard heard the ticket and stayed still.
+  expect(await announcedUpTo(alice, announced.length - 1)).toContain('Ticket');
+  expect(deals.pushes.length).toBe(dealPushes);
+  tickets.stop();
+  deals.stop();
+});
+
 test('reports:read is required: a key without it is refused; a revoked key’s and a removed member’s subscriptions end at the next change', async () => {
   const key = async (scopes: string[]) =>
     (await t.ok(`mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { token apiKey { id } } }`, { input: { name: scopes.join(' '), scopes } }, alice)).createApiKey;

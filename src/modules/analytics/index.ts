@@ -3,4 +3,15 @@
 export { AggregateResolver } from './aggregate.resolver';
 export { type AggregateValue } from './aggregate.types';
 export { DealAggregate, dealAggregate, DealAggregateArgs, DealDimension, DealMeasure } from './deal-aggregate';
+export {
+  ActivityAggregate,
+  activityAggregate,
+  ActivityAggregateArgs,
+  OrderAggregate,
+  orderAggregate,
+  OrderAggregateArgs,
+  TicketAggregate,
+  ticketAggregate,
+  TicketAggregateArgs,
+} from './record-aggregates';
 // faces:end

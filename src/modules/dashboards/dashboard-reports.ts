@@ -1,5 +1,18 @@
 import { decodeOptionalId } from '../../kernel/ids';
-import { dealAggregate, DealAggregate, DealAggregateArgs } from '../analytics';
+import {
+  activityAggregate,
+  ActivityAggregate,
+  ActivityAggregateArgs,
+  dealAggregate,
+  DealAggregate,
+  DealAggregateArgs,
+  orderAggregate,
+  OrderAggregate,
+  OrderAggregateArgs,
+  ticketAggregate,
+  TicketAggregate,
+  TicketAggregateArgs,
+} from '../analytics';
 import { Forecast, ForecastArgs, forecastService } from '../forecast';
 import { DealFunnel, DealVelocity, funnelService, velocityService } from '../sales-performance';
 import type { DashboardReport } from './dashboard-report';
@@ -50,5 +63,30 @@ export const DASHBOARD_REPORTS: readonly DashboardReport[] = [
     result: DealVelocity,
     run: (ctx, args) => velocityService.velocity(ctx, { period: args.period, by: args.by ?? null, pipelineId: decodeOptionalId('Pipeline', args.pipelineId, 'pipelineId') ?? null }),
     recordTypes: ['Deal', 'Stage', 'Pipeline', 'Member', ...SETTINGS],
+  }),
+  // The other records' aggregates: their own records, the accounts and members their keys name.
+  report({
+    field: 'ticketAggregate',
+    args: TicketAggregateArgs,
+    inputName: 'TicketAggregateInput',
+    result: TicketAggregate,
+    run: ticketAggregate,
+    recordTypes: ['Ticket', 'Account', 'Member', 'Workspace'],
+  }),
+  report({
+    field: 'activityAggregate',
+    args: ActivityAggregateArgs,
+    inputName: 'ActivityAggregateInput',
+    result: ActivityAggregate,
+    run: activityAggregate,
+    recordTypes: ['Activity', 'Account', 'Member', 'Workspace'],
+  }),
+  report({
+    field: 'orderAggregate',
+    args: OrderAggregateArgs,
+    inputName: 'OrderAggregateInput',
+    result: OrderAggregate,
+    run: orderAggregate,
+    recordTypes: ['Order', 'Product', 'Account', 'Member', ...SETTINGS],
   }),
 ];
