@@ -79,6 +79,12 @@ export const READ_RULE_OF_TYPE: Readonly<Record<string, ReadRule>> = {
   // Report figures hold no record: every field returning them needs reports:read.
   DealAggregate: OPEN,
   DealAggregateGroup: OPEN,
+  TicketAggregate: OPEN,
+  TicketAggregateGroup: OPEN,
+  ActivityAggregate: OPEN,
+  ActivityAggregateGroup: OPEN,
+  OrderAggregate: OPEN,
+  OrderAggregateGroup: OPEN,
   AggregateKey: OPEN,
   DashboardUpdate: OPEN,
   // Upsert results only wrap the record, which its own rule guards (a writer may read what it writes).

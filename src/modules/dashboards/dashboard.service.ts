@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { Permission } from '../../kernel/auth/roles';
 import { RequestContext } from '../../kernel/context';
-import { badField, badInput } from '../../kernel/errors';
+import { badField, badInput, unauthenticated } from '../../kernel/errors';
 import { requireLiveSeat } from '../../kernel/live-seat';
 import { RECORDS_COMMITTED, type RecordsCommittedMessage } from '../../kernel/events/records-committed';
 import { debouncedPushes } from './debounced-pushes';
@@ -37,7 +37,7 @@ function underReport(field: string, error: unknown): unknown {
 async function figuresNow(ctx: RequestContext, reports: Requested): Promise<DashboardFigures> {
   await requireLiveSeat(ctx, Permission.READ_REPORTS);
   const live = ctx.actor ? await RequestContext.forLiveMember(ctx.runtime, ctx.workspaceId, ctx.actor.userId, ctx.requestId) : ctx;
-  if (!live) throw badField('dashboardUpdated', 'no seat'); // unreachable: requireLiveSeat checked the seat
+  if (!live) throw unauthenticated('You are no longer a member of this workspace'); // removed since the check above
   try {
     live.clearLoaders();
     const figures: DashboardFigures = { computedAt: new Date() };
@@ -67,22 +67,13 @@ export const dashboardService = {
     const changes = pubSub.subscribe(RECORDS_COMMITTED, ctx.workspaceId)[Symbol.asyncIterator]();
     try {
       await pubSub.subscribed(RECORDS_COMMITTED, ctx.workspaceId);
-      const first = await figuresNow(ctx, reports);
-      let pending: DashboardFigures | null = first;
-      const pushes = debouncedPushes({
+      return debouncedPushes({
+        first: await figuresNow(ctx, reports),
         changes,
         affects: (change) => recordTypes.has((change as RecordsCommittedMessage).recordType),
-        compute: async () => {
-          if (pending) {
-            const figures = pending;
-            pending = null;
-            return figures;
-          }
-          return figuresNow(ctx, reports);
-        },
+        compute: () => figuresNow(ctx, reports),
         intervalMs: PUSH_INTERVAL_MS,
       });
-      return pushes;
     } catch (error) {
       await changes.return?.();
       throw error;

@@ -1,5 +1,7 @@
 /** How a subscription's pushes are paced and what they are computed from. */
 export interface PushPlan<T> {
+  /** The figures when the subscription started: the first push. */
+  first: T;
   /** Committed changes as they arrive (already subscribed: nothing committed after this call is missed). */
   changes: AsyncIterator<unknown>;
   /** Whether a change can move the figures. */
@@ -11,7 +13,7 @@ export interface PushPlan<T> {
 }
 
 /**
- * The pushes of one live subscription: the figures at once, then, after changes that affect
+ * The pushes of one live subscription: the first figures at once, then, after changes that affect
  * them, the figures again, at most one push per `intervalMs`. Changes that arrive while a push
  * waits or computes are folded into the next one, so a burst of writes gives one or two pushes,
  * the last computed after the last change arrived (the final figures).
@@ -20,7 +22,7 @@ export interface PushPlan<T> {
  * subscription that is waiting for changes at once, which a suspended generator cannot.
  */
 export function debouncedPushes<T>(plan: PushPlan<T>): AsyncIterableIterator<T> {
-  let first = true;
+  let first: { value: T } | null = { value: plan.first };
   let dirty = false;
   let closed = false;
   let lastPushAt = 0;
@@ -81,8 +83,10 @@ export function debouncedPushes<T>(plan: PushPlan<T>): AsyncIterableIterator<T> 
     async next() {
       if (closed) return { value: undefined, done: true };
       if (first) {
-        first = false;
-        return push();
+        const { value } = first;
+        first = null;
+        lastPushAt = Date.now();
+        return { value, done: false };
       }
       await until(() => dirty || closed);
       await pause(lastPushAt + plan.intervalMs - Date.now());
