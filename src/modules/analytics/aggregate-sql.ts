@@ -24,6 +24,10 @@ export interface FactShape {
   averages: string[];
 }
 
+/** crm_exchange_rate, skipped for the reporting currency itself (its rate is 1): most amounts are in it, and each call is a function run. */
+export const rateSql = (workspace: string, currencySql: string, dateSql: string) =>
+  `CASE WHEN ${currencySql} = (SELECT base FROM w) THEN 1::numeric ELSE crm_exchange_rate(${workspace}, ${currencySql}, ${dateSql}) END`;
+
 const keyNames = (shape: FactShape) => shape.keys.map((_, i) => `k${i}`);
 
 /** Facts read from the records themselves, one row per keys, currency, conversion date and weight. */
@@ -44,7 +48,7 @@ export function scanFacts(spec: AggregateSpec, shape: FactShape, workspace: stri
   const inner = `SELECT ${grouped.join(', ')} FROM ${spec.table} r CROSS JOIN w ${spec.joins ?? ''} ${fanOuts}
     WHERE ${where.map((c) => `(${c})`).join(' AND ')}
     GROUP BY ${Array.from({ length: shape.keys.length + 3 }, (_, i) => i + 1).join(', ')}`;
-  const rate = money ? `crm_exchange_rate(${workspace}, g.cur, g.on_date)` : 'NULL::numeric';
+  const rate = money ? rateSql(workspace, 'g.cur', 'g.on_date') : 'NULL::numeric';
   return factsOf(shape, 'g', rate, inner);
 }
 

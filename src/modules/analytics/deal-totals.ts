@@ -1,7 +1,7 @@
 import type { FilterNode } from '../../kernel/filtering/compile-filter';
 import type { FactSource } from './aggregate-core';
 import type { AggregateSpec } from './aggregate-spec';
-import { factsOf, scanFacts } from './aggregate-sql';
+import { factsOf, rateSql, scanFacts } from './aggregate-sql';
 
 /**
  * The maintained paths of the deal aggregate (migration 1763800000050), kept by triggers in every
@@ -74,7 +74,7 @@ export const dealTotalsSource =
       WHERE r.workspace_id = ${scope.workspace}${scope.filter ? ` AND (${scope.filter})` : ''}
       GROUP BY ${Array.from({ length: keys.length + 4 }, (_, i) => i + 1).join(', ')}
       HAVING sum(r.deal_count) <> 0`;
-    const rate = `crm_exchange_rate(${scope.workspace}, g.cur, g.on_date)`;
+    const rate = rateSql(scope.workspace, 'g.cur', 'g.on_date');
     const fromTotals = factsOf(shape, 'g', rate, grouped, 'WHERE g.open OR NOT EXISTS (SELECT 1 FROM deal_split sp WHERE sp.cur = g.cur AND sp.month = g.on_date)');
     const splitWhere = [
       `r.workspace_id = ${scope.workspace}`,
