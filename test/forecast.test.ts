@@ -449,3 +449,15 @@ describe('weekly snapshots and forecastHistory', () => {
     expect(byPipeline.snapshots[1].rows).toEqual([{ id: expect.stringMatching(/^pip_/), closed: '1680.50', pipeline: '2111.11' }]);
   });
 });
+
+test('a cycle in the reporting lines (Rudi made Mia’s manager) is walked once: every member of the cycle rolls up the same deals, each once', async () => {
+  await t.ok(`mutation($m: ID!, $boss: ID) { setMemberManager(memberId: $m, managerId: $boss) { id } }`, { m: people.mia.memberId, boss: people.rudi.userId }, admin);
+  const rows = (await okForecast(admin)).rows as Array<{ id: string; rollup: { deals: number; quota: string; closed: string } }>;
+  const rollup = (key: string) => rows.find((r) => r.id === people[key].userId)!.rollup;
+  for (const key of ['mia', 'rolf', 'rudi']) expect(rollup(key)).toMatchObject({ deals: 11, quota: '16000.00', closed: '1680.50' });
+  expect(rollup('rita')).toMatchObject({ deals: 4, quota: null });
+  // Rudi, in the cycle, now has everyone in it reporting to him, directly or further down.
+  expect((await okForecast(people.rudi.session)).rows.map((r: { id: string }) => r.id).sort()).toEqual(
+    [people.mia.userId, people.rita.userId, people.rolf.userId, people.rudi.userId].sort(),
+  );
+});
