@@ -18,7 +18,7 @@ import { API_APPLICATION_NAME, APP_URL, BENCH_DATABASE, BENCH_LOGIN, OWNER_URL, 
 const ROOT = path.resolve(__dirname, '../..');
 const log = (line: string) => process.stdout.write(`[bench:forecast] ${line}\n`);
 
-const QUERY = `query Forecast($period: String!) {
+const QUERY = `query Forecast($period: Period!) {
   forecast(period: $period, by: OWNER) {
     currency
     total { pipeline bestCase commit closed omitted weighted deals unconvertedCount quota attainment }
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   const candidates = [year - 1, year, year + 1].flatMap((y) => [1, 2, 3, 4].map((q) => `${y}-Q${q}`));
   let busiest = { period: candidates[0], deals: -1 };
   for (const period of candidates) {
-    const body = JSON.stringify({ query: `query($p: String!) { forecast(period: $p) { total { deals } } }`, variables: { p: period } });
+    const body = JSON.stringify({ query: `query($p: Period!) { forecast(period: $p) { total { deals } } }`, variables: { p: period } });
     const deals = (await send<{ forecast: { total: { deals: number } } }>(api.url, body, token)).data.forecast.total.deals;
     if (deals > busiest.deals) busiest = { period, deals };
   }

@@ -1,8 +1,14 @@
+import { randomBytes } from 'node:crypto';
+import { Queue } from 'bullmq';
 import type { Client } from 'pg';
 import { parseId } from '../src/kernel/ids';
+import { createLogger } from '../src/kernel/logger';
+import { producerConnection } from '../src/kernel/queue';
 import { snapshotAllWorkspaces } from '../src/modules/forecast';
+import { startWorkers } from '../workers/start-workers';
 import { superuserClient } from './support/databases';
 import { TestApp, errorCode, errorFields, type Session } from './support/test-app';
+import { waitFor } from './support/wait';
 
 /**
  * The forecast, hand-computed to the cent. Workspace: EUR, Europe/Berlin, fiscal year from April
@@ -448,4 +454,41 @@ describe('weekly snapshots and forecastHistory', () => {
     const byPipeline = (await t.ok(HISTORY, { by: 'PIPELINE' }, admin)).forecastHistory;
     expect(byPipeline.snapshots[1].rows).toEqual([{ id: expect.stringMatching(/^pip_/), closed: '1680.50', pipeline: '2111.11' }]);
   });
+});
+
+test('a cycle in the reporting lines (Rudi made Mia’s manager) is walked once: every member of the cycle rolls up the same deals, each once', async () => {
+  await t.ok(`mutation($m: ID!, $boss: ID) { setMemberManager(memberId: $m, managerId: $boss) { id } }`, { m: people.mia.memberId, boss: people.rudi.userId }, admin);
+  const rows = (await okForecast(admin)).rows as Array<{ id: string; rollup: { deals: number; quota: string; closed: string } }>;
+  const rollup = (key: string) => rows.find((r) => r.id === people[key].userId)!.rollup;
+  for (const key of ['mia', 'rolf', 'rudi']) expect(rollup(key)).toMatchObject({ deals: 11, quota: '16000.00', closed: '1680.50' });
+  expect(rollup('rita')).toMatchObject({ deals: 4, quota: null });
+  // Rudi, in the cycle, now has everyone in it reporting to him, directly or further down.
+  expect((await okForecast(people.rudi.session)).rows.map((r: { id: string }) => r.id).sort()).toEqual(
+    [people.mia.userId, people.rita.userId, people.rolf.userId, people.rudi.userId].sort(),
+  );
+});
+
+test('the worker schedules the snapshots daily; its first run snapshots every workspace as the worker role', async () => {
+  const prefix = `crm-test-${randomBytes(4).toString('hex')}`;
+  const queue = new Queue('forecasts', { connection: producerConnection(t.app.runtime.config.REDIS_URL), prefix });
+  const workers = await startWorkers(t.app.runtime.config, createLogger('silent'), { prefix, relay: false });
+  try {
+    expect(await queue.getJobScheduler('forecast-snapshots')).toMatchObject({ name: 'forecast-snapshots', every: 86_400_000 });
+    const [run] = await waitFor('the first snapshot run', async () => {
+      const done = await queue.getJobs(['completed']);
+      return done.length > 0 ? done : undefined;
+    });
+    const { rows } = await superuser.query(`SELECT count(*)::int AS n FROM workspaces`);
+    expect(run.returnvalue).toEqual({ workspaces: rows[0].n, failedWorkspaces: 0 });
+    // Today's week, for this fiscal quarter and the next, in this workspace (and every other).
+    const { rows: weeks } = await superuser.query(
+      `SELECT count(*)::int AS n FROM forecast_snapshots WHERE workspace_id = $1 AND week_start = date_trunc('week', (now() AT TIME ZONE 'Europe/Berlin'))::date`,
+      [workspace],
+    );
+    expect(weeks[0].n).toBe(2);
+  } finally {
+    await workers.close();
+    await queue.obliterate({ force: true });
+    await queue.close();
+  }
 });

@@ -37,19 +37,30 @@ export async function readForecastSettings(ctx: RequestContext): Promise<Forecas
 }
 
 /*
- * Sums per (…, currency, rate date) first and converts each sum once: Σ amount × rate equals
- * Σ (amount × rate) exactly in numeric. Both scans read a partial covering index (migration
- * 1763800000060); open deals are summed per stage before their stage's category and probability
- * join in, so the big grouping is over plain columns (hashed, not sorted).
+ * Converts sums, not deals: Σ amount × rate equals Σ (amount × rate) exactly in numeric. Both
+ * scans read a partial covering index (migration 1763800000060); open deals are summed per stage
+ * before their stage's category and probability join in, so the big grouping is over plain
+ * columns (hashed, not sorted).
  * Rates: a rate holds from its valid_from until the next, so crm_exchange_rate is asked only at
- * the rate points of each currency (the period's first day, today, and every valid_from inside
- * the period, whatever its base: a point too many changes nothing) and each day takes the rate
- * of the last point on or before it; a quarter's closed deals need a handful of lookups instead of
- * one per currency and day. The reporting currency's rate is 1 (as crm_exchange_rate says).
- * The bounds of closed_at are the period's local midnights.
+ * the rate points of each currency the workspace has rates for (the period's first day, today,
+ * and every valid_from inside the period, whatever its base: a point too many changes nothing).
+ * A closed deal takes the rate of the window between two points its close time falls in (the
+ * points' local midnights), an open deal today's; the reporting currency converts at 1 and a
+ * currency without rates not at all, as crm_exchange_rate says. So a quarter needs a handful of
+ * lookups and no time zone arithmetic per deal.
  */
 const GROUPS_SQL = `
-  WITH open_deals AS (
+  WITH points AS MATERIALIZED (
+    SELECT c.currency, p.day, crm_exchange_rate($1, c.currency, p.day) AS rate, (p.day::timestamp AT TIME ZONE $4) AS from_at,
+           lead(p.day::timestamp AT TIME ZONE $4) OVER (PARTITION BY c.currency ORDER BY p.day) AS to_at
+      FROM (SELECT DISTINCT currency FROM exchange_rates WHERE workspace_id = $1 AND currency <> $7) c
+      CROSS JOIN LATERAL (
+        SELECT $2::date AS day
+        UNION SELECT ($5::timestamptz AT TIME ZONE $4)::date
+        UNION SELECT r.valid_from FROM exchange_rates r
+               WHERE r.workspace_id = $1 AND r.currency = c.currency AND r.valid_from > $2::date AND r.valid_from < $3::date
+      ) p
+  ), open_deals AS (
     SELECT d.owner_id, d.pipeline_id, d.stage_id, d.forecast_category, d.currency, sum(d.amount) AS amount, count(*) AS deals
       FROM deals d
      WHERE d.workspace_id = $1 AND d.status = 'OPEN' AND d.deleted_at IS NULL
@@ -58,36 +69,24 @@ const GROUPS_SQL = `
      GROUP BY 1, 2, 3, 4, 5
   ), open_groups AS (
     SELECT o.owner_id, o.pipeline_id, crm_forecast_category('OPEN', o.forecast_category, s.forecast_category) AS category, o.currency,
-           ($5::timestamptz AT TIME ZONE $4)::date AS rate_date, sum(o.amount) AS amount, sum(o.amount * s.probability) AS weighted, sum(o.deals) AS deals
+           CASE o.currency WHEN $7 THEN 1 ELSE w.rate END AS rate, sum(o.amount) AS amount, sum(o.amount * s.probability) AS weighted, sum(o.deals) AS deals
       FROM open_deals o JOIN stages s ON s.workspace_id = $1 AND s.id = o.stage_id
-     GROUP BY 1, 2, 3, 4
+      LEFT JOIN points w ON w.currency = o.currency AND w.day = ($5::timestamptz AT TIME ZONE $4)::date
+     GROUP BY 1, 2, 3, 4, 5
   ), closed_groups AS (
     SELECT d.owner_id, d.pipeline_id, CASE d.status WHEN 'WON' THEN 'CLOSED' ELSE 'OMITTED' END AS category, d.currency,
-           (d.closed_at AT TIME ZONE $4)::date AS rate_date, sum(d.amount) AS amount, NULL::numeric AS weighted, count(*) AS deals
+           CASE d.currency WHEN $7 THEN 1 ELSE w.rate END AS rate, sum(d.amount) AS amount, NULL::numeric AS weighted, count(*) AS deals
       FROM deals d
+      LEFT JOIN points w ON w.currency = d.currency AND d.closed_at >= w.from_at AND (w.to_at IS NULL OR d.closed_at < w.to_at)
      WHERE d.workspace_id = $1 AND d.status <> 'OPEN' AND d.deleted_at IS NULL
        AND d.closed_at >= ($2::date::timestamp AT TIME ZONE $4) AND d.closed_at < ($3::date::timestamp AT TIME ZONE $4)
        AND ($6::uuid[] IS NULL OR d.owner_id = ANY ($6::uuid[]))
      GROUP BY 1, 2, 3, 4, 5
-  ), groups AS (
-    SELECT * FROM open_groups UNION ALL SELECT * FROM closed_groups
-  ), rate_points AS MATERIALIZED (
-    SELECT c.currency, p.day, CASE c.currency WHEN $7 THEN 1 ELSE crm_exchange_rate($1, c.currency, p.day) END AS rate
-      FROM (SELECT DISTINCT currency FROM groups) c
-      CROSS JOIN LATERAL (
-        SELECT $2::date AS day
-        UNION SELECT ($5::timestamptz AT TIME ZONE $4)::date
-        UNION SELECT r.valid_from FROM exchange_rates r
-               WHERE r.workspace_id = $1 AND r.currency = c.currency AND r.valid_from > $2::date AND r.valid_from < $3::date
-      ) p
   )
   SELECT g.owner_id, g.pipeline_id, g.category, g.currency, sum(g.amount)::text AS amount,
-         sum(g.amount * r.rate)::text AS converted, sum(g.weighted * r.rate * 0.01)::text AS weighted, sum(g.deals)::int AS deals
-    FROM groups g
-    LEFT JOIN LATERAL (
-      SELECT p.rate FROM rate_points p WHERE p.currency = g.currency AND p.day <= g.rate_date ORDER BY p.day DESC LIMIT 1
-    ) r ON true
-   GROUP BY g.owner_id, g.pipeline_id, g.category, g.currency, r.rate IS NULL`;
+         sum(g.amount * g.rate)::text AS converted, sum(g.weighted * g.rate * 0.01)::text AS weighted, sum(g.deals)::int AS deals
+    FROM (SELECT * FROM open_groups UNION ALL SELECT * FROM closed_groups) g
+   GROUP BY g.owner_id, g.pipeline_id, g.category, g.currency, g.rate IS NULL`;
 
 /** The period's groups as of `now`; `owners` (user ids) limits them to those owners' deals, null: all deals. */
 export async function forecastGroups(
