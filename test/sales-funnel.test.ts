@@ -25,7 +25,7 @@ const uuid = (id: string) => parseId(id)!.uuid;
 const DAY0 = Date.parse('2026-03-02T00:00:00Z');
 const at = (day: number) => new Date(DAY0 + day * 86_400_000);
 
-const FUNNEL = `query($p: ID, $period: String, $by: FunnelGrouping, $cohort: Boolean) {
+const FUNNEL = `query($p: ID, $period: Period, $by: FunnelGrouping, $cohort: Boolean) {
   dealFunnel(pipelineId: $p, period: $period, by: $by, cohort: $cohort) {
     pipelineId pipelineName period periodStart periodEnd by
     groups { key label owner { id name } deals open won lost stages { name entered reached convertedToNext conversionToNext reachedFromFirst conversionFromFirst completedStays averageDays medianDays } cohorts { key deals } }

@@ -2,7 +2,7 @@ import type { RequestContext } from '../../kernel/context';
 import { encodeId } from '../../kernel/ids';
 import { roundedSql } from '../../kernel/money/report-money';
 import { SqlParams } from '../../kernel/sql';
-import { localDateSql } from '../../kernel/time/periods';
+import { localDateSql, type PeriodValue } from '../../kernel/time/periods';
 import { pipelineService } from '../pipelines';
 import { reportWindow, reportWorkspace } from './report-scope';
 import { checkGrouping, groupingSets, groupKeySql, LEVEL, resolveKeys, TOTAL_KEY, type SalesDimension, type SalesGroupKey } from './sales-grouping';
@@ -16,7 +16,7 @@ const DIMENSION: Record<VelocityGrouping, SalesDimension> = {
 };
 
 export interface VelocityArgs {
-  period: string;
+  period: PeriodValue;
   by: VelocityGrouping | null;
   pipelineId: string | null;
 }
