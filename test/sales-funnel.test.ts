@@ -136,6 +136,11 @@ test('cohorts by creation month in the workspace’s zone; a trashed deal never 
     ['2026-Q1', 6, [{ key: '2026-03', deals: 6 }]],
     ['2026-Q2', 1, [{ key: '2026-04', deals: 1 }]],
   ]);
+  // With the fiscal year starting in April, March is the last quarter of fiscal 2025 and April opens fiscal 2026.
+  await superuser.query(`UPDATE workspaces SET fiscal_year_start_month = 4 WHERE id = $1`, [uuid(admin.workspaceId)]);
+  const fiscal = (await t.ok(FUNNEL, { p: pipelineId, by: 'CREATED_QUARTER' }, admin)).dealFunnel;
+  await superuser.query(`UPDATE workspaces SET fiscal_year_start_month = 1 WHERE id = $1`, [uuid(admin.workspaceId)]);
+  expect(fiscal.groups.map((g: { key: string; deals: number }) => [g.key, g.deals])).toEqual([['2025-Q4', 6], ['2026-Q1', 1]]);
 });
 
 test('the default pipeline without pipelineId; bad input names its field', async () => {
