@@ -168,3 +168,23 @@ test('an API key needs reports:read, and with it alone reads stages and owners b
   expect(dealFunnel.total.stages.map((s: { name: string }) => s.name)).toEqual(['A', 'B', 'C', 'Won']);
   expect(errorCode(await t.gql(FUNNEL, { p: pipelineId }, await key(['deals:write'])))).toBe('FORBIDDEN');
 });
+
+test('history written live by the API (skip, win, reopen backwards, lose) feeds the funnel as it is', async () => {
+  const sales = (await t.ok(`{ pipelines(filter: { isDefault: { eq: true } }) { edges { node { id stages { id name } } } } }`, {}, admin)).pipelines.edges[0].node;
+  const id = (await t.ok(`mutation { createDeal(input: { name: "live" }) { id } }`, {}, admin)).createDeal.id;
+  const move = (name: string) => t.ok(`mutation($id: ID!, $s: ID!) { moveDeal(id: $id, stageId: $s) { id } }`, { id, s: sales.stages.find((s: { name: string }) => s.name === name).id }, admin);
+  await move('Needs analysis');
+  await t.ok(`mutation($id: ID!) { winDeal(id: $id) { id } }`, { id }, admin);
+  await move('Qualification');
+  await t.ok(`mutation($id: ID!) { loseDeal(id: $id, reason: "budget") { id } }`, { id }, admin);
+  const { total } = (await t.ok(FUNNEL, { p: sales.id }, admin)).dealFunnel;
+  expect(total).toMatchObject({ deals: 1, open: 0, won: 0, lost: 1 });
+  expect(total.stages.map((s: { name: string; entered: number; reached: number; completedStays: number }) => [s.name, s.entered, s.reached, s.completedStays])).toEqual([
+    ['Research', 1, 1, 1],
+    ['Qualification', 1, 1, 1],
+    ['Needs analysis', 1, 1, 1],
+    ['Proposal', 0, 1, 0],
+    ['Negotiation / contract', 0, 1, 0],
+    ['Won', 1, 1, 1],
+  ]);
+});
