@@ -16,7 +16,7 @@ const people: Record<string, Session> = {};
 let accountId: string;
 const uuid = (id: string) => parseId(id)!.uuid;
 
-const METRICS = `query($period: String!) {
+const METRICS = `query($period: Period!) {
   activityMetrics(period: $period) {
     period weeks from to
     members { user { id name } overdueTasks total { calls meetings emails notes completedTasks } weeks { week weekStart calls meetings emails notes completedTasks } }

@@ -25,7 +25,7 @@ const uuid = (id: string) => parseId(id)!.uuid;
 const DAY0 = Date.parse('2026-03-02T00:00:00Z');
 const at = (day: number) => new Date(DAY0 + day * 86_400_000);
 
-const FUNNEL = `query($p: ID, $period: String, $by: FunnelGrouping, $cohort: Boolean) {
+const FUNNEL = `query($p: ID, $period: Period, $by: FunnelGrouping, $cohort: Boolean) {
   dealFunnel(pipelineId: $p, period: $period, by: $by, cohort: $cohort) {
     pipelineId pipelineName period periodStart periodEnd by
     groups { key label owner { id name } deals open won lost stages { name entered reached convertedToNext conversionToNext reachedFromFirst conversionFromFirst completedStays averageDays medianDays } cohorts { key deals } }
@@ -136,6 +136,11 @@ test('cohorts by creation month in the workspace’s zone; a trashed deal never 
     ['2026-Q1', 6, [{ key: '2026-03', deals: 6 }]],
     ['2026-Q2', 1, [{ key: '2026-04', deals: 1 }]],
   ]);
+  // With the fiscal year starting in April, March is the last quarter of fiscal 2025 and April opens fiscal 2026.
+  await superuser.query(`UPDATE workspaces SET fiscal_year_start_month = 4 WHERE id = $1`, [uuid(admin.workspaceId)]);
+  const fiscal = (await t.ok(FUNNEL, { p: pipelineId, by: 'CREATED_QUARTER' }, admin)).dealFunnel;
+  await superuser.query(`UPDATE workspaces SET fiscal_year_start_month = 1 WHERE id = $1`, [uuid(admin.workspaceId)]);
+  expect(fiscal.groups.map((g: { key: string; deals: number }) => [g.key, g.deals])).toEqual([['2025-Q4', 6], ['2026-Q1', 1]]);
 });
 
 test('the default pipeline without pipelineId; bad input names its field', async () => {
@@ -162,4 +167,24 @@ test('an API key needs reports:read, and with it alone reads stages and owners b
   expect(dealFunnel.groups.map((g: { owner: { name: string } }) => g.owner.name)).toEqual(['Ada Admin', 'SALES person']);
   expect(dealFunnel.total.stages.map((s: { name: string }) => s.name)).toEqual(['A', 'B', 'C', 'Won']);
   expect(errorCode(await t.gql(FUNNEL, { p: pipelineId }, await key(['deals:write'])))).toBe('FORBIDDEN');
+});
+
+test('history written live by the API (skip, win, reopen backwards, lose) feeds the funnel as it is', async () => {
+  const sales = (await t.ok(`{ pipelines(filter: { isDefault: { eq: true } }) { edges { node { id stages { id name } } } } }`, {}, admin)).pipelines.edges[0].node;
+  const id = (await t.ok(`mutation { createDeal(input: { name: "live" }) { id } }`, {}, admin)).createDeal.id;
+  const move = (name: string) => t.ok(`mutation($id: ID!, $s: ID!) { moveDeal(id: $id, stageId: $s) { id } }`, { id, s: sales.stages.find((s: { name: string }) => s.name === name).id }, admin);
+  await move('Needs analysis');
+  await t.ok(`mutation($id: ID!) { winDeal(id: $id) { id } }`, { id }, admin);
+  await move('Qualification');
+  await t.ok(`mutation($id: ID!) { loseDeal(id: $id, reason: "budget") { id } }`, { id }, admin);
+  const { total } = (await t.ok(FUNNEL, { p: sales.id }, admin)).dealFunnel;
+  expect(total).toMatchObject({ deals: 1, open: 0, won: 0, lost: 1 });
+  expect(total.stages.map((s: { name: string; entered: number; reached: number; completedStays: number }) => [s.name, s.entered, s.reached, s.completedStays])).toEqual([
+    ['Research', 1, 1, 1],
+    ['Qualification', 1, 1, 1],
+    ['Needs analysis', 1, 1, 1],
+    ['Proposal', 0, 1, 0],
+    ['Negotiation / contract', 0, 1, 0],
+    ['Won', 1, 1, 1],
+  ]);
 });

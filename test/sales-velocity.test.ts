@@ -23,7 +23,7 @@ let sales: Session;
 let superuser: Client;
 const uuid = (id: string) => parseId(id)!.uuid;
 
-const VELOCITY = `query($period: String!, $by: VelocityGrouping, $p: ID) {
+const VELOCITY = `query($period: Period!, $by: VelocityGrouping, $p: ID) {
   dealVelocity(period: $period, by: $by, pipelineId: $p) {
     period periodStart periodEnd currency pipelineId by
     groups { key label owner { id } won lost winRate wonAmount averageDealSize convertedCount unconvertedCount unconverted { currency amount count } averageSalesCycleDays }
@@ -115,12 +115,15 @@ test('by close month, owner and source', async () => {
 test('a month, a pipeline filter, and bad input naming its field', async () => {
   const july = (await t.ok(VELOCITY, { period: '2026-07' }, admin)).dealVelocity.total;
   expect([july.won, july.wonAmount, july.averageDealSize]).toEqual([1, '1.01', '1.01']);
+  const april = (await t.ok(VELOCITY, { period: { from: '2026-04-01', to: '2026-04-30' } }, admin)).dealVelocity;
+  expect([april.period, april.periodEnd, april.total.won, april.total.lost, april.total.wonAmount]).toEqual(['2026-04-01..2026-04-30', '2026-05-01', 3, 1, '3300.02']);
   const empty = (await t.ok(VELOCITY, { period: '2025' }, admin)).dealVelocity.total;
   expect(empty).toMatchObject({ won: 0, lost: 0, winRate: null, wonAmount: '0.00', averageDealSize: null, averageSalesCycleDays: null, unconverted: [] });
   const pipelineId = (await t.ok(`{ pipelines { edges { node { id } } } }`, {}, admin)).pipelines.edges[0].node.id;
   expect((await t.ok(VELOCITY, { period: '2026-Q2', p: pipelineId }, admin)).dealVelocity).toMatchObject({ pipelineId, total: { won: 5 } });
   const cases: Array<[Record<string, unknown>, string, string | null]> = [
     [{ period: '2026-Q5' }, 'BAD_USER_INPUT', 'period'],
+    [{ period: { from: '2026-05-01', to: '2026-04-01' } }, 'BAD_USER_INPUT', 'period.to'],
     [{ period: '2026-04', by: 'CLOSED_QUARTER' }, 'BAD_USER_INPUT', 'by'],
     [{ period: '2026', p: 'pip_0123456789abcdef0123456789abcdef' }, 'NOT_FOUND', null],
     [{ period: '2026', p: admin.userId }, 'BAD_USER_INPUT', 'pipelineId'],

@@ -1,7 +1,7 @@
 import { Role } from '../../kernel/auth/roles';
 import type { RequestContext } from '../../kernel/context';
 import { SqlParams } from '../../kernel/sql';
-import { parsePeriod, periodOf, type Period } from '../../kernel/time/periods';
+import { parsePeriod, periodOf, type Period, type PeriodValue } from '../../kernel/time/periods';
 import { membersService, type User } from '../identity';
 import { ActivityCounts, ActivityMetrics, ActivityWeek, MemberActivity } from './activity-metrics.model';
 import { localMidnights, reportWorkspace } from './report-scope';
@@ -96,11 +96,11 @@ export const activityMetricsService = {
    * Per visible member per ISO week of `period` (every week overlapping it, whole, in the
    * workspace's time zone): what happened and what got done, plus overdue tasks now.
    */
-  async diary(ctx: RequestContext, periodText: string): Promise<ActivityMetrics> {
+  async diary(ctx: RequestContext, periodValue: PeriodValue): Promise<ActivityMetrics> {
     const everyone = ctx.apiKey !== null || SEE_EVERYONE.has((await ctx.require()).role);
     const { period, weeks, rows } = await ctx.db.read(async (em) => {
       const workspace = await reportWorkspace(ctx, em);
-      const period = parsePeriod(periodText, workspace.fiscalStartMonth);
+      const period = parsePeriod(periodValue, workspace.fiscalStartMonth);
       const weeks = weeksOf(period, workspace.fiscalStartMonth);
       const window = await localMidnights(em, workspace.timeZone, weeks[0].start, weeks[weeks.length - 1].end);
       const sql = new SqlParams();

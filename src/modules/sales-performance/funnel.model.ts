@@ -69,7 +69,7 @@ export class DealFunnel {
   @Field(() => ID) pipelineId: string;
   @Field() pipelineName: string;
 
-  @Field(() => String, { nullable: true, description: 'The period the deals were created in, as parsed (2026-Q3); null: all deals.' })
+  @Field(() => String, { nullable: true, description: 'The period the deals were created in, as parsed (2026-Q3, 2026-01-15..2026-02-14); null: all deals.' })
   period: string | null;
 
   @Field(() => LocalDateScalar, { nullable: true, description: 'First local day of the period.' }) periodStart: string | null;

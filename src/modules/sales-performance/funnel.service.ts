@@ -2,7 +2,7 @@ import type { RequestContext } from '../../kernel/context';
 import { badField } from '../../kernel/errors';
 import { encodeId } from '../../kernel/ids';
 import { SqlParams } from '../../kernel/sql';
-import { localDateSql, periodLabelSql } from '../../kernel/time/periods';
+import { localDateSql, periodLabelSql, type PeriodValue } from '../../kernel/time/periods';
 import { pipelineService, StageKind, type Stage } from '../pipelines';
 import { DealFunnel, FunnelGroup, FunnelGrouping, type FunnelStage } from './funnel.model';
 import { reportWindow, reportWorkspace, type ReportWindow } from './report-scope';
@@ -17,7 +17,7 @@ const DIMENSION: Record<FunnelGrouping, SalesDimension> = {
 
 export interface FunnelArgs {
   pipelineId: string | null;
-  period: string | null;
+  period: PeriodValue | null;
   by: FunnelGrouping | null;
   cohort: boolean;
 }

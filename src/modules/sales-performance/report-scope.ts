@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { RequestContext } from '../../kernel/context';
-import { parsePeriod, type Period } from '../../kernel/time/periods';
+import { parsePeriod, type Period, type PeriodValue } from '../../kernel/time/periods';
 
 /** What every sales report reads of its workspace: the time zone, fiscal year start and reporting currency. */
 export interface ReportWorkspace {
@@ -31,9 +31,9 @@ export async function reportWorkspace(ctx: RequestContext, em: EntityManager): P
   return { timeZone: row.time_zone, fiscalStartMonth: row.fiscal_year_start_month, currency: row.default_currency };
 }
 
-/** Parses `text` (BAD_USER_INPUT naming `field`) and finds the instants its first and last local midnight are. */
-export async function reportWindow(em: EntityManager, workspace: ReportWorkspace, text: string, field = 'period'): Promise<ReportWindow> {
-  const period = parsePeriod(text, workspace.fiscalStartMonth, field);
+/** Parses `value` (BAD_USER_INPUT naming `field`) and finds the instants its first and last local midnight are. */
+export async function reportWindow(em: EntityManager, workspace: ReportWorkspace, value: PeriodValue, field = 'period'): Promise<ReportWindow> {
+  const period = parsePeriod(value, workspace.fiscalStartMonth, field);
   return { period, ...(await localMidnights(em, workspace.timeZone, period.start, period.end)) };
 }
 

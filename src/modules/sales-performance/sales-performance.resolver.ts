@@ -2,6 +2,7 @@ import { Arg, Authorized, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { Permission } from '../../kernel/auth/roles';
 import type { RequestContext } from '../../kernel/context';
 import { decodeOptionalId } from '../../kernel/ids';
+import { PeriodScalar, type PeriodValue } from '../../kernel/time/periods';
 import { ActivityMetrics } from './activity-metrics.model';
 import { activityMetricsService } from './activity-metrics.service';
 import { DealFunnel, FunnelGrouping } from './funnel.model';
@@ -19,8 +20,7 @@ export class SalesPerformanceResolver {
   dealFunnel(
     @Ctx() ctx: RequestContext,
     @Arg('pipelineId', () => ID, { nullable: true, description: 'Default: the default pipeline.' }) pipelineId?: string | null,
-    @Arg('period', () => String, { nullable: true, description: 'When the deals were created: 2026, 2026-Q3 (fiscal), 2026-07 or 2026-W05; default: all deals.' })
-    period?: string | null,
+    @Arg('period', () => PeriodScalar, { nullable: true, description: 'When the deals were created; default: all deals.' }) period?: PeriodValue | null,
     @Arg('by', () => FunnelGrouping, { nullable: true }) by?: FunnelGrouping | null,
     @Arg('cohort', { defaultValue: false, description: 'Also split each group (and the total) by the month its deals were created.' }) cohort?: boolean,
   ): Promise<DealFunnel> {
@@ -36,7 +36,7 @@ export class SalesPerformanceResolver {
   @Query(() => DealVelocity, { description: 'Win rate, average deal size (reporting currency) and sales cycle length of the deals closed in `period`.' })
   dealVelocity(
     @Ctx() ctx: RequestContext,
-    @Arg('period', { description: 'When the deals were closed: 2026, 2026-Q3 (fiscal), 2026-07 or 2026-W05, in the workspace’s time zone.' }) period: string,
+    @Arg('period', () => PeriodScalar, { description: 'When the deals were closed (their local close date).' }) period: PeriodValue,
     @Arg('by', () => VelocityGrouping, { nullable: true }) by?: VelocityGrouping | null,
     @Arg('pipelineId', () => ID, { nullable: true, description: 'Only deals of this pipeline; default: every pipeline.' }) pipelineId?: string | null,
   ): Promise<DealVelocity> {
@@ -49,7 +49,7 @@ export class SalesPerformanceResolver {
   })
   activityMetrics(
     @Ctx() ctx: RequestContext,
-    @Arg('period', { description: '2026, 2026-Q3 (fiscal), 2026-07 or 2026-W05: every ISO week overlapping it, in the workspace’s time zone.' }) period: string,
+    @Arg('period', () => PeriodScalar, { description: 'Every ISO week overlapping it counts, whole.' }) period: PeriodValue,
   ): Promise<ActivityMetrics> {
     return activityMetricsService.diary(ctx, period);
   }

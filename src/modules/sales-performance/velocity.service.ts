@@ -1,8 +1,8 @@
 import type { RequestContext } from '../../kernel/context';
 import { encodeId } from '../../kernel/ids';
-import { convertedSql, roundedSql } from '../../kernel/money/report-money';
+import { roundedSql } from '../../kernel/money/report-money';
 import { SqlParams } from '../../kernel/sql';
-import { localDateSql } from '../../kernel/time/periods';
+import { localDateSql, type PeriodValue } from '../../kernel/time/periods';
 import { pipelineService } from '../pipelines';
 import { reportWindow, reportWorkspace } from './report-scope';
 import { checkGrouping, groupingSets, groupKeySql, LEVEL, resolveKeys, TOTAL_KEY, type SalesDimension, type SalesGroupKey } from './sales-grouping';
@@ -16,7 +16,7 @@ const DIMENSION: Record<VelocityGrouping, SalesDimension> = {
 };
 
 export interface VelocityArgs {
-  period: string;
+  period: PeriodValue;
   by: VelocityGrouping | null;
   pipelineId: string | null;
 }
@@ -36,19 +36,25 @@ interface VelocityRow {
 }
 
 /**
- * `closed`: the live deals closed in the window (closed_at, which reopening clears), each won
- * amount converted at its local close date's rate (null without one). Then per level: counts,
- * the converted sum and average rounded for display, the average days from creation to close of
- * won deals; and, apart, the won amounts without a rate per currency.
+ * `closed`: the live deals closed in the window (closed_at, which reopening clears), with their
+ * local close date. `rates`: the rate of each currency on each close date of a won deal, looked up
+ * once per pair (crm_exchange_rate, null without one) rather than once per deal. Then per level:
+ * counts, the converted sum and average rounded for display, the average days from creation to
+ * close of won deals; and, apart, the won amounts without a rate per currency.
  */
 function velocitySql(p: Record<'workspace' | 'from' | 'to' | 'pipeline' | 'zone', string>, groupSql: string, currency: string, { sets, level, keys }: ReturnType<typeof groupingSets>): string {
-  const converted = convertedSql('d.workspace_id', 'd.amount', 'd.currency', localDateSql('d.closed_at', p.zone));
   return `WITH closed AS MATERIALIZED (
-      SELECT d.status, d.amount, d.currency, d.created_at, d.closed_at, ${groupSql} AS g, CASE WHEN d.status = 'WON' THEN ${converted} END AS converted
+      SELECT d.status, d.amount, d.currency, d.created_at, d.closed_at, ${groupSql} AS g, ${localDateSql('d.closed_at', p.zone)} AS close_date
         FROM deals d
        WHERE d.workspace_id = ${p.workspace} AND d.deleted_at IS NULL AND d.status IN ('WON', 'LOST')
          AND d.closed_at >= ${p.from} AND d.closed_at < ${p.to}
          AND (${p.pipeline}::uuid IS NULL OR d.pipeline_id = ${p.pipeline}::uuid)
+    ), rates AS (
+      SELECT currency, close_date, crm_exchange_rate(${p.workspace}, currency, close_date) AS rate
+        FROM (SELECT DISTINCT currency, close_date FROM closed WHERE status = 'WON') won_on
+    ), valued AS (
+      SELECT c.*, CASE WHEN c.status = 'WON' THEN c.amount * r.rate END AS converted
+        FROM closed c LEFT JOIN rates r USING (currency, close_date)
     )
     SELECT 'figures' AS kind, ${level} AS level, ${keys}, NULL::text AS currency,
            (count(*) FILTER (WHERE status = 'WON'))::int AS won, (count(*) FILTER (WHERE status = 'LOST'))::int AS lost,
@@ -56,10 +62,10 @@ function velocitySql(p: Record<'workspace' | 'from' | 'to' | 'pipeline' | 'zone'
            ${roundedSql('avg(converted)', currency)} AS average_deal_size,
            count(converted)::int AS converted,
            round(avg(extract(epoch FROM closed_at - created_at) / 86400) FILTER (WHERE status = 'WON'), 2) AS cycle_days
-      FROM closed GROUP BY ${sets}
+      FROM valued GROUP BY ${sets}
     UNION ALL
     SELECT 'unconverted', ${level}, ${keys}, currency, count(*)::int, 0, sum(amount), NULL, 0, NULL
-      FROM closed WHERE status = 'WON' AND converted IS NULL GROUP BY currency, ${sets}`;
+      FROM valued WHERE status = 'WON' AND converted IS NULL GROUP BY currency, ${sets}`;
 }
 
 function group(key: SalesGroupKey, rows: VelocityRow[]): VelocityGroup {
