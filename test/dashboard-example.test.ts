@@ -72,15 +72,15 @@ const shown = (): Promise<Record<string, Record<string, string>>> => page.evalua
 async function answered(period: string): Promise<Record<string, Record<string, string>>> {
   const text = (value: unknown) => (value == null ? '' : String(value));
   const data = await t.ok(
-    `query($period: Period!, $label: String!) {
+    `query($period: Period!) {
       dealAggregate(groupBy: [STAGE], measures: [COUNT, SUM_AMOUNT, WEIGHTED_AMOUNT], filter: { status: { eq: OPEN } }) {
         groups { keys { label } count sumAmount weightedAmount } total { count sumAmount weightedAmount }
       }
       forecast(period: $period, by: OWNER) { period total { pipeline bestCase commit closed omitted weighted } }
-      dealFunnel(period: $label) { total { stages { name reached } } }
-      dealVelocity(period: $label) { total { won lost winRate averageDealSize } }
+      dealFunnel(period: $period) { total { stages { name reached } } }
+      dealVelocity(period: $period) { total { won lost winRate averageDealSize } }
     }`,
-    { period, label: period },
+    { period },
     admin,
   );
   const expected: Record<string, Record<string, string>> = {};

@@ -1,4 +1,5 @@
 import { Field, ID } from 'type-graphql';
+import { PeriodScalar, type PeriodValue } from '../../kernel/time/periods';
 import { FunnelGrouping, VelocityGrouping } from '../sales-performance';
 
 /*
@@ -9,14 +10,13 @@ import { FunnelGrouping, VelocityGrouping } from '../sales-performance';
 
 export class DealFunnelArgs {
   @Field(() => ID, { nullable: true, description: 'Default: the default pipeline.' }) pipelineId?: string | null;
-  @Field(() => String, { nullable: true, description: 'When the deals were created: 2026, 2026-Q3 (fiscal), 2026-07 or 2026-W05; default: all deals.' })
-  period?: string | null;
+  @Field(() => PeriodScalar, { nullable: true, description: 'When the deals were created; default: all deals.' }) period?: PeriodValue | null;
   @Field(() => FunnelGrouping, { nullable: true }) by?: FunnelGrouping | null;
   @Field({ defaultValue: false, description: 'Also split each group (and the total) by the month its deals were created.' }) cohort: boolean;
 }
 
 export class DealVelocityArgs {
-  @Field({ description: 'When the deals were closed: 2026, 2026-Q3 (fiscal), 2026-07 or 2026-W05, in the workspace’s time zone.' }) period: string;
+  @Field(() => PeriodScalar, { description: 'When the deals were closed (their local close date).' }) period: PeriodValue;
   @Field(() => VelocityGrouping, { nullable: true }) by?: VelocityGrouping | null;
   @Field(() => ID, { nullable: true, description: 'Only deals of this pipeline; default: every pipeline.' }) pipelineId?: string | null;
 }
