@@ -56,8 +56,7 @@ beforeAll(async () => {
   sales = await t.member(admin, 'SALES');
   superuser = await superuserClient(t.database.name);
   workspace = uuid(admin.workspaceId);
-  await t.ok(`mutation { updateWorkspaceSettings(input: { timeZone: "Europe/Berlin" }) { id } }`, {}, admin);
-  await sql(`UPDATE workspaces SET fiscal_year_start_month = 4 WHERE id = $1`, [workspace]);
+  await t.ok(`mutation { updateWorkspaceSettings(input: { timeZone: "Europe/Berlin", fiscalYearStartMonth: 4 }) { id } }`, {}, admin);
   await sql(
     `INSERT INTO exchange_rates (workspace_id, base, currency, valid_from, rate) VALUES ($1, 'EUR', 'USD', '2026-01-01', 0.9), ($1, 'EUR', 'USD', '2026-03-15', 0.8)`,
     [workspace],
