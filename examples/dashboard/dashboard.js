@@ -202,7 +202,7 @@ function renderFunnel(funnel) {
       (stage) => `
       <div class="row" data-stage="${escape(stage.name)}">
         <span>${escape(stage.name)}</span>${bar(stage.reached, max)}<span class="value">${figure('reached', stage.reached, stage.reached)}${
-          stage.conversionFromFirst == null ? '' : ` · ${(100 * stage.conversionFromFirst).toFixed(0)} %`
+          stage.conversionFromFirst == null ? '' : ` · ${(100 * stage.conversionFromFirst).toFixed(0)} % of the first stage`
         }</span>
       </div>`,
     )
