@@ -112,8 +112,11 @@ test('who sees whom: ADMIN, MANAGER and API keys everyone; others themselves and
   expect(await seen(people.Rob)).toEqual(['Ria', 'Rob']);
   expect(await seen(people.Ole)).toEqual(['Ole']);
   expect(await seen(people.Sam)).toEqual(['Sam']);
-  const key = (await t.ok(`mutation { createApiKey(input: { name: "BI", scopes: ["reports:read"] }) { token } }`, {}, admin)).createApiKey.token;
+  const key = (await t.ok(`mutation { createApiKey(input: { name: "BI", scopes: ["reports:read", "activities:read"] }) { token } }`, {}, admin)).createApiKey.token;
   expect(await seen(key)).toEqual(everyone);
+  // reports:read alone counts nothing the key may not read: activities need their read scope too.
+  const figuresOnly = (await t.ok(`mutation { createApiKey(input: { name: "Figures", scopes: ["reports:read"] }) { token } }`, {}, admin)).createApiKey.token;
+  expect(errorCode(await t.gql(METRICS, { period: '2026-03' }, figuresOnly))).toBe('FORBIDDEN');
   const noScope = (await t.ok(`mutation { createApiKey(input: { name: "ERP", scopes: ["crm:read"] }) { token } }`, {}, admin)).createApiKey.token;
   expect(errorCode(await t.gql(METRICS, { period: '2026-03' }, noScope))).toBe('FORBIDDEN');
 });

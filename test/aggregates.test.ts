@@ -1,7 +1,7 @@
 import type { Client } from 'pg';
 import { parseId } from '../src/kernel/ids';
 import { superuserClient } from './support/databases';
-import { TestApp, type Session } from './support/test-app';
+import { TestApp, errorCode, type Session } from './support/test-app';
 
 /**
  * dealAggregate over hand-computed figures. Workspace: EUR, Europe/Berlin, fiscal year from
@@ -33,7 +33,7 @@ const AGG = `query($groupBy: [DealDimension!], $measures: [DealMeasure!]!, $filt
     groups { keys { dimension value id label } count sumAmount avgAmount minAmount maxAmount weightedAmount avgAgeDays unconvertedCount unconverted { currency amount count } }
     total { count sumAmount avgAmount minAmount maxAmount weightedAmount avgAgeDays unconvertedCount unconverted { currency amount count } }
   } }`;
-const aggregate = async (groupBy: string[], measures: string[], filter?: unknown, who = admin) =>
+const aggregate = async (groupBy: string[], measures: string[], filter?: unknown, who: Session | string = admin) =>
   (await t.ok(AGG, { groupBy, measures, filter }, who)).dealAggregate;
 /** The same request answered by a scan: an amount condition every deal meets keeps the planner off the totals. */
 const scanned = (groupBy: string[], measures: string[], filter?: object) =>
@@ -247,4 +247,16 @@ test('bad input names the field', async () => {
   expect(await code({ groupBy: ['STAGE', 'OWNER', 'STATUS', 'TAG'] })).toEqual(['BAD_USER_INPUT', 'groupBy']);
   expect(await code({ measures: [] })).toEqual(['BAD_USER_INPUT', 'measures']);
   expect(await code({ filter: { ownerId: { eq: 'acc_00000000000000000000000000000000' } } })).toEqual(['BAD_USER_INPUT', 'filter.ownerId.eq']);
+});
+
+test('an API key reads a report only with reports:read and the read scope of what it counts', async () => {
+  const key = async (scopes: string[]) =>
+    (await t.ok(`mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { token } }`, { input: { name: scopes.join(' '), scopes } }, admin)).createApiKey.token;
+  const both = await key(['reports:read', 'deals:read']);
+  expect((await aggregate([], ['COUNT'], undefined, both)).total.count).toBe((await aggregate([], ['COUNT'])).total.count);
+  for (const scopes of [['reports:read'], ['deals:read'], ['reports:read', 'tickets:read']]) {
+    expect(errorCode(await t.gql(AGG, { groupBy: [], measures: ['COUNT'] }, await key(scopes)))).toBe('FORBIDDEN');
+  }
+  const tickets = await t.gql(`{ ticketAggregate(measures: [COUNT]) { total { count } } }`, {}, both);
+  expect(errorCode(tickets)).toBe('FORBIDDEN');
 });

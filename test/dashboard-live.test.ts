@@ -220,7 +220,7 @@ test('reports:read is required: a key without it is refused; a revoked key’s a
   const unscoped = await key(['deals:read']);
   expect(await subscribe(unscoped.token).ended).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'FORBIDDEN' }) })]);
 
-  const scoped = await key(['reports:read']);
+  const scoped = await key(['reports:read', 'deals:read']);
   const eve = await t.member(alice, 'SALES');
   const keyLive = subscribe(scoped.token);
   const eveLive = subscribe(eve.token);

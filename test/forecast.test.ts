@@ -241,14 +241,15 @@ describe('forecast by owner', () => {
     expect(await okForecast(readOnly)).toMatchObject({ rows: [], total: figures({}) });
   });
 
-  test('MANAGER and an API key with reports:read see every row; a key without it is refused', async () => {
+  test('MANAGER and an API key with reports:read and deals:read see every row; a key without either is refused', async () => {
     const manager = await t.member(admin, 'MANAGER');
     expect((await okForecast(manager)).total).toEqual(TOTAL);
     const key = async (scopes: string[]) =>
       (await t.ok(`mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { token } }`, { input: { name: scopes.join(' ') || 'none', scopes } }, admin)).createApiKey.token;
-    const reporting = await okForecast(await key(['reports:read']), 'TEAM');
+    const reporting = await okForecast(await key(['reports:read', 'deals:read']), 'TEAM');
     expect(reporting.total).toEqual(TOTAL);
     expect(errorCode(await forecast(await key(['crm:read'])))).toBe('FORBIDDEN');
+    expect(errorCode(await forecast(await key(['reports:read'])))).toBe('FORBIDDEN'); // figures of deals it may not read
   });
 });
 

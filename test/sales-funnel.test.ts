@@ -161,12 +161,13 @@ test('the default pipeline without pipelineId; bad input names its field', async
   }
 });
 
-test('an API key needs reports:read, and with it alone reads stages and owners by name', async () => {
+test('an API key needs reports:read and deals:read, and with them reads stages and owners by name', async () => {
   const key = async (scopes: string[]) => (await t.ok(`mutation($s: [String!]!) { createApiKey(input: { name: "BI", scopes: $s }) { token } }`, { s: scopes }, admin)).createApiKey.token;
-  const { dealFunnel } = await t.ok(FUNNEL, { p: pipelineId, period: '2026-03', by: 'OWNER' }, await key(['reports:read']));
+  const { dealFunnel } = await t.ok(FUNNEL, { p: pipelineId, period: '2026-03', by: 'OWNER' }, await key(['reports:read', 'deals:read']));
   expect(dealFunnel.groups.map((g: { owner: { name: string } }) => g.owner.name)).toEqual(['Ada Admin', 'SALES person']);
   expect(dealFunnel.total.stages.map((s: { name: string }) => s.name)).toEqual(['A', 'B', 'C', 'Won']);
   expect(errorCode(await t.gql(FUNNEL, { p: pipelineId }, await key(['deals:write'])))).toBe('FORBIDDEN');
+  expect(errorCode(await t.gql(FUNNEL, { p: pipelineId }, await key(['reports:read'])))).toBe('FORBIDDEN');
 });
 
 test('history written live by the API (skip, win, reopen backwards, lose) feeds the funnel as it is', async () => {

@@ -76,14 +76,15 @@ export const READ_RULE_OF_TYPE: Readonly<Record<string, ReadRule>> = {
   WebhookWithSecret: OPEN,
   WebhookDelivery: OPEN,
   WebhookDeliveryAttempt: OPEN,
-  // Report figures hold no record: every field returning them needs reports:read.
-  DealAggregate: OPEN,
+  // Reports: the query needs reports:read, and the result the read scope of the object it counts (a report never
+  // counts records the caller may not read); groups and keys inside hold figures and names only.
+  DealAggregate: 'deals:read',
   DealAggregateGroup: OPEN,
-  TicketAggregate: OPEN,
+  TicketAggregate: 'tickets:read',
   TicketAggregateGroup: OPEN,
-  ActivityAggregate: OPEN,
+  ActivityAggregate: 'activities:read',
   ActivityAggregateGroup: OPEN,
-  OrderAggregate: OPEN,
+  OrderAggregate: 'orders:read',
   OrderAggregateGroup: OPEN,
   AggregateKey: OPEN,
   DashboardUpdate: OPEN,
@@ -114,21 +115,23 @@ export const READ_RULE_OF_TYPE: Readonly<Record<string, ReadRule>> = {
   ImportJob: OPEN,
   ImportError: OPEN,
   ImportErrorField: OPEN,
-  // Reports: guarded by reports:read on every field that returns them; the forecast shows a caller only the figures they may see.
+  // Reports: reports:read on the query, and the read scope of the object they count on the result type (a report never
+  // counts records the caller may not read); the parts inside carry figures and names only. The forecast shows a
+  // caller only the figures they may see.
   CurrencyAmount: OPEN,
-  Forecast: OPEN,
+  Forecast: 'deals:read',
   ForecastRow: OPEN,
   ForecastFigures: OPEN,
   ForecastSnapshot: OPEN,
-  ForecastHistory: OPEN,
+  ForecastHistory: 'deals:read',
   Quota: OPEN,
   // Sales reports (funnel, velocity, activity metrics): figures guarded by reports:read on the query; stages and owners are named inside.
-  DealFunnel: OPEN,
+  DealFunnel: 'deals:read',
   FunnelGroup: OPEN,
   FunnelStage: OPEN,
-  DealVelocity: OPEN,
+  DealVelocity: 'deals:read',
   VelocityGroup: OPEN,
-  ActivityMetrics: OPEN,
+  ActivityMetrics: 'activities:read',
   MemberActivity: OPEN,
   ActivityWeek: OPEN,
   ActivityCounts: OPEN,
