@@ -135,6 +135,16 @@ const REPRESENTATIVES: Record<Permission, Representative> = {
     run: (who) => t.gql(`mutation { createWebhook(input: { url: "http://127.0.0.1:9/hook", events: ["deal.*"] }) { webhook { id } } }`, {}, who),
     state: async () => (await t.ok(`{ webhooks { id } }`, {}, admin)).webhooks.length,
   },
+  [Permission.WRITE_HISTORY]: {
+    name: 'upsertDeal with createdAt',
+    run: (who) =>
+      t.gql(
+        `mutation($ref: ExternalRefInput!) { upsertDeal(input: { name: "By role", externalRef: $ref, createdAt: "2024-03-01T09:00:00.000Z" }) { deal { id } } }`,
+        { ref: { system: 'old-crm', id: newEmail() } },
+        who,
+      ),
+    state: total('deals'),
+  },
 };
 
 const ROLES = Object.values(Role);

@@ -100,18 +100,41 @@ function move(
   });
 }
 
-/** Tickets created one or many at a time (see Creation): NEW, with their SLA due times. */
+/** A ticket's times taken over from another system on create (history:write, checked by the caller: kernel/records/history.ts). */
+export interface TicketHistoryInput {
+  createdAt?: Date | null;
+  firstResponseAt?: Date | null;
+  resolvedAt?: Date | null;
+}
+
+export const TICKET_HISTORY_FIELDS = ['createdAt', 'firstResponseAt', 'resolvedAt'] as const;
+
+/**
+ * Where a new ticket stands in its lifecycle from its times: NEW; OPEN once answered; RESOLVED
+ * once resolved (which needs the answer first, as leaving NEW records it). Times out of order
+ * are bad input naming the later one.
+ */
+function statusFromTimes({ createdAt, firstResponseAt, resolvedAt }: Required<TicketHistoryInput> & { createdAt: Date }): TicketStatus {
+  if (firstResponseAt && firstResponseAt < createdAt) throw badField('firstResponseAt', `must not be before createdAt (${createdAt.toISOString()})`);
+  if (resolvedAt && !firstResponseAt) throw badField('firstResponseAt', 'is required with resolvedAt: a ticket is answered before it is resolved');
+  if (resolvedAt && resolvedAt < firstResponseAt!) throw badField('resolvedAt', 'must not be before firstResponseAt');
+  return resolvedAt ? RESOLVED : firstResponseAt ? OPEN : NEW;
+}
+
+/** Tickets created one or many at a time (see Creation): NEW (or further on from their history times), with their SLA due times. */
 export const ticketCreation: Creation<QueryDeepPartialEntity<Ticket>, Ticket> = {
-  async prepare(ctx: RequestContext, em: EntityManager, input: CreateTicketInput) {
-    const { assigneeId, ...fields } = input;
+  async prepare(ctx: RequestContext, em: EntityManager, input: CreateTicketInput & TicketHistoryInput) {
+    const { assigneeId, createdAt: takenOver, firstResponseAt = null, resolvedAt = null, ...fields } = input;
     // Created now, not at the database's now(): the SLA due times count from exactly this instant.
-    const createdAt = new Date();
-    const [columns, assignee, due] = await Promise.all([
+    const now = new Date();
+    const times = { createdAt: takenOver ?? now, firstResponseAt, resolvedAt };
+    const status = statusFromTimes(times);
+    const [columns, assignee, sla] = await Promise.all([
       ticketColumns(ctx, fields),
       membersService.memberRef(ctx, assigneeId, 'assigneeId'),
-      slaClock().forNewTicket(ctx, em, input.priority, createdAt),
+      slaClock().forNewTicket(ctx, em, { priority: input.priority, status, ...times }, now),
     ]);
-    return { ...columns, assigneeId: assignee, status: NEW, createdAt, ...due };
+    return { ...columns, assigneeId: assignee, status, ...times, ...sla };
   },
   insert: (ctx, em, values, alongside) => tickets.insertMany(ctx, em, values, alongside),
 };

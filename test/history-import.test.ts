@@ -1,0 +1,286 @@
+import type { Client } from 'pg';
+import { parseId } from '../src/kernel/ids';
+import { superuserClient } from './support/databases';
+import { errorCode, errorFields, TestApp, type Session } from './support/test-app';
+
+/**
+ * History on import (docs/sync.md#history-on-import): upserts and imports set createdAt, a deal's
+ * close time and stage history, a ticket's times, under history:write; refused without it naming
+ * the field. The key check: a history imported equals the same history made live, row for row.
+ */
+let t: TestApp;
+let superuser: Client;
+let admin: Session;
+let manager: Session;
+let stages: Array<{ id: string; name: string; kind: string }>;
+
+const uuid = (id: string) => parseId(id)!.uuid;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+let refs = 0;
+const ref = () => ({ system: 'old-crm', id: `D${++refs}` });
+
+const UPSERT_DEAL = `mutation($input: UpsertDealInput!) { upsertDeal(input: $input) { status deal { id status createdAt closedAt stageChangedAt stage { name } } } }`;
+const UPSERT_DEALS = `mutation($inputs: [UpsertDealInput!]!, $atomic: Boolean) {
+  upsertDeals(inputs: $inputs, atomic: $atomic) {
+    created updated unchanged failed
+    items { index status deal { id name status createdAt closedAt stageChangedAt } error { code message fields { field message } } }
+  }
+}`;
+
+beforeAll(async () => {
+  t = await TestApp.start('history_import');
+  superuser = await superuserClient(t.database.name);
+  admin = await t.signUp('History A');
+  manager = await t.member(admin, 'MANAGER');
+  stages = await stagesOf(admin);
+});
+afterAll(async () => {
+  await superuser.end();
+  await t.stop();
+});
+
+async function stagesOf(who: Session): Promise<Array<{ id: string; name: string; kind: string }>> {
+  return (await t.ok(`{ pipelines { edges { node { isDefault stages { id name kind } } } } }`, {}, who)).pipelines.edges.find((e: any) => e.node.isDefault).node.stages;
+}
+
+const stage = (name: string, of = stages) => of.find((s) => s.name === name)!.id;
+
+/** The rows the reports read of a deal's stage history: stage name, entered, left. */
+async function historyRows(dealId: string) {
+  const { rows } = await superuser.query(
+    `SELECT s.name AS stage, h.entered_at, h.left_at FROM deal_stage_history h JOIN stages s ON s.id = h.stage_id
+      WHERE h.deal_id = $1 ORDER BY h.entered_at, h.left_at NULLS LAST`,
+    [dealId],
+  );
+  return rows.map((r) => ({ stage: r.stage as string, enteredAt: (r.entered_at as Date).toISOString(), leftAt: (r.left_at as Date | null)?.toISOString() ?? null }));
+}
+
+describe('who may set history', () => {
+  test('without history:write (a manager) a single upsert setting createdAt is FORBIDDEN naming the field, and nothing is written', async () => {
+    const before = (await superuser.query(`SELECT count(*)::int AS n FROM deals`)).rows[0].n;
+    const result = await t.gql(UPSERT_DEAL, { input: { name: 'Old', externalRef: ref(), createdAt: '2024-01-02T03:04:05.000Z' } }, manager);
+    expect(errorCode(result)).toBe('FORBIDDEN');
+    expect(errorFields(result)).toEqual(['input.createdAt']);
+    expect(result.errors![0].message).toContain('history:write');
+    expect((await superuser.query(`SELECT count(*)::int AS n FROM deals`)).rows[0].n).toBe(before);
+    // The same upsert without history is the manager's to make.
+    expect((await t.ok(UPSERT_DEAL, { input: { name: 'Now', externalRef: ref() } }, manager)).upsertDeal.status).toBe('CREATED');
+  });
+
+  test('in a bulk call the item setting history fails alone, naming each history field; atomic: the call fails and writes nothing', async () => {
+    const inputs = [
+      { name: 'Plain', externalRef: ref() },
+      { name: 'Backdated', externalRef: ref(), closedAt: '2024-02-01T00:00:00.000Z', stageHistory: [{ stageId: stage('Won'), enteredAt: '2024-02-01T00:00:00.000Z' }] },
+    ];
+    const data = (await t.ok(UPSERT_DEALS, { inputs }, manager)).upsertDeals;
+    expect(data).toMatchObject({ created: 1, failed: 1 });
+    expect(data.items[1].error).toMatchObject({ code: 'FORBIDDEN' });
+    expect(data.items[1].error.fields.map((f: any) => f.field)).toEqual(['inputs[1].closedAt', 'inputs[1].stageHistory']);
+    const atomic = await t.gql(UPSERT_DEALS, { inputs: [{ name: 'A1', externalRef: ref() }, { ...inputs[1], externalRef: ref() }], atomic: true }, manager);
+    expect(errorCode(atomic)).toBe('BAD_USER_INPUT');
+    expect(errorFields(atomic)).toEqual(['inputs[1].closedAt', 'inputs[1].stageHistory']);
+    expect((await superuser.query(`SELECT count(*)::int AS n FROM deals WHERE name = 'A1'`)).rows[0].n).toBe(0);
+  });
+
+  test('an API key needs the history:write scope beside the object’s write scope', async () => {
+    const key = async (scopes: string[]) =>
+      (await t.ok(`mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { token } }`, { input: { name: scopes.join(' '), scopes } }, admin)).createApiKey.token;
+    const input = { name: 'By key', externalRef: ref(), createdAt: '2023-05-06T07:08:09.000Z' };
+    const refused = await t.gql(UPSERT_DEAL, { input }, await key(['deals:write']));
+    expect(errorCode(refused)).toBe('FORBIDDEN');
+    expect(errorFields(refused)).toEqual(['input.createdAt']);
+    const done = (await t.ok(UPSERT_DEAL, { input }, await key(['deals:write', 'history:write']))).upsertDeal;
+    expect(done).toMatchObject({ status: 'CREATED', deal: { createdAt: '2023-05-06T07:08:09.000Z', stageChangedAt: '2023-05-06T07:08:09.000Z' } });
+  });
+
+  test('times in the future are refused naming the field', async () => {
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    const created = await t.gql(UPSERT_DEAL, { input: { name: 'Later', externalRef: ref(), createdAt: future } }, admin);
+    expect(errorCode(created)).toBe('BAD_USER_INPUT');
+    expect(errorFields(created)).toEqual(['input.createdAt']);
+    const history = [
+      { stageId: stage('Research'), enteredAt: '2024-01-01T00:00:00.000Z' },
+      { stageId: stage('Proposal'), enteredAt: future },
+    ];
+    const entered = await t.gql(UPSERT_DEAL, { input: { name: 'Later', externalRef: ref(), stageHistory: history } }, admin);
+    expect(errorFields(entered)).toEqual(['input.stageHistory[1].enteredAt']);
+  });
+});
+
+describe('a deal’s stage history', () => {
+  test('bad histories are BAD_USER_INPUT naming the entry: out of order, a stage of another pipeline, a last entry that is not the deal’s stage, an entry before createdAt', async () => {
+    const other = (
+      await t.ok(
+        `mutation { createPipeline(input: { name: "Other", stages: [{ name: "X", probability: 10, kind: OPEN }, { name: "W", probability: 100, kind: WON }, { name: "L", probability: 0, kind: LOST }] }) { stages { id } } }`,
+        {},
+        admin,
+      )
+    ).createPipeline.stages;
+    const at = (day: number) => `2024-03-0${day}T10:00:00.000Z`;
+    const cases: Array<[Record<string, unknown>, string[]]> = [
+      [{ stageHistory: [{ stageId: stage('Research'), enteredAt: at(1) }, { stageId: stage('Proposal'), enteredAt: at(3) }, { stageId: stage('Won'), enteredAt: at(2) }] }, ['input.stageHistory[2].enteredAt']],
+      [{ stageHistory: [{ stageId: stage('Research'), enteredAt: at(1) }, { stageId: other[0].id, enteredAt: at(2) }] }, ['input.stageHistory[1].stageId']],
+      [{ stageId: stage('Proposal'), stageHistory: [{ stageId: stage('Research'), enteredAt: at(1) }] }, ['input.stageHistory[0].stageId']],
+      [{ createdAt: at(2), stageHistory: [{ stageId: stage('Research'), enteredAt: at(1) }] }, ['input.stageHistory[0].enteredAt']],
+      [{ stageHistory: [{ stageId: stage('Research'), enteredAt: at(1) }, { stageId: stage('Research'), enteredAt: at(2) }] }, ['input.stageHistory[1].stageId']],
+      [{ closedAt: at(3), stageHistory: [{ stageId: stage('Research'), enteredAt: at(1) }] }, ['input.closedAt']],
+      [{ closedAt: at(3) }, ['input.closedAt']],
+    ];
+    for (const [fields, named] of cases) {
+      const result = await t.gql(UPSERT_DEAL, { input: { name: 'Bad', externalRef: ref(), ...fields } }, admin);
+      expect([errorCode(result), errorFields(result)]).toEqual(['BAD_USER_INPUT', named]);
+    }
+    expect((await superuser.query(`SELECT count(*)::int AS n FROM deals WHERE name = 'Bad'`)).rows[0].n).toBe(0);
+  });
+
+  test('bulk: each deal’s history rows are exactly its list, the last one open and its stage; sent again, UNCHANGED; a new list replaces the rows', async () => {
+    const won = [
+      { stageId: stage('Research'), enteredAt: '2024-04-01T08:00:00.000Z' },
+      { stageId: stage('Proposal'), enteredAt: '2024-04-03T08:00:00.000Z' },
+      { stageId: stage('Won'), enteredAt: '2024-04-10T08:00:00.000Z' },
+    ];
+    const lost = [
+      { stageId: stage('Qualification'), enteredAt: '2024-05-01T08:00:00.000Z' },
+      { stageId: stage('Lost'), enteredAt: '2024-05-02T08:00:00.000Z' },
+    ];
+    const open = [
+      { stageId: stage('Research'), enteredAt: '2024-06-01T08:00:00.000Z' },
+      { stageId: stage('Needs analysis'), enteredAt: '2024-06-05T08:00:00.000Z' },
+    ];
+    const inputs = [
+      { name: 'Won deal', amount: '1200.50', externalRef: { system: 'old', id: 'W' }, createdAt: '2024-03-30T08:00:00.000Z', stageHistory: won },
+      { name: 'Lost deal', externalRef: { system: 'old', id: 'L' }, closedAt: '2024-05-03T09:00:00.000Z', stageHistory: lost },
+      { name: 'Open deal', externalRef: { system: 'old', id: 'O' }, stageHistory: open },
+    ];
+    const data = (await t.ok(UPSERT_DEALS, { inputs }, admin)).upsertDeals;
+    expect(data).toMatchObject({ created: 3, failed: 0 });
+    const [w, l, o] = data.items.map((i: any) => i.deal);
+    expect(w).toMatchObject({ status: 'WON', createdAt: '2024-03-30T08:00:00.000Z', closedAt: '2024-04-10T08:00:00.000Z', stageChangedAt: '2024-04-10T08:00:00.000Z' });
+    expect(l).toMatchObject({ status: 'LOST', createdAt: '2024-05-01T08:00:00.000Z', closedAt: '2024-05-03T09:00:00.000Z' });
+    expect(o).toMatchObject({ status: 'OPEN', closedAt: null, stageChangedAt: '2024-06-05T08:00:00.000Z' });
+    expect(await historyRows(uuid(w.id))).toEqual([
+      { stage: 'Research', enteredAt: '2024-04-01T08:00:00.000Z', leftAt: '2024-04-03T08:00:00.000Z' },
+      { stage: 'Proposal', enteredAt: '2024-04-03T08:00:00.000Z', leftAt: '2024-04-10T08:00:00.000Z' },
+      { stage: 'Won', enteredAt: '2024-04-10T08:00:00.000Z', leftAt: null },
+    ]);
+    expect(await historyRows(uuid(l.id))).toEqual([
+      { stage: 'Qualification', enteredAt: '2024-05-01T08:00:00.000Z', leftAt: '2024-05-02T08:00:00.000Z' },
+      { stage: 'Lost', enteredAt: '2024-05-02T08:00:00.000Z', leftAt: null },
+    ]);
+    // The created event carries the historic values.
+    const { rows: events } = await superuser.query(`SELECT after FROM record_events WHERE record_id = $1 AND type = 'deal.created'`, [uuid(w.id)]);
+    expect(events[0].after).toMatchObject({ createdAt: '2024-03-30T08:00:00.000Z', closedAt: '2024-04-10T08:00:00.000Z', status: 'WON' });
+
+    expect((await t.ok(UPSERT_DEALS, { inputs }, admin)).upsertDeals).toMatchObject({ unchanged: 3 });
+
+    const rewritten = [{ stageId: stage('Qualification'), enteredAt: '2024-06-02T08:00:00.000Z' }, open[1]];
+    const again = (await t.ok(UPSERT_DEALS, { inputs: [{ ...inputs[2], stageHistory: rewritten }, { ...inputs[0], createdAt: '2024-03-29T08:00:00.000Z' }] }, admin)).upsertDeals;
+    expect(again).toMatchObject({ updated: 2 });
+    expect(await historyRows(uuid(o.id))).toEqual([
+      { stage: 'Qualification', enteredAt: '2024-06-02T08:00:00.000Z', leftAt: '2024-06-05T08:00:00.000Z' },
+      { stage: 'Needs analysis', enteredAt: '2024-06-05T08:00:00.000Z', leftAt: null },
+    ]);
+    expect(again.items[1].deal.createdAt).toBe('2024-03-29T08:00:00.000Z');
+    const { rows: updates } = await superuser.query(`SELECT changed FROM record_events WHERE record_id = $1 AND type = 'deal.updated'`, [uuid(w.id)]);
+    expect(updates.map((u) => u.changed)).toEqual([['createdAt']]);
+
+    // An update's history must end in the deal's current stage, and createdAt alone may not pass its first stage.
+    const moved = await t.gql(UPSERT_DEAL, { input: { ...inputs[2], stageHistory: [open[0]] } }, admin);
+    expect(errorFields(moved)).toEqual(['input.stageHistory[0].stageId']);
+    const late = await t.gql(UPSERT_DEAL, { input: { name: 'Won deal', externalRef: { system: 'old', id: 'W' }, createdAt: '2024-04-02T00:00:00.000Z' } }, admin);
+    expect(errorFields(late)).toEqual(['input.createdAt']);
+  });
+});
+
+describe('reports over imported history equal reports over the same history made live', () => {
+  let b: Session;
+  const names = ['Alpha', 'Beta', 'Gamma', 'Delta', 'Epsilon', 'Zeta'];
+
+  /** What the reports read of a workspace's deals, by deal name, ids left out. */
+  async function reportRows(workspaceId: string) {
+    const { rows } = await superuser.query(
+      `SELECT d.id, d.name, d.status, d.amount::text, d.currency, d.created_at, d.closed_at, d.stage_changed_at, s.name AS stage
+         FROM deals d JOIN stages s ON s.id = d.stage_id WHERE d.workspace_id = $1 AND d.name = ANY($2) ORDER BY d.name`,
+      [workspaceId, names],
+    );
+    const deals = [];
+    for (const r of rows) {
+      deals.push({
+        name: r.name,
+        status: r.status,
+        amount: r.amount,
+        currency: r.currency,
+        stage: r.stage,
+        createdAt: r.created_at.toISOString(),
+        closedAt: r.closed_at?.toISOString() ?? null,
+        stageChangedAt: r.stage_changed_at.toISOString(),
+        history: await historyRows(r.id),
+      });
+    }
+    return deals;
+  }
+
+  test('six deals moved, won, lost and reopened live in A, imported into B with their history: the same rows', async () => {
+    const a = await t.signUp('Live A');
+    b = await t.signUp('Imported B');
+    const live = await stagesOf(a);
+    const ids: Record<string, string> = {};
+    const step = async (query: string, vars: Record<string, unknown>) => {
+      await t.ok(query, vars, a);
+      await sleep(120);
+    };
+    const move = (name: string, to: string) => step(`mutation($id: ID!, $s: ID!) { moveDeal(id: $id, stageId: $s) { id } }`, { id: ids[name], s: stage(to, live) });
+    const win = (name: string) => step(`mutation($id: ID!) { winDeal(id: $id) { id } }`, { id: ids[name] });
+    const lose = (name: string) => step(`mutation($id: ID!) { loseDeal(id: $id, reason: "Price") { id } }`, { id: ids[name] });
+    for (const [i, name] of names.entries()) {
+      ids[name] = (await t.ok(`mutation($input: CreateDealInput!) { createDeal(input: $input) { id } }`, { input: { name, amount: `${1000 + i * 250}.25` } }, a)).createDeal.id;
+      await sleep(120);
+    }
+    await move('Alpha', 'Qualification');
+    await move('Beta', 'Proposal');
+    await move('Alpha', 'Proposal');
+    await win('Alpha');
+    await lose('Beta');
+    await move('Gamma', 'Needs analysis');
+    await win('Delta');
+    await move('Delta', 'Negotiation / contract'); // reopened
+    await win('Delta');
+    await lose('Epsilon');
+    await move('Epsilon', 'Qualification'); // reopened, still open
+    await move('Gamma', 'Negotiation / contract');
+
+    // The API carries times to the millisecond; the database keeps microseconds. The live rows are
+    // cut to what any export through the API holds, so the two workspaces can be compared exactly.
+    await superuser.query(
+      `UPDATE deals SET created_at = date_trunc('milliseconds', created_at), closed_at = date_trunc('milliseconds', closed_at),
+              stage_changed_at = date_trunc('milliseconds', stage_changed_at) WHERE workspace_id = $1`,
+      [uuid(a.workspaceId)],
+    );
+    await superuser.query(
+      `UPDATE deal_stage_history SET entered_at = date_trunc('milliseconds', entered_at), left_at = date_trunc('milliseconds', left_at) WHERE workspace_id = $1`,
+      [uuid(a.workspaceId)],
+    );
+    const made = await reportRows(uuid(a.workspaceId));
+    expect(made.map((d) => [d.name, d.status, d.stage])).toEqual([
+      ['Alpha', 'WON', 'Won'],
+      ['Beta', 'LOST', 'Lost'],
+      ['Delta', 'WON', 'Won'],
+      ['Epsilon', 'OPEN', 'Qualification'],
+      ['Gamma', 'OPEN', 'Negotiation / contract'],
+      ['Zeta', 'OPEN', 'Research'],
+    ]);
+
+    const target = await stagesOf(b);
+    const inputs = made.map((d) => ({
+      name: d.name,
+      amount: d.amount,
+      currency: d.currency,
+      externalRef: { system: 'live-a', id: d.name },
+      createdAt: d.createdAt,
+      ...(d.closedAt && { closedAt: d.closedAt }),
+      stageHistory: d.history.map((h) => ({ stageId: stage(h.stage, target), enteredAt: h.enteredAt })),
+    }));
+    expect((await t.ok(UPSERT_DEALS, { inputs, atomic: true }, b)).upsertDeals).toMatchObject({ created: 6, failed: 0 });
+    expect(await reportRows(uuid(b.workspaceId))).toEqual(made);
+  });
+});
