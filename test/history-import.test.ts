@@ -1,5 +1,6 @@
 import type { Client } from 'pg';
 import { parseId } from '../src/kernel/ids';
+import { checkTicketSla, sweepSla } from '../src/modules/sla';
 import { superuserClient } from './support/databases';
 import { errorCode, errorFields, TestApp, type Session } from './support/test-app';
 
@@ -282,5 +283,102 @@ describe('reports over imported history equal reports over the same history made
     }));
     expect((await t.ok(UPSERT_DEALS, { inputs, atomic: true }, b)).upsertDeals).toMatchObject({ created: 6, failed: 0 });
     expect(await reportRows(uuid(b.workspaceId))).toEqual(made);
+  });
+});
+
+describe('tickets taken over with their times', () => {
+  const SLA = 'status dueAt breachedAt metAt';
+  const UPSERT_TICKETS = `mutation($inputs: [UpsertTicketInput!]!) {
+    upsertTickets(inputs: $inputs) {
+      failed items { ticket { id status priority createdAt firstResponseAt resolvedAt sla { pausedAt firstResponse { ${SLA} } resolution { ${SLA} } } }
+        error { code fields { field } } }
+    }
+  }`;
+  const at = (iso: string) => new Date(iso);
+
+  test('status follows the times; due times count from createdAt; moments already past escalate nothing, later ones as usual', async () => {
+    const sla = await t.signUp('Helpdesk history');
+    await t.ok(`mutation { createSlaPolicy(input: { priority: NORMAL, firstResponseMinutes: 60, resolutionMinutes: 480 }) { id } }`, {}, sla);
+    const recent = new Date(Date.now() - 30 * 60_000);
+    recent.setMilliseconds(0);
+    const inputs = [
+      // Answered in time, resolved after its due time (16:00).
+      { subject: 'Resolved late', externalRef: { system: 'desk', id: '1' }, createdAt: '2024-01-01T08:00:00.000Z', firstResponseAt: '2024-01-01T08:30:00.000Z', resolvedAt: '2024-01-01T20:00:00.000Z' },
+      // Never answered: both targets breached long ago, in the old system.
+      { subject: 'Forgotten', externalRef: { system: 'desk', id: '2' }, createdAt: '2024-01-02T08:00:00.000Z' },
+      // Opened half an hour ago: its warnings and due times are still ahead.
+      { subject: 'Fresh', externalRef: { system: 'desk', id: '3' }, createdAt: recent.toISOString() },
+    ];
+    const data = (await t.ok(UPSERT_TICKETS, { inputs }, sla)).upsertTickets;
+    expect(data.failed).toBe(0);
+    const [resolved, forgotten, fresh] = data.items.map((i: any) => i.ticket);
+    expect(resolved).toMatchObject({
+      status: 'RESOLVED',
+      createdAt: '2024-01-01T08:00:00.000Z',
+      sla: {
+        pausedAt: '2024-01-01T20:00:00.000Z',
+        firstResponse: { status: 'MET', dueAt: '2024-01-01T09:00:00.000Z', metAt: '2024-01-01T08:30:00.000Z', breachedAt: null },
+        resolution: { status: 'BREACHED', dueAt: '2024-01-01T16:00:00.000Z', breachedAt: '2024-01-01T16:00:00.000Z' },
+      },
+    });
+    expect(forgotten).toMatchObject({
+      status: 'NEW',
+      sla: { firstResponse: { status: 'BREACHED', breachedAt: '2024-01-02T09:00:00.000Z' }, resolution: { status: 'BREACHED', breachedAt: '2024-01-02T16:00:00.000Z' } },
+    });
+    expect(fresh).toMatchObject({ status: 'NEW', sla: { firstResponse: { status: 'ON_TRACK' } } });
+
+    const check = (ticket: any, now: Date) => checkTicketSla(t.app.runtime, uuid(sla.workspaceId), uuid(ticket.id), now);
+    expect(await check(forgotten, new Date())).toEqual([]);
+    expect(await check(resolved, new Date())).toEqual([]);
+    await sweepSla(t.app.runtime, new Date());
+    const { rows: notes } = await superuser.query(`SELECT count(*)::int AS n FROM notifications WHERE workspace_id = $1`, [uuid(sla.workspaceId)]);
+    expect(notes[0].n).toBe(0);
+    // The fresh ticket's first response is due at createdAt + 60 min and escalates then, as any ticket does.
+    const due = at(fresh.sla.firstResponse.dueAt);
+    expect(due.getTime()).toBe(recent.getTime() + 60 * 60_000);
+    expect((await check(fresh, due)).map((e) => `${e.target} ${e.level}`)).toEqual(['FIRST_RESPONSE WARNING', 'FIRST_RESPONSE BREACH']);
+    const tickets = (await t.ok(`{ tickets(first: 10) { edges { node { subject priority } } } }`, {}, sla)).tickets.edges.map((e: any) => e.node);
+    expect(Object.fromEntries(tickets.map((n: any) => [n.subject, n.priority]))).toEqual({ 'Resolved late': 'NORMAL', Forgotten: 'NORMAL', Fresh: 'URGENT' });
+  });
+
+  test('times out of order are refused naming the field; the times apply on create only', async () => {
+    const bad = (await t.ok(UPSERT_TICKETS, {
+      inputs: [
+        { subject: 'B1', externalRef: { system: 'desk', id: 'b1' }, createdAt: '2024-02-02T00:00:00.000Z', firstResponseAt: '2024-02-01T00:00:00.000Z' },
+        { subject: 'B2', externalRef: { system: 'desk', id: 'b2' }, createdAt: '2024-02-01T00:00:00.000Z', resolvedAt: '2024-02-02T00:00:00.000Z' },
+        { subject: 'B3', externalRef: { system: 'desk', id: 'b3' }, createdAt: '2024-02-01T00:00:00.000Z', firstResponseAt: '2024-02-03T00:00:00.000Z', resolvedAt: '2024-02-02T00:00:00.000Z' },
+      ],
+    }, admin)).upsertTickets;
+    expect(bad.items.map((i: any) => i.error.fields.map((f: any) => f.field))).toEqual([['inputs[0].firstResponseAt'], ['inputs[1].firstResponseAt'], ['inputs[2].resolvedAt']]);
+    const first = { subject: 'Once', externalRef: { system: 'desk', id: 'once' }, createdAt: '2024-02-01T00:00:00.000Z' };
+    await t.ok(UPSERT_TICKETS, { inputs: [first] }, admin);
+    const again = (await t.ok(UPSERT_TICKETS, { inputs: [{ ...first, createdAt: '2023-01-01T00:00:00.000Z', firstResponseAt: '2024-02-01T01:00:00.000Z' }] }, admin)).upsertTickets;
+    expect(again.items[0].ticket).toMatchObject({ status: 'NEW', createdAt: '2024-02-01T00:00:00.000Z', firstResponseAt: null });
+  });
+});
+
+describe('createdAt of the other objects', () => {
+  test('accounts, contacts, products and orders take it on create and update; an order without orderDate is dated by it', async () => {
+    const createdAt = '2022-11-30T23:30:00.000Z';
+    await t.ok(`mutation { updateWorkspaceSettings(input: { timeZone: "Europe/Berlin" }) { timeZone } }`, {}, admin);
+    const account = (await t.ok(`mutation($input: UpsertAccountInput!) { upsertAccount(input: $input) { account { id createdAt } } }`, { input: { name: 'Old GmbH', domain: 'old.example', createdAt } }, admin)).upsertAccount.account;
+    expect(account.createdAt).toBe(createdAt);
+    const contact = (await t.ok(`mutation($input: UpsertContactInput!) { upsertContact(input: $input) { contact { createdAt } } }`, { input: { lastName: 'Alt', email: 'alt@old.example', createdAt } }, admin)).upsertContact.contact;
+    expect(contact.createdAt).toBe(createdAt);
+    const product = (await t.ok(`mutation($input: UpsertProductInput!) { upsertProduct(input: $input) { product { id createdAt } } }`, { input: { sku: 'OLD-1', name: 'Old thing', price: '10.00', createdAt } }, admin)).upsertProduct.product;
+    expect(product.createdAt).toBe(createdAt);
+    const order = (
+      await t.ok(
+        `mutation($input: UpsertOrderInput!) { upsertOrder(input: $input) { order { createdAt orderDate } } }`,
+        { input: { number: 'SO-OLD-1', accountId: account.id, lines: [{ productId: product.id, quantity: '1' }], createdAt } },
+        admin,
+      )
+    ).upsertOrder.order;
+    // 23:30 UTC on 30 November is 1 December in the workspace's zone (Europe/Berlin).
+    expect(order).toEqual({ createdAt, orderDate: '2022-12-01' });
+    const moved = (await t.ok(`mutation($input: UpsertAccountInput!) { upsertAccount(input: $input) { status account { createdAt } } }`, { input: { name: 'Old GmbH', domain: 'old.example', createdAt: '2021-01-01T00:00:00.000Z' } }, admin)).upsertAccount;
+    expect(moved).toEqual({ status: 'UPDATED', account: { createdAt: '2021-01-01T00:00:00.000Z' } });
+    const refused = await t.gql(`mutation($input: UpsertAccountInput!) { upsertAccount(input: $input) { status } }`, { input: { name: 'Old GmbH', domain: 'old.example', createdAt: null } }, admin);
+    expect([errorCode(refused), errorFields(refused)]).toEqual(['BAD_USER_INPUT', ['input.createdAt']]);
   });
 });

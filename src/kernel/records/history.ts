@@ -31,5 +31,3 @@ export async function checkHistoryFields(ctx: RequestContext, input: object, fie
   if (future.length) throw badInput(future.map((field) => ({ field, message: 'must not be in the future' })));
 }
 
-/** A time of history given inside a list (`stageHistory[2].enteredAt`), checked against `now`. */
-export const futureProblem = (field: string, at: Date, now: Date) => (at > now ? [{ field, message: 'must not be in the future' }] : []);

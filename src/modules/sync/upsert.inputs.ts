@@ -1,4 +1,4 @@
-import { ArrayMaxSize, IsDate, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, IsDefined, ValidateIf } from 'class-validator';
 import { Field, ID, InputType, type ClassType } from 'type-graphql';
 import { IfSet } from '../../kernel/validation';
 import { ExternalRefInput } from '../../kernel/records/external-refs';
@@ -33,7 +33,7 @@ function Syncable<T extends ClassType>(Base: T) {
 
     @Field(() => Date, { nullable: true, description: `When the record was created, e.g. in the system it comes from. ${HISTORY}` })
     @ValidateIf((_input, value) => value !== undefined)
-    @IsDate({ message: 'createdAt must be a time; null cannot clear it' })
+    @IsDefined({ message: 'createdAt cannot be cleared; leave it out to keep the record’s' })
     createdAt?: Date | null;
   }
   return SyncableInput;
