@@ -1,5 +1,11 @@
+import { randomBytes } from 'node:crypto';
+import { Queue } from 'bullmq';
 import type { Client } from 'pg';
 import { parseId } from '../src/kernel/ids';
+import { createLogger } from '../src/kernel/logger';
+import { producerConnection } from '../src/kernel/queue';
+import { startWorkers, type WorkerProcess } from '../workers/start-workers';
+import { waitFor } from './support/wait';
 import { checkTicketSla, sweepSla } from '../src/modules/sla';
 import { superuserClient } from './support/databases';
 import { errorCode, errorFields, TestApp, type Session } from './support/test-app';
@@ -14,6 +20,8 @@ let superuser: Client;
 let admin: Session;
 let manager: Session;
 let stages: Array<{ id: string; name: string; kind: string }>;
+let workers: WorkerProcess | null = null;
+const PREFIX = `crm-test-${randomBytes(4).toString('hex')}`;
 
 const uuid = (id: string) => parseId(id)!.uuid;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -29,13 +37,17 @@ const UPSERT_DEALS = `mutation($inputs: [UpsertDealInput!]!, $atomic: Boolean) {
 }`;
 
 beforeAll(async () => {
-  t = await TestApp.start('history_import');
+  t = await TestApp.start('history_import', { QUEUE_PREFIX: PREFIX, IMPORT_CHUNK_SIZE: '2', IMPORT_PARALLEL_CHUNKS: '1' });
   superuser = await superuserClient(t.database.name);
   admin = await t.signUp('History A');
   manager = await t.member(admin, 'MANAGER');
   stages = await stagesOf(admin);
 });
 afterAll(async () => {
+  await workers?.close();
+  const queue = new Queue('imports', { connection: producerConnection(t.app.runtime.config.REDIS_URL), prefix: PREFIX });
+  await queue.obliterate({ force: true });
+  await queue.close();
   await superuser.end();
   await t.stop();
 });
@@ -380,5 +392,45 @@ describe('createdAt of the other objects', () => {
     expect(moved).toEqual({ status: 'UPDATED', account: { createdAt: '2021-01-01T00:00:00.000Z' } });
     const refused = await t.gql(`mutation($input: UpsertAccountInput!) { upsertAccount(input: $input) { status } }`, { input: { name: 'Old GmbH', domain: 'old.example', createdAt: null } }, admin);
     expect([errorCode(refused), errorFields(refused)]).toEqual(['BAD_USER_INPUT', ['input.createdAt']]);
+  });
+});
+
+describe('streamed imports carry history through the same engine', () => {
+  async function imported(object: string, contentType: string, body: string, who: Session, query = ''): Promise<Record<string, any>> {
+    const response = await fetch(`${t.url}/imports/${object}${query}`, { method: 'POST', headers: { 'content-type': contentType, authorization: `Bearer ${who.token}` }, body });
+    expect(response.status).toBe(202);
+    const { importJob } = (await response.json()) as { importJob: { id: string } };
+    workers ??= await startWorkers({ ...t.app.runtime.config, WORKER_CONCURRENCY: 1 }, createLogger('silent'), { prefix: PREFIX, relay: false });
+    const JOB = `query($id: ID!) { importJob(id: $id) { status created failed errors(first: 10) { edges { node { line code fields { field } } } } } }`;
+    return waitFor('the import to end', async () => {
+      const job = (await t.ok(JOB, { id: importJob.id }, who)).importJob;
+      return ['COMPLETED', 'FAILED'].includes(job.status) ? job : undefined;
+    }, 20_000);
+  }
+
+  test('NDJSON deals with stage histories; CSV accounts with createdAt, refused line by line for a manager', async () => {
+    const lines = [
+      { name: 'Imported won', externalRef: { system: 'legacy', id: 'iw' }, amount: '500', stageHistory: [{ stageId: stage('Research'), enteredAt: '2023-01-02T09:00:00.000Z' }, { stageId: stage('Won'), enteredAt: '2023-02-02T09:00:00.000Z' }] },
+      { name: 'Imported open', externalRef: { system: 'legacy', id: 'io' }, createdAt: '2023-03-01T09:00:00.000Z', stageHistory: [{ stageId: stage('Proposal'), enteredAt: '2023-03-05T09:00:00.000Z' }] },
+      { name: 'Imported bad', externalRef: { system: 'legacy', id: 'ib' }, stageHistory: [{ stageId: stage('Won'), enteredAt: '2023-03-05T09:00:00.000Z' }, { stageId: stage('Research'), enteredAt: '2023-03-04T09:00:00.000Z' }] },
+    ];
+    const job = await imported('deals', 'application/x-ndjson', lines.map((line) => JSON.stringify(line)).join('\n'), admin, '?system=legacy');
+    expect(job).toMatchObject({ status: 'COMPLETED', created: 2, failed: 1 });
+    expect(job.errors.edges.map((e: any) => e.node)).toEqual([{ line: 3, code: 'BAD_USER_INPUT', fields: [{ field: 'stageHistory[1].enteredAt' }] }]);
+    const { rows } = await superuser.query(`SELECT id, status, created_at, closed_at FROM deals WHERE name = 'Imported won'`);
+    expect(rows[0]).toMatchObject({ status: 'WON', created_at: new Date('2023-01-02T09:00:00.000Z'), closed_at: new Date('2023-02-02T09:00:00.000Z') });
+    expect(await historyRows(rows[0].id)).toEqual([
+      { stage: 'Research', enteredAt: '2023-01-02T09:00:00.000Z', leftAt: '2023-02-02T09:00:00.000Z' },
+      { stage: 'Won', enteredAt: '2023-02-02T09:00:00.000Z', leftAt: null },
+    ]);
+
+    const csv = 'externalId,name,createdAt\nA1,Legacy One,2020-05-01T10:00:00Z\nA2,Legacy Two,\n';
+    const refused = await imported('accounts', 'text/csv', csv, manager, '?system=legacy');
+    expect(refused).toMatchObject({ status: 'COMPLETED', created: 1, failed: 1 });
+    expect(refused.errors.edges.map((e: any) => e.node)).toEqual([{ line: 2, code: 'FORBIDDEN', fields: [{ field: 'createdAt' }] }]);
+    const done = await imported('accounts', 'text/csv', csv, admin, '?system=legacy');
+    expect(done).toMatchObject({ status: 'COMPLETED', created: 1, failed: 0 });
+    const { rows: accounts } = await superuser.query(`SELECT created_at FROM accounts WHERE name = 'Legacy One'`);
+    expect(accounts[0].created_at).toEqual(new Date('2020-05-01T10:00:00.000Z'));
   });
 });
