@@ -434,3 +434,26 @@ describe('streamed imports carry history through the same engine', () => {
     expect(accounts[0].created_at).toEqual(new Date('2020-05-01T10:00:00.000Z'));
   });
 });
+
+describe('activities', () => {
+  const CREATE = `mutation($input: CreateActivityInput!) { createActivity(input: $input) { type createdAt occurredAt completedAt done } }`;
+
+  test('createActivity takes createdAt and a task’s completedAt under history:write; occurredAt stays everyone’s', async () => {
+    const account = (await t.ok(`mutation { createAccount(input: { name: "Diary GmbH" }) { id } }`, {}, admin)).createAccount.id;
+    const task = { type: 'TASK', subject: 'Send offer', accountId: account, dueAt: '2023-06-01T12:00:00.000Z', createdAt: '2023-05-30T08:00:00.000Z', completedAt: '2023-05-31T16:00:00.000Z' };
+    expect((await t.ok(CREATE, { input: task }, admin)).createActivity).toEqual({
+      type: 'TASK',
+      createdAt: '2023-05-30T08:00:00.000Z',
+      occurredAt: null,
+      completedAt: '2023-05-31T16:00:00.000Z',
+      done: true,
+    });
+    const sales = await t.member(admin, 'SALES');
+    const refused = await t.gql(CREATE, { input: task }, sales);
+    expect([errorCode(refused), errorFields(refused)]).toEqual(['FORBIDDEN', ['createdAt', 'completedAt']]);
+    const call = { type: 'CALL', subject: 'Called', accountId: account, occurredAt: '2023-05-30T09:00:00.000Z' };
+    expect((await t.ok(CREATE, { input: call }, sales)).createActivity.occurredAt).toBe('2023-05-30T09:00:00.000Z');
+    const note = await t.gql(CREATE, { input: { ...call, type: 'NOTE', completedAt: '2023-05-30T09:00:00.000Z' } }, admin);
+    expect([errorCode(note), errorFields(note)]).toEqual(['BAD_USER_INPUT', ['completedAt']]);
+  });
+});

@@ -120,7 +120,8 @@ export const itemPath = (prefix: string, field: string) => (field === 'item' ? p
  * its error) unless `atomic`: then any failure undoes every item and throws BAD_USER_INPUT whose
  * fields name each failing `inputs[i].<field>`. Concurrent upserts of the same ref or key queue on
  * advisory locks, so they never create two records. Needs the object's write permission (an API
- * key: its write scope). `source` is the default source for field ownership.
+ * key: its write scope). `source` is the default source for field ownership. An item setting
+ * history (`spec.history`: createdAt, a deal's stage history, …) also needs history:write.
  */
 export async function upsertBatch(
   ctx: RequestContext,
