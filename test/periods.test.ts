@@ -13,6 +13,22 @@ test('fiscal years and quarters start in the fiscal start month and are named by
   expect(parsePeriod('2026-W53', 1)).toMatchObject({ start: '2026-12-28', end: '2027-01-04' });
 });
 
+test('{ from, to } dates are a range with both days included', () => {
+  expect(parsePeriod({ from: '2026-01-15', to: '2026-02-28' }, 4)).toEqual({ label: '2026-01-15..2026-02-28', unit: 'RANGE', start: '2026-01-15', end: '2026-03-01' });
+  expect(parsePeriod({ from: '2026-12-31', to: '2026-12-31' }, 1).end).toBe('2027-01-01');
+  const refused = (value: any) => {
+    try {
+      parsePeriod(value, 1, 'period');
+    } catch (error: any) {
+      return error.extensions.fields[0].field;
+    }
+    return null;
+  };
+  expect(refused({ from: '2026-02-30', to: '2026-03-01' })).toBe('period.from');
+  expect(refused({ from: '2026-02-01', to: 'soon' })).toBe('period.to');
+  expect(refused({ from: '2026-02-01', to: '2026-01-31' })).toBe('period.to');
+});
+
 test('a period that does not parse is BAD_USER_INPUT naming the field', () => {
   for (const text of ['2026-Q5', '2026-13', '26', '2025-W53', 'last quarter', '2026-00']) {
     let caught: any;

@@ -58,6 +58,7 @@ export const READ_RULE_OF_TYPE: Readonly<Record<string, ReadRule>> = {
   BusinessCalendar: READ_ALL,
   OpeningInterval: READ_ALL,
   SlaPolicy: READ_ALL,
+  ExchangeRate: READ_ALL,
   Automation: READ_ALL,
   AutomationAction: READ_ALL,
   AutomationActionPreview: READ_ALL,

@@ -1,3 +1,4 @@
+import { GraphQLScalarType, valueFromASTUntyped } from 'graphql';
 import { badField } from '../errors';
 
 /**
@@ -7,9 +8,10 @@ import { badField } from '../errors';
  * "2026-Q1" is April to June 2026). With start month 1 they are calendar quarters and years.
  */
 export interface Period {
-  /** As parsed and as reports name it: `2026`, `2026-Q3`, `2026-07`, `2026-W05`. */
+  /** As parsed and as reports name it: `2026`, `2026-Q3`, `2026-07`, `2026-W05`, `2026-01-15..2026-02-14`. */
   label: string;
-  unit: PeriodUnit;
+  /** RANGE: given as `{ from, to }` dates. */
+  unit: PeriodUnit | 'RANGE';
   /** First local day (YYYY-MM-DD). */
   start: string;
   /** First local day after the period (exclusive). */
@@ -31,13 +33,24 @@ function isoWeekMonday(year: number, week: number): Date {
 
 const isoWeeksIn = (year: number) => (isoWeekMonday(year + 1, 1).getTime() - isoWeekMonday(year, 1).getTime()) / (7 * 86_400_000);
 
+/** A period as a client gives it: a label, or `{ from, to }` local dates, both included. */
+export type PeriodValue = string | { from: string; to: string };
+
+const LABEL = /^(\d{4})(?:-(Q[1-4]|W\d{2}|\d{2}))?$/;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const EXPECTED = 'a year (2026), fiscal quarter (2026-Q3), month (2026-07), ISO week (2026-W05) or { from, to } dates';
+
+const isDate = (text: unknown): text is string => typeof text === 'string' && DATE.test(text) && ymd(new Date(`${text}T00:00:00Z`)) === text;
+
 /**
- * Parses `YYYY` (fiscal year), `YYYY-Qn` (fiscal quarter), `YYYY-MM` (month) or `YYYY-Www` (ISO
- * week); anything else is BAD_USER_INPUT naming `field`.
+ * Parses a period: `YYYY` (fiscal year), `YYYY-Qn` (fiscal quarter), `YYYY-MM` (month),
+ * `YYYY-Www` (ISO week) or `{ from, to }` (local dates, both included); anything else is
+ * BAD_USER_INPUT naming `field`.
  */
-export function parsePeriod(text: string, fiscalStartMonth: number, field = 'period'): Period {
-  const fail = () => badField(field, `${field} must be a year (2026), fiscal quarter (2026-Q3), month (2026-07) or ISO week (2026-W05), not "${text}"`);
-  const m = /^(\d{4})(?:-(Q[1-4]|W\d{2}|\d{2}))?$/.exec(text.trim());
+export function parsePeriod(value: PeriodValue, fiscalStartMonth: number, field = 'period'): Period {
+  if (typeof value !== 'string') return parseRange(value, field);
+  const fail = () => badField(field, `${field} must be ${EXPECTED}, not "${value}"`);
+  const m = LABEL.exec(value.trim());
   if (!m) throw fail();
   const year = Number(m[1]);
   const part = m[2];
@@ -57,6 +70,33 @@ export function parsePeriod(text: string, fiscalStartMonth: number, field = 'per
   if (month < 1 || month > 12) throw fail();
   return { label: `${year}-${part}`, unit: 'MONTH', start: monthStart(year, month - 1), end: monthStart(year, month) };
 }
+
+function parseRange(value: { from: unknown; to: unknown }, field: string): Period {
+  if (!isDate(value?.from)) throw badField(`${field}.from`, `${field}.from must be a date (YYYY-MM-DD)`);
+  if (!isDate(value.to)) throw badField(`${field}.to`, `${field}.to must be a date (YYYY-MM-DD)`);
+  if (value.to < value.from) throw badField(`${field}.to`, `${field}.to must not be before ${field}.from`);
+  const end = ymd(new Date(Date.parse(`${value.to}T00:00:00Z`) + 86_400_000));
+  return { label: `${value.from}..${value.to}`, unit: 'RANGE', start: value.from, end };
+}
+
+/** Checks a period's form (the fiscal start is applied later, by parsePeriod); the message names `period`. */
+function checkedPeriod(value: unknown): PeriodValue {
+  const period = typeof value === 'string' ? value : (value as { from: string; to: string });
+  if (typeof period === 'string' ? LABEL.test(period.trim()) : period && typeof period === 'object') {
+    parsePeriod(period, 1);
+    return period;
+  }
+  throw new TypeError(`Period must be ${EXPECTED}; got ${JSON.stringify(value)}`);
+}
+
+/** `period` arguments: a label string or a `{ from, to }` object, as API.md's reports section has it. */
+export const PeriodScalar = new GraphQLScalarType<PeriodValue, PeriodValue>({
+  name: 'Period',
+  description: `A reporting period in the workspace's time zone: ${EXPECTED} (both included). Quarters and years are fiscal (the workspace's fiscalYearStartMonth; a fiscal year is named by the calendar year it starts in).`,
+  serialize: (value) => value as PeriodValue,
+  parseValue: checkedPeriod,
+  parseLiteral: (ast, variables) => checkedPeriod(valueFromASTUntyped(ast, variables)),
+});
 
 /** The period of `unit` holding the local date `date` (YYYY-MM-DD). */
 export function periodOf(date: string, unit: PeriodUnit, fiscalStartMonth: number): Period {

@@ -33,4 +33,10 @@ export class WorkspaceSettingsInput implements Partial<Workspace> {
   @Min(DAYS.min, { message: `renewalTaskDaysBefore must be between ${DAYS.min} and ${DAYS.max}` })
   @Max(DAYS.max, { message: `renewalTaskDaysBefore must be between ${DAYS.min} and ${DAYS.max}` })
   renewalTaskDaysBefore?: number;
+
+  @Field(() => Int, { nullable: true, description: 'The month (1–12) fiscal quarters and years start in (1: calendar quarters).' })
+  @IfPresent()
+  @Min(1, { message: 'fiscalYearStartMonth must be between 1 and 12' })
+  @Max(12, { message: 'fiscalYearStartMonth must be between 1 and 12' })
+  fiscalYearStartMonth?: number;
 }

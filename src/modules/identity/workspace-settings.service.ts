@@ -19,6 +19,7 @@ export const workspaceSettingsService = {
           timeZone,
           birthdayTaskDaysBefore: input.birthdayTaskDaysBefore,
           renewalTaskDaysBefore: input.renewalTaskDaysBefore,
+          fiscalYearStartMonth: input.fiscalYearStartMonth,
           version: () => 'version + 1',
           updatedAt: () => 'now()',
         })

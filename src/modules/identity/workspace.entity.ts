@@ -32,6 +32,10 @@ export class Workspace implements Node {
   @Column({ name: 'renewal_task_days_before', type: 'int' })
   renewalTaskDaysBefore: number;
 
+  @Field(() => Int, { description: 'The month (1–12) fiscal quarters and years start in; a fiscal year is named by the calendar year it starts in.' })
+  @Column({ name: 'fiscal_year_start_month', type: 'smallint' })
+  fiscalYearStartMonth: number;
+
   @Field() @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @Field() @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
   @Field(() => Int) @Column({ type: 'int' }) version: number;

@@ -1,0 +1,64 @@
+import type { EntityManager } from 'typeorm';
+import { Permission } from '../../kernel/auth/roles';
+import type { RequestContext } from '../../kernel/context';
+import { badField, notFound } from '../../kernel/errors';
+import type { ExchangeRate } from './exchange-rate';
+
+const COLUMNS = `currency, base AS "baseCurrency", rate::text AS rate, to_char(valid_from, 'YYYY-MM-DD') AS "validFrom", updated_at AS "updatedAt"`;
+
+/** The reporting currency: rates are set and read against the workspace's default currency. */
+async function reportingCurrency(ctx: RequestContext, em: EntityManager): Promise<string> {
+  const [row] = (await em.query(`SELECT default_currency FROM workspaces WHERE id = $1`, [ctx.workspaceId])) as Array<{ default_currency: string }>;
+  return row.default_currency;
+}
+
+/**
+ * Exchange rates into the reporting currency, each valid from a date until the next one; reports
+ * convert with the rate valid on an amount's date (crm_exchange_rate, migration 1763800000042).
+ */
+export const exchangeRateService = {
+  /** The current reporting currency's rates, by currency, newest first; `currency` narrows to one. */
+  list: (ctx: RequestContext, currency?: string | null): Promise<ExchangeRate[]> =>
+    ctx.db.read(async (em) =>
+      em.query(
+        `SELECT ${COLUMNS} FROM exchange_rates
+          WHERE workspace_id = $1 AND base = $2 AND ($3::char(3) IS NULL OR currency = $3)
+          ORDER BY currency, valid_from DESC`,
+        [ctx.workspaceId, await reportingCurrency(ctx, em), currency ?? null],
+      ),
+    ),
+
+  /** Sets (or replaces) the rate of `currency` from `validFrom` on. */
+  async set(ctx: RequestContext, currency: string, rate: string, validFrom: string): Promise<ExchangeRate> {
+    await ctx.authorize(Permission.MANAGE_WORKSPACE);
+    if (!/[1-9]/.test(rate)) throw badField('rate', 'rate must be greater than 0');
+    return ctx.db.write(async (em) => {
+      const base = await reportingCurrency(ctx, em);
+      if (currency === base) throw badField('currency', `currency ${currency} is the reporting currency; it converts at 1`);
+      const [row] = (await em.query(
+        `INSERT INTO exchange_rates (workspace_id, base, currency, valid_from, rate) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (workspace_id, base, currency, valid_from) DO UPDATE SET rate = EXCLUDED.rate, updated_at = now()
+         RETURNING ${COLUMNS}`,
+        [ctx.workspaceId, base, currency, validFrom, rate],
+      )) as ExchangeRate[];
+      return row;
+    });
+  },
+
+  /** Deletes the rate of `currency` set for `validFrom`; the rate before it applies again. */
+  async delete(ctx: RequestContext, currency: string, validFrom: string): Promise<boolean> {
+    await ctx.authorize(Permission.MANAGE_WORKSPACE);
+    return ctx.db.write(async (em) => {
+      const base = await reportingCurrency(ctx, em);
+      // TypeORM answers a DELETE with [rows, affected].
+      const [, affected] = (await em.query(`DELETE FROM exchange_rates WHERE workspace_id = $1 AND base = $2 AND currency = $3 AND valid_from = $4`, [
+        ctx.workspaceId,
+        base,
+        currency,
+        validFrom,
+      ])) as [unknown, number];
+      if (affected === 0) throw notFound('ExchangeRate');
+      return true;
+    });
+  },
+};
