@@ -205,6 +205,31 @@ describe('a deal’s stage history', () => {
   });
 });
 
+test('1,000 new deals with their histories in one call take a bounded number of statements (set-based, history rows in one insert)', async () => {
+  const inputs = Array.from({ length: 1000 }, (_, i) => {
+    const day = new Date(Date.UTC(2022, 0, 1) + i * 3_600_000);
+    const later = (hours: number) => new Date(day.getTime() + hours * 3_600_000).toISOString();
+    return {
+      name: `Mass ${i}`,
+      amount: `${i}.50`,
+      externalRef: { system: 'mass', id: `M${i}` },
+      stageHistory: [
+        { stageId: stage('Research'), enteredAt: later(0) },
+        { stageId: stage('Proposal'), enteredAt: later(5) },
+        { stageId: stage(i % 2 ? 'Won' : 'Lost'), enteredAt: later(9) },
+      ],
+    };
+  });
+  const before = t.statements;
+  const data = (await t.ok(`mutation($inputs: [UpsertDealInput!]!) { upsertDeals(inputs: $inputs) { created failed } }`, { inputs }, admin)).upsertDeals;
+  expect(t.statements - before).toBeLessThan(25);
+  expect(data).toEqual({ created: 1000, failed: 0 });
+  const { rows } = await superuser.query(
+    `SELECT count(*)::int AS n, count(*) FILTER (WHERE left_at IS NULL)::int AS open FROM deal_stage_history h JOIN deals d ON d.id = h.deal_id WHERE d.name LIKE 'Mass %'`,
+  );
+  expect(rows[0]).toEqual({ n: 3000, open: 1000 });
+});
+
 describe('reports over imported history equal reports over the same history made live', () => {
   let b: Session;
   const names = ['Alpha', 'Beta', 'Gamma', 'Delta', 'Epsilon', 'Zeta'];
