@@ -32,7 +32,7 @@ const UPSERT_DEAL = `mutation($input: UpsertDealInput!) { upsertDeal(input: $inp
 const UPSERT_DEALS = `mutation($inputs: [UpsertDealInput!]!, $atomic: Boolean) {
   upsertDeals(inputs: $inputs, atomic: $atomic) {
     created updated unchanged failed
-    items { index status deal { id name status createdAt closedAt stageChangedAt } error { code message fields { field message } } }
+    items { index status deal { id name status createdAt closedAt stageChangedAt lostReason } error { code message fields { field message } } }
   }
 }`;
 
@@ -138,6 +138,7 @@ describe('a deal’s stage history', () => {
       [{ stageHistory: [{ stageId: stage('Research'), enteredAt: at(1) }, { stageId: stage('Research'), enteredAt: at(2) }] }, ['input.stageHistory[1].stageId']],
       [{ closedAt: at(3), stageHistory: [{ stageId: stage('Research'), enteredAt: at(1) }] }, ['input.closedAt']],
       [{ closedAt: at(3) }, ['input.closedAt']],
+      [{ lostReason: 'Price', stageHistory: [{ stageId: stage('Won'), enteredAt: at(1) }] }, ['input.lostReason']],
     ];
     for (const [fields, named] of cases) {
       const result = await t.gql(UPSERT_DEAL, { input: { name: 'Bad', externalRef: ref(), ...fields } }, admin);
@@ -162,14 +163,14 @@ describe('a deal’s stage history', () => {
     ];
     const inputs = [
       { name: 'Won deal', amount: '1200.50', externalRef: { system: 'old', id: 'W' }, createdAt: '2024-03-30T08:00:00.000Z', stageHistory: won },
-      { name: 'Lost deal', externalRef: { system: 'old', id: 'L' }, closedAt: '2024-05-03T09:00:00.000Z', stageHistory: lost },
+      { name: 'Lost deal', externalRef: { system: 'old', id: 'L' }, closedAt: '2024-05-03T09:00:00.000Z', lostReason: ' Budget ', stageHistory: lost },
       { name: 'Open deal', externalRef: { system: 'old', id: 'O' }, stageHistory: open },
     ];
     const data = (await t.ok(UPSERT_DEALS, { inputs }, admin)).upsertDeals;
     expect(data).toMatchObject({ created: 3, failed: 0 });
     const [w, l, o] = data.items.map((i: any) => i.deal);
     expect(w).toMatchObject({ status: 'WON', createdAt: '2024-03-30T08:00:00.000Z', closedAt: '2024-04-10T08:00:00.000Z', stageChangedAt: '2024-04-10T08:00:00.000Z' });
-    expect(l).toMatchObject({ status: 'LOST', createdAt: '2024-05-01T08:00:00.000Z', closedAt: '2024-05-03T09:00:00.000Z' });
+    expect(l).toMatchObject({ status: 'LOST', createdAt: '2024-05-01T08:00:00.000Z', closedAt: '2024-05-03T09:00:00.000Z', lostReason: 'Budget' });
     expect(o).toMatchObject({ status: 'OPEN', closedAt: null, stageChangedAt: '2024-06-05T08:00:00.000Z' });
     expect(await historyRows(uuid(w.id))).toEqual([
       { stage: 'Research', enteredAt: '2024-04-01T08:00:00.000Z', leftAt: '2024-04-03T08:00:00.000Z' },
@@ -237,7 +238,7 @@ describe('reports over imported history equal reports over the same history made
   /** What the reports read of a workspace's deals, by deal name, ids left out. */
   async function reportRows(workspaceId: string) {
     const { rows } = await superuser.query(
-      `SELECT d.id, d.name, d.status, d.amount::text, d.currency, d.created_at, d.closed_at, d.stage_changed_at, s.name AS stage
+      `SELECT d.id, d.name, d.status, d.amount::text, d.currency, d.created_at, d.closed_at, d.stage_changed_at, d.lost_reason, s.name AS stage
          FROM deals d JOIN stages s ON s.id = d.stage_id WHERE d.workspace_id = $1 AND d.name = ANY($2) ORDER BY d.name`,
       [workspaceId, names],
     );
@@ -251,6 +252,7 @@ describe('reports over imported history equal reports over the same history made
         stage: r.stage,
         createdAt: r.created_at.toISOString(),
         closedAt: r.closed_at?.toISOString() ?? null,
+        lostReason: r.lost_reason,
         stageChangedAt: r.stage_changed_at.toISOString(),
         history: await historyRows(r.id),
       });
@@ -316,6 +318,7 @@ describe('reports over imported history equal reports over the same history made
       externalRef: { system: 'live-a', id: d.name },
       createdAt: d.createdAt,
       ...(d.closedAt && { closedAt: d.closedAt }),
+      ...(d.lostReason && { lostReason: d.lostReason }),
       stageHistory: d.history.map((h) => ({ stageId: stage(h.stage, target), enteredAt: h.enteredAt })),
     }));
     expect((await t.ok(UPSERT_DEALS, { inputs, atomic: true }, b)).upsertDeals).toMatchObject({ created: 6, failed: 0 });

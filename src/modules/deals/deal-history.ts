@@ -6,7 +6,7 @@ import type { RequestContext } from '../../kernel/context';
 import { badField, badInput, type FieldProblem } from '../../kernel/errors';
 import { parseId } from '../../kernel/ids';
 import { StageKind, type Stage } from '../pipelines';
-import { DealStatus, type Deal } from './deal.entity';
+import type { Deal } from './deal.entity';
 import { deals } from './deal.model';
 import { lockLivePipelineOf, placeNewDeal, STATUS_OF_KIND, stagesForNewDeal } from './deal-stage.service';
 
@@ -30,11 +30,12 @@ export class StageHistoryEntryInput {
 export interface DealHistoryInput {
   createdAt?: Date | null;
   closedAt?: Date | null;
+  lostReason?: string | null;
   stageHistory?: StageHistoryEntryInput[] | null;
 }
 
 /** The input fields that write a deal's history. */
-export const DEAL_HISTORY_FIELDS = ['createdAt', 'closedAt', 'stageHistory'] as const;
+export const DEAL_HISTORY_FIELDS = ['createdAt', 'closedAt', 'lostReason', 'stageHistory'] as const;
 
 /** One stay in a stage: the history row's stage and entry time (it left when the next was entered). */
 export interface StageStay {
@@ -71,16 +72,24 @@ function checkedStays(entries: StageHistoryEntryInput[], stages: Stage[], create
   return stays;
 }
 
-/** The close time of a deal in `stage`: a won or lost one's is `closedAt` (default `enteredAt`, when it entered that stage); an open one has none. */
-function closeTime(stage: Stage, closedAt: Date | null | undefined, enteredAt: Date | null, createdAt: Date): Date | null | undefined {
+/**
+ * What closing sets on a deal in `stage`: a won or lost one's close time is `closedAt` (default
+ * `enteredAt`, when it entered that stage), a lost one's reason `lostReason`; an open deal has
+ * neither. Only what is sent or defaulted is returned.
+ */
+function closing(stage: Stage, history: DealHistoryInput, enteredAt: Date | null, createdAt: Date): QueryDeepPartialEntity<Deal> {
+  const { closedAt, lostReason } = history;
+  if (lostReason != null && stage.kind !== StageKind.LOST) throw badField('lostReason', `only a lost deal has a reason; its stage is ${stage.kind}`);
   if (stage.kind === StageKind.OPEN) {
     if (closedAt != null) throw badField('closedAt', 'only a won or lost deal has a close time; its stage is OPEN');
-    return closedAt;
+    return {};
   }
   if (closedAt === null) throw badField('closedAt', `a ${STATUS_OF_KIND[stage.kind]} deal has a close time`);
   const at = closedAt ?? enteredAt ?? undefined;
   if (at && at < createdAt) throw badField('closedAt', `must not be before the deal’s createdAt (${createdAt.toISOString()})`);
-  return at;
+  const reason = lostReason?.trim();
+  if (reason !== undefined && (reason.length < 1 || reason.length > 500)) throw badField('lostReason', 'must be 1 to 500 characters');
+  return { ...(at && { closedAt: at }), ...(reason !== undefined && { lostReason: reason }) };
 }
 
 /**
@@ -96,10 +105,13 @@ export async function placeDealWithHistory(
   history: DealHistoryInput,
   now = new Date(),
 ): Promise<DealHistory> {
-  const { createdAt, closedAt, stageHistory } = history;
+  const { createdAt, closedAt, lostReason, stageHistory } = history;
   if (!stageHistory) {
     const placement = await placeNewDeal(ctx, em, pipelineId, stageId);
-    if (closedAt != null) throw badField('closedAt', 'only a won or lost deal has a close time; send a stageHistory ending in its WON or LOST stage');
+    if (closedAt != null || lostReason != null) {
+      const field = closedAt != null ? 'closedAt' : 'lostReason';
+      throw badField(field, 'only a closed deal has it; send a stageHistory ending in its WON or LOST stage');
+    }
     return { columns: { ...placement, ...(createdAt && { createdAt, stageChangedAt: createdAt }) }, stays: null };
   }
   const { pipeline, stages } = await stagesForNewDeal(ctx, em, pipelineId);
@@ -116,7 +128,7 @@ export async function placeDealWithHistory(
       status: STATUS_OF_KIND[last.stage.kind],
       createdAt: created,
       stageChangedAt: last.enteredAt,
-      closedAt: closeTime(last.stage, closedAt, last.enteredAt, created) ?? null,
+      ...closing(last.stage, history, last.enteredAt, created),
     },
     stays,
   };
@@ -136,26 +148,21 @@ async function firstEntry(ctx: RequestContext, em: EntityManager, dealId: string
 export async function dealHistoryUpdate(ctx: RequestContext, em: EntityManager, dealId: string, history: DealHistoryInput, now = new Date()): Promise<DealHistory | null> {
   if (!hasHistory(history)) return null;
   const deal = await deals.require(ctx, dealId);
-  const { createdAt, closedAt, stageHistory } = history;
+  const { createdAt, stageHistory } = history;
   const stages = await lockLivePipelineOf(ctx, em, deal);
   const stage = stages.find((s) => s.id === deal.stageId)!;
   const created = createdAt ?? deal.createdAt;
   if (!stageHistory) {
     const first = createdAt ? await firstEntry(ctx, em, deal.id) : null;
     if (first && createdAt! > first) throw badField('createdAt', `must not be after the deal entered its first stage (${first.toISOString()})`);
-    const closed = closedAt !== undefined ? closeTime(stage, closedAt, null, created) : undefined;
-    return { columns: { ...(createdAt && { createdAt }), ...(closed !== undefined && { closedAt: closed }) }, stays: null };
+    return { columns: { ...(createdAt && { createdAt }), ...closing(stage, history, null, created) }, stays: null };
   }
   const stays = checkedStays(stageHistory, stages, created, now);
   const last = stays[stays.length - 1];
   if (last.stageId !== deal.stageId) {
     throw badField(`stageHistory[${stays.length - 1}].stageId`, 'must be the deal’s current stage; move the deal first (moveDeal, winDeal, loseDeal)');
   }
-  const closed = deal.status === DealStatus.OPEN && closedAt === undefined ? undefined : closeTime(stage, closedAt, last.enteredAt, created);
-  return {
-    columns: { ...(createdAt && { createdAt }), stageChangedAt: last.enteredAt, ...(closed !== undefined && { closedAt: closed }) },
-    stays,
-  };
+  return { columns: { ...(createdAt && { createdAt }), stageChangedAt: last.enteredAt, ...closing(stage, history, last.enteredAt, created) }, stays };
 }
 
 /**
@@ -206,6 +213,6 @@ export async function sameStageHistory(ctx: RequestContext, dealId: string, entr
 
 /** Splits the history fields off a deal input. */
 export function splitHistory<T extends DealHistoryInput>(input: T): [DealHistoryInput, Omit<T, keyof DealHistoryInput>] {
-  const { createdAt, closedAt, stageHistory, ...rest } = input;
-  return [{ createdAt, closedAt, stageHistory }, rest];
+  const { createdAt, closedAt, lostReason, stageHistory, ...rest } = input;
+  return [{ createdAt, closedAt, lostReason, stageHistory }, rest];
 }

@@ -23,13 +23,21 @@ export { deals };
 /** Input → columns: references decoded and checked, the name trimmed. Routing simulates with it. */
 export async function dealColumns(ctx: RequestContext, input: DealInput): Promise<QueryDeepPartialEntity<Deal>> {
   // A stage history is rows of its own (deal_stage_history), not a column.
-  const { accountId, primaryContactId, ownerId, stageHistory: _stays, ...fields } = input as DealInput & Pick<DealHistoryInput, 'stageHistory'>;
+  const { accountId, primaryContactId, ownerId, stageHistory: _stays, ...fields } = input as DealInput & Pick<DealHistoryInput, 'stageHistory' | 'lostReason'>;
   const [account, primaryContact, owner] = await Promise.all([
     accountService.records.reference(ctx, accountId, 'accountId'),
     contactService.records.reference(ctx, primaryContactId, 'primaryContactId'),
     membersService.memberRef(ctx, ownerId, 'ownerId'),
   ]);
-  return { ...fields, name: fields.name?.trim(), tags: normalizeTags(fields.tags), accountId: account, primaryContactId: primaryContact, ownerId: owner };
+  return {
+    ...fields,
+    name: fields.name?.trim(),
+    lostReason: fields.lostReason?.trim() ?? fields.lostReason,
+    tags: normalizeTags(fields.tags),
+    accountId: account,
+    primaryContactId: primaryContact,
+    ownerId: owner,
+  };
 }
 
 /** A new deal: its row, placed in its pipeline's stage, the contacts to link, and its stage history if one was sent. */

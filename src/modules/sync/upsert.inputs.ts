@@ -1,4 +1,4 @@
-import { ArrayMaxSize, IsDefined, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, IsDefined, Length, ValidateIf } from 'class-validator';
 import { Field, ID, InputType, type ClassType } from 'type-graphql';
 import { IfSet } from '../../kernel/validation';
 import { ExternalRefInput } from '../../kernel/records/external-refs';
@@ -60,6 +60,11 @@ export class UpsertDealInput extends Syncable(CreateDealInput) implements DealHi
     description: `When a won or lost deal closed; default with stageHistory: when it entered its WON or LOST stage. ${HISTORY}`,
   })
   closedAt?: Date | null;
+
+  @Field(() => String, { nullable: true, description: `Why a lost deal was lost (as loseDeal records it). ${HISTORY}` })
+  @IfSet()
+  @Length(1, 500)
+  lostReason?: string | null;
 
   @Field(() => [StageHistoryEntryInput], {
     nullable: true,
