@@ -326,6 +326,55 @@ describe('reports over imported history equal reports over the same history made
   });
 });
 
+describe('ticket figures over imported times equal those over the same times made live', () => {
+  test('answered, resolved and untouched tickets live in A, imported into B: the same SLA columns', async () => {
+    const a = await t.signUp('Desk live');
+    const b = await t.signUp('Desk imported');
+    const policy = `mutation { createSlaPolicy(input: { priority: NORMAL, firstResponseMinutes: 60, resolutionMinutes: 480 }) { id } }`;
+    await t.ok(policy, {}, a);
+    await t.ok(policy, {}, b);
+    const create = async (subject: string) =>
+      (await t.ok(`mutation($input: CreateTicketInput!) { createTicket(input: $input) { id } }`, { input: { subject } }, a)).createTicket.id;
+    const status = (id: string, to: string) => t.ok(`mutation($id: ID!, $s: TicketStatus!) { changeTicketStatus(id: $id, status: $s) { id } }`, { id, s: to }, a);
+    const resolved = await create('Resolved');
+    const answered = await create('Answered');
+    await create('Untouched');
+    await sleep(150);
+    await status(resolved, 'OPEN');
+    await sleep(150);
+    await status(answered, 'OPEN');
+    await sleep(150);
+    await status(resolved, 'RESOLVED');
+    // As for deals: the API carries milliseconds (a ticket's createdAt is one already, so its due times stay exact).
+    await superuser.query(
+      `UPDATE tickets SET created_at = date_trunc('milliseconds', created_at), first_response_at = date_trunc('milliseconds', first_response_at),
+              resolved_at = date_trunc('milliseconds', resolved_at) WHERE workspace_id = $1`,
+      [uuid(a.workspaceId)],
+    );
+    // What SLA figures read: the lifecycle times, the due and warn times, the escalation markers.
+    const rows = async (workspace: Session) =>
+      (
+        await superuser.query(
+          `SELECT subject, status, priority, created_at, first_response_at, resolved_at, first_response_due_at, first_response_warn_at,
+                  resolution_due_at, resolution_warn_at, first_response_warned_at, first_response_breached_at, resolution_warned_at, resolution_breached_at
+             FROM tickets WHERE workspace_id = $1 ORDER BY subject`,
+          [uuid(workspace.workspaceId)],
+        )
+      ).rows;
+    const made = await rows(a);
+    expect(made.map((r) => [r.subject, r.status])).toEqual([['Answered', 'OPEN'], ['Resolved', 'RESOLVED'], ['Untouched', 'NEW']]);
+    const inputs = made.map((r) => ({
+      subject: r.subject,
+      externalRef: { system: 'desk-a', id: r.subject },
+      createdAt: r.created_at.toISOString(),
+      ...(r.first_response_at && { firstResponseAt: r.first_response_at.toISOString() }),
+      ...(r.resolved_at && { resolvedAt: r.resolved_at.toISOString() }),
+    }));
+    expect((await t.ok(`mutation($inputs: [UpsertTicketInput!]!) { upsertTickets(inputs: $inputs, atomic: true) { created } }`, { inputs }, b)).upsertTickets.created).toBe(3);
+    expect(await rows(b)).toEqual(made);
+  });
+});
+
 describe('tickets taken over with their times', () => {
   const SLA = 'status dueAt breachedAt metAt';
   const UPSERT_TICKETS = `mutation($inputs: [UpsertTicketInput!]!) {
