@@ -75,7 +75,8 @@ const ticketClock: SlaClock = {
   async forNewTicket(ctx: RequestContext, em: EntityManager, ticket: NewTicketTimes, now: Date): Promise<Partial<Ticket>> {
     const clock = await clockOf(ctx, em, ticket.priority);
     const due = clock ? dueTimes(clock, ticket.createdAt, 0) : NO_SLA;
-    const paused = CLOCK_RUNS.includes(ticket.status) ? {} : { slaPausedAt: ticket.resolvedAt ?? ticket.firstResponseAt ?? ticket.createdAt };
+    // Taken over RESOLVED: the clock stopped when it was resolved.
+    const paused = CLOCK_RUNS.includes(ticket.status) ? {} : { slaPausedAt: ticket.resolvedAt };
     return { ...due, ...passedBefore({ ...ticket, ...due } as Ticket, now), ...paused };
   },
 
