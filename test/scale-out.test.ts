@@ -72,8 +72,8 @@ beforeAll(async () => {
   // Sessions are made through the in-process server (another bucket prefix): the cluster's buckets stay untouched.
   alice = await t.signUp('Cluster A');
   bob = await t.signUp('Cluster B');
-  await waitFor('two listening workers', async () => (lines.filter((line) => line.msg === 'CRM API listening').length >= 2 ? true : undefined), 60_000);
-}, 120_000);
+  await waitFor('two listening workers', async () => (lines.filter((line) => line.msg === 'CRM API listening').length >= 2 ? true : undefined), 150_000);
+}, 180_000); // two processes building the schema on a loaded 2-core machine can take a minute
 
 afterAll(async () => {
   await Promise.all(clients.map((client) => client.dispose()));

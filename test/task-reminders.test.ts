@@ -83,9 +83,11 @@ const gone = (taskId: string, dueAt: Date) =>
 
 describe('scheduling from task events', () => {
   test('a task due soon notifies its owner lead time before and at the due time, once each', async () => {
-    const dueAt = inMs(6_000);
+    // Margins for a loaded machine: the event pipeline may take seconds to schedule the jobs.
+    const dueAt = inMs(12_000);
     const task = await createTask('Call back Ada', dueAt, seller);
-    expect(await (await scheduled(task, dueAt)).getState()).toBe('delayed');
+    const job = await scheduled(task, dueAt);
+    expect(Math.abs(job.timestamp + (job.opts.delay ?? 0) - dueAt.getTime())).toBeLessThan(1_000); // planned for the due time
 
     await waitFor('TASK_DUE_SOON', async () => ((await kinds(task)).includes('TASK_DUE_SOON') ? true : undefined));
     expect(Date.now()).toBeLessThan(dueAt.getTime());
