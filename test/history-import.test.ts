@@ -375,6 +375,44 @@ describe('ticket figures over imported times equal those over the same times mad
   });
 });
 
+describe('diary figures over imported times equal those over the same times made live', () => {
+  test('a call, a meeting and a task completed live in A, created with their times in B: the same rows', async () => {
+    const a = await t.signUp('Diary live');
+    const b = await t.signUp('Diary imported');
+    const accountOf = async (who: Session) => (await t.ok(`mutation { createAccount(input: { name: "Kunde" }) { id } }`, {}, who)).createAccount.id;
+    const CREATE = `mutation($input: CreateActivityInput!) { createActivity(input: $input) { id } }`;
+    const accountA = await accountOf(a);
+    await t.ok(CREATE, { input: { type: 'CALL', subject: 'Call', accountId: accountA, durationMinutes: 5 } }, a);
+    await sleep(120);
+    await t.ok(CREATE, { input: { type: 'MEETING', subject: 'Meeting', accountId: accountA, occurredAt: '2026-01-05T10:00:00.000Z' } }, a);
+    const task = (await t.ok(CREATE, { input: { type: 'TASK', subject: 'Task', accountId: accountA, dueAt: '2026-01-06T10:00:00.000Z' } }, a)).createActivity.id;
+    await sleep(120);
+    await t.ok(`mutation($id: ID!) { completeTask(id: $id) { id } }`, { id: task }, a);
+    await superuser.query(
+      `UPDATE activities SET created_at = date_trunc('milliseconds', created_at), occurred_at = date_trunc('milliseconds', occurred_at),
+              completed_at = date_trunc('milliseconds', completed_at) WHERE workspace_id = $1`,
+      [uuid(a.workspaceId)],
+    );
+    // What the activity metrics read: type, when it happened, when it was completed, when it was made, its due time.
+    const rows = async (who: Session) =>
+      (
+        await superuser.query(
+          `SELECT type, subject, created_at, occurred_at, duration_minutes, due_at, completed_at FROM activities WHERE workspace_id = $1 ORDER BY subject`,
+          [uuid(who.workspaceId)],
+        )
+      ).rows;
+    const made = await rows(a);
+    expect(made.map((r) => [r.subject, r.completed_at !== null])).toEqual([['Call', false], ['Meeting', false], ['Task', true]]);
+    const accountB = await accountOf(b);
+    for (const r of made) {
+      const at = (d: Date | null) => d?.toISOString();
+      const input = { type: r.type, subject: r.subject, accountId: accountB, createdAt: at(r.created_at), occurredAt: at(r.occurred_at), durationMinutes: r.duration_minutes, dueAt: at(r.due_at), completedAt: at(r.completed_at) };
+      await t.ok(CREATE, { input }, b);
+    }
+    expect(await rows(b)).toEqual(made);
+  });
+});
+
 describe('tickets taken over with their times', () => {
   const SLA = 'status dueAt breachedAt metAt';
   const UPSERT_TICKETS = `mutation($inputs: [UpsertTicketInput!]!) {
