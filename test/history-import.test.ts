@@ -417,7 +417,7 @@ describe('tickets taken over with their times', () => {
   const SLA = 'status dueAt breachedAt metAt';
   const UPSERT_TICKETS = `mutation($inputs: [UpsertTicketInput!]!) {
     upsertTickets(inputs: $inputs) {
-      failed items { ticket { id status priority createdAt firstResponseAt resolvedAt sla { pausedAt firstResponse { ${SLA} } resolution { ${SLA} } } }
+      failed items { outcome: status ticket { id status priority createdAt firstResponseAt resolvedAt sla { pausedAt firstResponse { ${SLA} } resolution { ${SLA} } } }
         error { code fields { field } } }
     }
   }`;
@@ -468,7 +468,7 @@ describe('tickets taken over with their times', () => {
     expect(Object.fromEntries(tickets.map((n: any) => [n.subject, n.priority]))).toEqual({ 'Resolved late': 'NORMAL', Forgotten: 'NORMAL', Fresh: 'URGENT' });
   });
 
-  test('times out of order are refused naming the field; the times apply on create only', async () => {
+  test('times out of order are refused naming the field; corrected later, they must fit the status and move the due times', async () => {
     const bad = (await t.ok(UPSERT_TICKETS, {
       inputs: [
         { subject: 'B1', externalRef: { system: 'desk', id: 'b1' }, createdAt: '2024-02-02T00:00:00.000Z', firstResponseAt: '2024-02-01T00:00:00.000Z' },
@@ -477,10 +477,31 @@ describe('tickets taken over with their times', () => {
       ],
     }, admin)).upsertTickets;
     expect(bad.items.map((i: any) => i.error.fields.map((f: any) => f.field))).toEqual([['inputs[0].firstResponseAt'], ['inputs[1].firstResponseAt'], ['inputs[2].resolvedAt']]);
-    const first = { subject: 'Once', externalRef: { system: 'desk', id: 'once' }, createdAt: '2024-02-01T00:00:00.000Z' };
-    await t.ok(UPSERT_TICKETS, { inputs: [first] }, admin);
-    const again = (await t.ok(UPSERT_TICKETS, { inputs: [{ ...first, createdAt: '2023-01-01T00:00:00.000Z', firstResponseAt: '2024-02-01T01:00:00.000Z' }] }, admin)).upsertTickets;
-    expect(again.items[0].ticket).toMatchObject({ status: 'NEW', createdAt: '2024-02-01T00:00:00.000Z', firstResponseAt: null });
+
+    const desk = await t.signUp('Helpdesk corrections');
+    await t.ok(`mutation { createSlaPolicy(input: { priority: NORMAL, firstResponseMinutes: 60, resolutionMinutes: 480 }) { id } }`, {}, desk);
+    const resolved = { subject: 'Resolved', externalRef: { system: 'desk', id: 'r' }, createdAt: '2024-03-01T08:00:00.000Z', firstResponseAt: '2024-03-01T08:30:00.000Z', resolvedAt: '2024-03-01T20:00:00.000Z' };
+    const unanswered = { subject: 'Unanswered', externalRef: { system: 'desk', id: 'u' }, createdAt: '2024-03-02T08:00:00.000Z' };
+    await t.ok(UPSERT_TICKETS, { inputs: [resolved, unanswered] }, desk);
+    const fixed = (await t.ok(UPSERT_TICKETS, { inputs: [{ ...resolved, resolvedAt: '2024-03-01T15:00:00.000Z' }, { ...unanswered, createdAt: '2024-03-02T07:00:00.000Z' }] }, desk)).upsertTickets;
+    expect(fixed.failed).toBe(0);
+    expect(fixed.items[0].ticket).toMatchObject({
+      status: 'RESOLVED',
+      resolvedAt: '2024-03-01T15:00:00.000Z',
+      sla: { pausedAt: '2024-03-01T15:00:00.000Z', resolution: { status: 'MET', dueAt: '2024-03-01T16:00:00.000Z', breachedAt: null } },
+    });
+    expect(fixed.items[1].ticket).toMatchObject({
+      status: 'NEW',
+      createdAt: '2024-03-02T07:00:00.000Z',
+      sla: { firstResponse: { status: 'BREACHED', dueAt: '2024-03-02T08:00:00.000Z' }, resolution: { status: 'BREACHED', dueAt: '2024-03-02T15:00:00.000Z' } },
+    });
+    expect(await checkTicketSla(t.app.runtime, uuid(desk.workspaceId), uuid(fixed.items[1].ticket.id), new Date())).toEqual([]);
+    // A first response for a ticket still NEW does not fit its status: it is answered by changing the status.
+    const unfit = await t.gql(`mutation($input: UpsertTicketInput!) { upsertTicket(input: $input) { status } }`, { input: { ...unanswered, firstResponseAt: '2024-03-02T09:00:00.000Z' } }, desk);
+    expect([errorCode(unfit), errorFields(unfit)]).toEqual(['BAD_USER_INPUT', ['input.firstResponseAt']]);
+    // Sent again as it is: nothing to do.
+    expect((await t.ok(UPSERT_TICKETS, { inputs: [{ ...unanswered, createdAt: '2024-03-02T07:00:00.000Z' }] }, desk)).upsertTickets.items[0].outcome).toBe('UNCHANGED');
+    expect(fixed.items.map((i: any) => i.outcome)).toEqual(['UPDATED', 'UPDATED']);
   });
 });
 

@@ -161,12 +161,12 @@ const specs: { [K in SyncObjectName]: UpsertSpec<any> } = {
     records: ticketService.records,
     refs: [ACCOUNT_REF, contactRef('contactId')],
     history: TICKET_HISTORY_FIELDS,
-    // Assignment changes through assignTicket; a ticket's history times (and its SLA due times from them) are set when it is created.
-    createOnly: ['assigneeId', ...TICKET_HISTORY_FIELDS],
+    // Assignment changes through assignTicket.
+    createOnly: ['assigneeId'],
     columns: ticketColumns,
     creation: upsertTicketCreation,
-    // A new priority recomputes the SLA due times (ticketService.update).
-    perItemFields: ['priority'],
+    // A new priority, or corrected history times, recompute the SLA due times (ticketService.update).
+    perItemFields: ['priority', ...TICKET_HISTORY_FIELDS],
     ...viaService(ticketService),
   },
   product: {

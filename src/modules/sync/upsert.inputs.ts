@@ -84,10 +84,10 @@ export class UpsertTicketInput extends Syncable(CreateTicketInput) implements Ti
   @Field(() => ExternalRefInput, { nullable: true, description: ACCOUNT_REF }) accountRef?: ExternalRefInput | null;
   @Field(() => ExternalRefInput, { nullable: true, description: `${CONTACT_REF} Sets contactId.` }) contactRef?: ExternalRefInput | null;
 
-  @Field(() => Date, { nullable: true, description: `When the customer first got an answer; applies on create (the ticket is then OPEN). ${HISTORY}` })
+  @Field(() => Date, { nullable: true, description: `When the customer first got an answer: a new ticket is then OPEN; an existing one must be past NEW. ${HISTORY}` })
   firstResponseAt?: Date | null;
 
-  @Field(() => Date, { nullable: true, description: `When the ticket was resolved; applies on create (the ticket is then RESOLVED; needs firstResponseAt). ${HISTORY}` })
+  @Field(() => Date, { nullable: true, description: `When the ticket was resolved (needs firstResponseAt): a new ticket is then RESOLVED; an existing one must be RESOLVED or CLOSED. ${HISTORY}` })
   resolvedAt?: Date | null;
 }
 

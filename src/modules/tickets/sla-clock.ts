@@ -22,6 +22,8 @@ export interface SlaClock {
    */
   forNewTicket(ctx: RequestContext, em: EntityManager, ticket: NewTicketTimes, now: Date): Promise<Partial<Ticket>>;
   onPriorityChange(ctx: RequestContext, em: EntityManager, ticket: Ticket, priority: TicketPriority, now: Date): Promise<Partial<Ticket>>;
+  /** Due times and markers after a ticket's history times were corrected (an upsert with history:write); none past escalates. */
+  onTimesChange(ctx: RequestContext, em: EntityManager, ticket: Ticket, times: NewTicketTimes, now: Date): Promise<Partial<Ticket>>;
   onStatusChange(ctx: RequestContext, em: EntityManager, ticket: Ticket, to: TicketStatus, now: Date): Promise<Partial<Ticket>>;
 }
 
