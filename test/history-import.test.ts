@@ -68,6 +68,15 @@ async function historyRows(dealId: string) {
   return rows.map((r) => ({ stage: r.stage as string, enteredAt: (r.entered_at as Date).toISOString(), leftAt: (r.left_at as Date | null)?.toISOString() ?? null }));
 }
 
+/**
+ * The API carries times to the millisecond, the database keeps microseconds: rows made live are
+ * cut to what any export through the API holds, so two workspaces compare exactly.
+ */
+async function toMilliseconds(table: string, columns: string[], workspace: Session): Promise<void> {
+  const set = columns.map((c) => `${c} = date_trunc('milliseconds', ${c})`).join(', ');
+  await superuser.query(`UPDATE ${table} SET ${set} WHERE workspace_id = $1`, [uuid(workspace.workspaceId)]);
+}
+
 describe('who may set history', () => {
   test('without history:write (a manager) a single upsert setting createdAt is FORBIDDEN naming the field, and nothing is written', async () => {
     const before = (await superuser.query(`SELECT count(*)::int AS n FROM deals`)).rows[0].n;
@@ -289,17 +298,8 @@ describe('reports over imported history equal reports over the same history made
     await move('Epsilon', 'Qualification'); // reopened, still open
     await move('Gamma', 'Negotiation / contract');
 
-    // The API carries times to the millisecond; the database keeps microseconds. The live rows are
-    // cut to what any export through the API holds, so the two workspaces can be compared exactly.
-    await superuser.query(
-      `UPDATE deals SET created_at = date_trunc('milliseconds', created_at), closed_at = date_trunc('milliseconds', closed_at),
-              stage_changed_at = date_trunc('milliseconds', stage_changed_at) WHERE workspace_id = $1`,
-      [uuid(a.workspaceId)],
-    );
-    await superuser.query(
-      `UPDATE deal_stage_history SET entered_at = date_trunc('milliseconds', entered_at), left_at = date_trunc('milliseconds', left_at) WHERE workspace_id = $1`,
-      [uuid(a.workspaceId)],
-    );
+    await toMilliseconds('deals', ['created_at', 'closed_at', 'stage_changed_at'], a);
+    await toMilliseconds('deal_stage_history', ['entered_at', 'left_at'], a);
     const made = await reportRows(uuid(a.workspaceId));
     expect(made.map((d) => [d.name, d.status, d.stage])).toEqual([
       ['Alpha', 'WON', 'Won'],
@@ -345,12 +345,8 @@ describe('ticket figures over imported times equal those over the same times mad
     await status(answered, 'OPEN');
     await sleep(150);
     await status(resolved, 'RESOLVED');
-    // As for deals: the API carries milliseconds (a ticket's createdAt is one already, so its due times stay exact).
-    await superuser.query(
-      `UPDATE tickets SET created_at = date_trunc('milliseconds', created_at), first_response_at = date_trunc('milliseconds', first_response_at),
-              resolved_at = date_trunc('milliseconds', resolved_at) WHERE workspace_id = $1`,
-      [uuid(a.workspaceId)],
-    );
+    // A ticket's createdAt is in milliseconds already (so its due times stay exact); its other times are the database's.
+    await toMilliseconds('tickets', ['created_at', 'first_response_at', 'resolved_at'], a);
     // What SLA figures read: the lifecycle times, the due and warn times, the escalation markers.
     const rows = async (workspace: Session) =>
       (
@@ -388,11 +384,7 @@ describe('diary figures over imported times equal those over the same times made
     const task = (await t.ok(CREATE, { input: { type: 'TASK', subject: 'Task', accountId: accountA, dueAt: '2026-01-06T10:00:00.000Z' } }, a)).createActivity.id;
     await sleep(120);
     await t.ok(`mutation($id: ID!) { completeTask(id: $id) { id } }`, { id: task }, a);
-    await superuser.query(
-      `UPDATE activities SET created_at = date_trunc('milliseconds', created_at), occurred_at = date_trunc('milliseconds', occurred_at),
-              completed_at = date_trunc('milliseconds', completed_at) WHERE workspace_id = $1`,
-      [uuid(a.workspaceId)],
-    );
+    await toMilliseconds('activities', ['created_at', 'occurred_at', 'completed_at'], a);
     // What the activity metrics read: type, when it happened, when it was completed, when it was made, its due time.
     const rows = async (who: Session) =>
       (
