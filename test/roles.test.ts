@@ -135,6 +135,19 @@ const REPRESENTATIVES: Record<Permission, Representative> = {
     run: (who) => t.gql(`mutation { createWebhook(input: { url: "http://127.0.0.1:9/hook", events: ["deal.*"] }) { webhook { id } } }`, {}, who),
     state: async () => (await t.ok(`{ webhooks { id } }`, {}, admin)).webhooks.length,
   },
+  [Permission.READ_REPORTS]: {
+    name: 'dealAggregate',
+    run: (who) => t.gql(`{ dealAggregate(groupBy: [STAGE], measures: [COUNT]) { total { count } } }`, {}, who),
+    state: async () => null,
+  },
+  [Permission.MANAGE_QUOTAS]: {
+    name: 'setQuota',
+    run: async (who) => {
+      const self = (await t.ok(`{ members(filter: { role: { eq: ADMIN } }) { edges { node { id } } } }`, {}, admin)).members.edges[0].node.id;
+      return t.gql(`mutation($id: ID!, $amount: Decimal!) { setQuota(memberId: $id, period: "2026-Q1", amount: $amount) { id } }`, { id: self, amount: `${++mailbox}.00` }, who);
+    },
+    state: async () => (await t.ok(`{ quotas(period: "2026-Q1") { amount } }`, {}, admin)).quotas,
+  },
   [Permission.WRITE_HISTORY]: {
     name: 'upsertDeal with createdAt',
     run: (who) =>

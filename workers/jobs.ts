@@ -3,6 +3,7 @@ import type { Config } from '../src/config/config';
 import type { AppRuntime } from '../src/kernel/context';
 import type { JobName, JobPayload, QueueName } from '../src/kernel/queue';
 import { sweepFollowUps } from './follow-up-sweep';
+import { takeForecastSnapshots } from './forecast-snapshots';
 import { purgeIdempotencyKeys } from './purge-idempotency-keys';
 import { purgeProcessedEvents } from './purge-processed-events';
 import { purgeRecordEvents } from './purge-record-events';
@@ -32,6 +33,9 @@ export const HANDLERS: { [Q in QueueName]: QueueHandlers<Q> } = {
   },
   'record-events': {
     'record-event': dispatchRecordEvent,
+  },
+  forecasts: {
+    'forecast-snapshots': takeForecastSnapshots,
   },
   reminders: {
     'task-reminder': sendTaskReminder,
@@ -73,6 +77,8 @@ export const SCHEDULES: readonly Schedule[] = [
   { queue: 'follow-ups', job: 'follow-up-sweep', everyMs: (config) => config.FOLLOW_UP_SWEEP_MINUTES * 60_000, data: {} },
   { queue: 'automations', job: 'automation-sweep', everyMs: 60_000, data: {} },
   { queue: 'imports', job: 'import-sweep', everyMs: 60_000, data: {} },
+  // Daily, not weekly: each run replaces its week's snapshot, so a week missed by a worker outage still gets one.
+  { queue: 'forecasts', job: 'forecast-snapshots', everyMs: 24 * HOUR_MS, data: {} },
 ];
 
 /** A failed run is retried a few times; the next scheduled run comes anyway. */

@@ -72,9 +72,13 @@ const fields = z.object({
   GRAPHQL_MAX_DIRECTIVES: z.coerce.number().int().min(0).default(50),
   // Nesting of lists and input objects (filters' and/or/not) in an argument or variable.
   GRAPHQL_MAX_INPUT_DEPTH: z.coerce.number().int().min(2).max(100).default(32),
+  // Subscriptions open at once on one graphql-ws connection (each live dashboard reruns its reports as data changes).
+  GRAPHQL_WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).default(20),
   // Introspection and "Did you mean …?" hints in errors: on outside production unless set.
   GRAPHQL_INTROSPECTION: booleanSetting,
   GRAPHQL_SUGGESTIONS: booleanSetting,
+  // GET /examples/dashboard/: the example dashboard (examples/dashboard), served from the API's own origin; on outside production unless set.
+  SERVE_EXAMPLES: booleanSetting,
   // GET /metrics on the API port wants `Authorization: Bearer <METRICS_TOKEN>` when set; unset, it is open outside production and off in it.
   METRICS_TOKEN: z.union([z.literal(''), z.string().min(16, 'must be at least 16 characters')]).default(''),
   // A separate listener for /metrics (no token: keep it on a private interface); 0: none. In cluster mode the primary serves it for all workers.
@@ -133,7 +137,7 @@ const fields = z.object({
 /** Settings whose default differs in production: closed there, open in development and tests. */
 const schema = fields.transform((config) => {
   const open = config.NODE_ENV !== 'production';
-  return { ...config, GRAPHQL_INTROSPECTION: config.GRAPHQL_INTROSPECTION ?? open, GRAPHQL_SUGGESTIONS: config.GRAPHQL_SUGGESTIONS ?? open };
+  return { ...config, GRAPHQL_INTROSPECTION: config.GRAPHQL_INTROSPECTION ?? open, GRAPHQL_SUGGESTIONS: config.GRAPHQL_SUGGESTIONS ?? open, SERVE_EXAMPLES: config.SERVE_EXAMPLES ?? open };
 });
 
 export type Config = z.infer<typeof schema>;

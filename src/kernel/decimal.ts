@@ -58,6 +58,15 @@ export function roundHalfUp(value: Decimal, digits: number): Decimal {
   return { units: value.units < 0n ? -quotient : quotient, scale: digits };
 }
 
+/** a / b rounded half away from zero to `digits` fraction digits (a ratio such as attainment); b must not be zero. */
+export function divide(a: Decimal, b: Decimal, digits: number): Decimal {
+  if (b.units === 0n) throw new Error('division by zero');
+  // a/b = (a.units / 10^a.scale) / (b.units / 10^b.scale); one extra digit decides the rounding.
+  const numerator = a.units * pow10(b.scale + digits + 1);
+  const denominator = b.units * pow10(a.scale);
+  return roundHalfUp({ units: numerator / denominator, scale: digits + 1 }, digits);
+}
+
 /** Digits before the decimal point (0.5 has 1). */
 export function integerDigits(value: Decimal): number {
   const magnitude = value.units < 0n ? -value.units : value.units;

@@ -31,6 +31,7 @@ export const ID_PREFIXES = {
   Webhook: 'whk',
   WebhookDelivery: 'whd',
   ImportJob: 'imp',
+  Quota: 'quota',
 } as const;
 
 export type NodeType = keyof typeof ID_PREFIXES;

@@ -55,6 +55,15 @@ export class RedisPubSub implements PubSub {
     return { [Symbol.asyncIterator]: () => this.iterate(channel) };
   }
 
+  /**
+   * Resolves once Redis confirmed the channel of a `subscribe(topic, id)` that is being iterated:
+   * from then on nothing published there is missed (for a subscription that reads the current
+   * state after it started listening).
+   */
+  async subscribed(topic: string, id?: unknown): Promise<void> {
+    await this.subscribing.get(this.channel(topic, id));
+  }
+
   /** Ends the subscriber connection; the server completes its subscriptions before. */
   async close(): Promise<void> {
     const subscriber = this.subscriber;

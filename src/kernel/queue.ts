@@ -43,6 +43,11 @@ export interface JobPayloads {
   'webhook-deliveries': {
     'webhook-delivery': WebhookDeliveryPayload;
   };
+  /** The forecast's weekly snapshots (modules/forecast): taken daily, each run replacing its week's. */
+  forecasts: {
+    /** Snapshots the current and next fiscal quarter's forecast in every workspace; needs no input. */
+    'forecast-snapshots': Record<string, never>;
+  };
   /** Bulk imports: one job per import (the job id is derived from the import's id), and the minute sweep. */
   imports: {
     'import-job': ImportJobPayload;
@@ -117,6 +122,7 @@ export const QUEUE_NAMES = Object.keys({
   reminders: true,
   sla: true,
   'follow-ups': true,
+  forecasts: true,
   automations: true,
   'webhook-deliveries': true,
   imports: true,

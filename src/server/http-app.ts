@@ -11,12 +11,13 @@ import { databaseUnavailable } from '../kernel/db/unavailable';
 import { unavailableError } from '../kernel/format-error';
 import { contextFromAuthorization } from './authenticate';
 import { createApollo } from './graphql-server';
+import { EXAMPLE_DASHBOARD_PATH, serveExampleDashboard } from './example-route';
 import { IMPORTS_PATH, createImportRoute } from './import-route';
 import { executeIdempotently } from './idempotency/idempotent-request';
 import { clientAddress } from './limits/client-address';
 import { requestGuards } from './limits/request-guards';
 import { refuse, screenRequest } from './limits/screen-request';
-import { admitSocketOperation } from './limits/subscription-limits';
+import { admitSocketOperation, tooManySubscriptions } from './limits/subscription-limits';
 import { createMetrics, metricsAccess, metricsListener, shareWithClusterPrimary } from './metrics';
 import { unavailableStatusPlugin } from './unavailable-status';
 
@@ -193,6 +194,7 @@ export async function createCrmServer(runtime: AppRuntime & { redis: Redis }, sc
         return 401;
       }
       if (route === '/graphql') return graphql(req, res, requestId);
+      if (config.SERVE_EXAMPLES && req.method === 'GET' && `${route}/`.startsWith(EXAMPLE_DASHBOARD_PATH)) return serveExampleDashboard(route, res);
       if (route.startsWith(IMPORTS_PATH)) return imports.handle(req, res, route, requestId);
       sendJson(res, 404, { error: 'Not found' });
       return 404;
@@ -234,6 +236,8 @@ export async function createCrmServer(runtime: AppRuntime & { redis: Redis }, sc
       },
       // Limits apply before anything runs; an admitted operation keeps its context for release below.
       onSubscribe: async (ctx, id, payload) => {
+        const crowded = tooManySubscriptions(contextsOf(ctx).size, config.GRAPHQL_WS_MAX_SUBSCRIPTIONS);
+        if (crowded) return crowded;
         const requestContext = await contextFromAuthorization(runtime, ctx.connectionParams?.authorization, randomUUID());
         requestContext.clientAddress = clientAddress(ctx.extra.request, runtime.config.TRUST_PROXY_HOPS);
         const admitted = await admitSocketOperation(admission, requestContext, payload);

@@ -21,6 +21,7 @@ export const SCOPE_OF_PERMISSION: Partial<Record<Permission, string>> = {
   [Permission.WRITE_ORDERS]: 'orders:write',
   [Permission.DELETE_RECORDS]: 'records:delete',
   [Permission.MANAGE_WEBHOOKS]: 'webhooks:manage',
+  [Permission.READ_REPORTS]: 'reports:read',
   [Permission.WRITE_HISTORY]: 'history:write',
 };
 

@@ -27,6 +27,8 @@ export enum Permission {
   MANAGE_PRODUCTS = 'products:manage',
   WRITE_ORDERS = 'orders:write',
   MANAGE_WEBHOOKS = 'webhooks:manage',
+  READ_REPORTS = 'reports:read',
+  MANAGE_QUOTAS = 'quotas:manage',
   WRITE_HISTORY = 'history:write',
 }
 
@@ -45,6 +47,7 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     Permission.WRITE_DEALS,
     Permission.WRITE_ACTIVITIES,
     Permission.WRITE_ORDERS,
+    Permission.READ_REPORTS,
   ]),
   [Role.SUPPORT]: new Set([
     Permission.READ,
@@ -52,8 +55,9 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     Permission.WRITE_CONTACTS,
     Permission.WRITE_TICKETS,
     Permission.WRITE_ACTIVITIES,
+    Permission.READ_REPORTS,
   ]),
-  [Role.READ_ONLY]: new Set([Permission.READ]),
+  [Role.READ_ONLY]: new Set([Permission.READ, Permission.READ_REPORTS]),
 };
 
 export function roleAllows(role: Role, permission: Permission): boolean {

@@ -2,6 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { RequestContext } from '../context';
 import { encodeId, type NodeType } from '../ids';
 import { SqlParams } from '../sql';
+import { announceOnCommit } from './records-committed';
 
 export type RecordAction = 'created' | 'updated' | 'deleted' | 'restored';
 
@@ -88,9 +89,12 @@ export async function writeRecordEvents(
 /**
  * The INSERT of one event per row of `source`, a SELECT of `record_id`, `before`, `after` and
  * `changed`: the outbox write of `writeRecordEvents`, and of the record stores, which build
- * snapshots in SQL and put this statement into the write's own (a data-modifying CTE).
+ * snapshots in SQL and put this statement into the write's own (a data-modifying CTE). Once the
+ * write commits, RECORDS_COMMITTED tells the workspace's channel (records-committed.ts).
  */
 export function eventsInsertSql(ctx: RequestContext, params: SqlParams, recordType: NodeType, action: RecordAction, source: string): string {
+  // Every record event is written through here: live views hear of the change once it committed.
+  announceOnCommit(ctx, recordType);
   const workspace = params.add(ctx.workspaceId);
   const type = params.add(eventType(recordType, action));
   const record = params.add(recordType);

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { announceOnCommit } from '../../kernel/events/records-committed';
 import { Permission } from '../../kernel/auth/roles';
 import type { RequestContext } from '../../kernel/context';
 import { badField, notFound } from '../../kernel/errors';
@@ -35,6 +36,7 @@ export const exchangeRateService = {
     return ctx.db.write(async (em) => {
       const base = await reportingCurrency(ctx, em);
       if (currency === base) throw badField('currency', `currency ${currency} is the reporting currency; it converts at 1`);
+      announceOnCommit(ctx, 'ExchangeRate'); // open dashboards convert at the new rate
       const [row] = (await em.query(
         `INSERT INTO exchange_rates (workspace_id, base, currency, valid_from, rate) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (workspace_id, base, currency, valid_from) DO UPDATE SET rate = EXCLUDED.rate, updated_at = now()
@@ -58,6 +60,7 @@ export const exchangeRateService = {
         validFrom,
       ])) as [unknown, number];
       if (affected === 0) throw notFound('ExchangeRate');
+      announceOnCommit(ctx, 'ExchangeRate');
       return true;
     });
   },

@@ -3,6 +3,7 @@ import { Column, Entity } from 'typeorm';
 import { Node, TenantRecord } from '../../kernel/record';
 import { TagsColumn } from '../../kernel/records/tags';
 import { CurrencyScalar, DecimalScalar, LocalDateScalar } from '../../kernel/scalars';
+import type { ForecastCategory } from '../pipelines';
 
 export enum DealStatus {
   OPEN = 'OPEN',
@@ -53,4 +54,8 @@ export class Deal extends TenantRecord {
   @Column('uuid', { name: 'owner_id', nullable: true }) ownerId: string | null;
 
   @TagsColumn() tags: string[];
+
+  /** The forecast category set on the deal, overriding its stage's while it is open; null: none. GraphQL shows the effective one (DealResolver.forecastCategory). */
+  @Column({ name: 'forecast_category', type: 'varchar', nullable: true })
+  forecastCategory: ForecastCategory | null;
 }

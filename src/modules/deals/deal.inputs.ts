@@ -1,5 +1,5 @@
 import { ArgsType, Field, ID, InputType, registerEnumType } from 'type-graphql';
-import { ArrayMaxSize, Length, Matches, MaxLength } from 'class-validator';
+import { ArrayMaxSize, IsIn, Length, Matches, MaxLength } from 'class-validator';
 import { TagsInput } from '../../kernel/records/tags';
 import {
   DateFilter,
@@ -15,10 +15,13 @@ import { PageArgs } from '../../kernel/pagination/connection';
 import { orderInputType, TEXT_ORDER, type OrderInput } from '../../kernel/records/list-args';
 import { CurrencyScalar, DecimalScalar, LocalDateScalar } from '../../kernel/scalars';
 import { IfPresent, IfSet, NotBlank } from '../../kernel/validation';
+import { ForecastCategory } from '../pipelines';
 import { DealContactRole } from './deal-contact.entity';
 import { DealStatus, type Deal } from './deal.entity';
 
 const NON_NEGATIVE_DECIMAL = /^\d+(\.\d+)?$/;
+/** CLOSED is a won deal's by its status, never set by hand: an open deal is not closed. */
+const DEAL_FORECAST_CATEGORIES = Object.values(ForecastCategory).filter((category) => category !== ForecastCategory.CLOSED);
 export const MAX_DEAL_CONTACTS = 50;
 
 type DealReferences = 'accountId' | 'primaryContactId' | 'ownerId' | 'pipelineId' | 'stageId';
@@ -45,6 +48,14 @@ export class DealInput implements Partial<Omit<Deal, DealReferences>> {
 
   @Field(() => ID, { nullable: true, description: 'A user who is a member of this workspace.' }) ownerId?: string | null;
   @TagsInput() tags?: string[];
+
+  @Field(() => ForecastCategory, {
+    nullable: true,
+    description: 'Overrides the stage’s forecast category while the deal is open (not CLOSED: a deal is CLOSED by being won); null clears. A won deal counts as CLOSED, a lost one as OMITTED, whatever is set.',
+  })
+  @IfSet()
+  @IsIn(DEAL_FORECAST_CATEGORIES, { message: `forecastCategory must be one of ${DEAL_FORECAST_CATEGORIES.join(', ')}: a deal is CLOSED by being won` })
+  forecastCategory?: ForecastCategory | null;
 }
 
 @InputType()

@@ -6,7 +6,7 @@ import { connectionType } from '../../kernel/pagination/connection';
 import { Account, accountService } from '../accounts';
 import { Contact, contactService } from '../contacts';
 import { membersService, User } from '../identity';
-import { Pipeline, pipelineService, Stage } from '../pipelines';
+import { ForecastCategory, Pipeline, pipelineService, Stage } from '../pipelines';
 import { DealContact } from './deal-contact.entity';
 import { dealContactService } from './deal-contacts.service';
 import { Deal } from './deal.entity';
@@ -90,6 +90,13 @@ export class DealResolver {
   @FieldResolver(() => Stage)
   stage(@Ctx() ctx: RequestContext, @Root() deal: Deal): Promise<Stage> {
     return pipelineService.getStage(ctx, deal.stageId);
+  }
+
+  @FieldResolver(() => ForecastCategory, {
+    description: 'Where the deal counts in the forecast: CLOSED when won, OMITTED when lost; while open its own override, else its stage’s category.',
+  })
+  forecastCategory(@Ctx() ctx: RequestContext, @Root() deal: Deal): Promise<ForecastCategory> {
+    return dealService.forecastCategoryOf(ctx, deal);
   }
 
   @FieldResolver(() => [DealContact], { description: 'The live contacts involved, with their roles; oldest first.' })

@@ -11,6 +11,7 @@ import { recordPort } from '../../kernel/records/record-port';
 import { accountService } from '../accounts';
 import { contactService } from '../contacts';
 import { membersService } from '../identity';
+import { ForecastCategory, pipelineService, stageForecastCategory } from '../pipelines';
 import { dealContactService, type DealContactLink } from './deal-contacts.service';
 import { dealHistoryUpdate, placeDealWithHistory, replaceStageHistory, sameStageHistory, splitHistory, type DealHistoryInput, type StageStay } from './deal-history';
 import { lockLivePipelineOf } from './deal-stage.service';
@@ -118,6 +119,13 @@ export const dealService = {
       if (deal.status === DealStatus.OPEN) await lockLivePipelineOf(ctx, em, deal);
       return deals.restore(ctx, em, id);
     });
+  },
+
+  /** The deal's effective forecast category, as crm_forecast_category (migration 1763800000042) computes it in reports. */
+  async forecastCategoryOf(ctx: RequestContext, deal: Deal): Promise<ForecastCategory> {
+    if (deal.status === DealStatus.WON) return ForecastCategory.CLOSED;
+    if (deal.status === DealStatus.LOST) return ForecastCategory.OMITTED;
+    return deal.forecastCategory ?? stageForecastCategory(await pipelineService.getStage(ctx, deal.stageId));
   },
 
   /** Gives the deal an owner chosen by lead routing, inside the caller's transaction (an updated event). */

@@ -92,6 +92,27 @@ export const membersService = {
     return rows.map((row) => row.user_id);
   },
 
+  /**
+   * Every reporting line: a pair for each live member and each live member under them, directly
+   * or further down by manager_id (setManager), and each member with themselves. manager_id may
+   * form a cycle (setManager refuses only oneself): the walk stops where it would meet a member again.
+   */
+  async reportingLines(ctx: RequestContext): Promise<Array<{ managerId: string; memberId: string }>> {
+    const rows = (await ctx.db.read((em) =>
+      em.query(
+        `WITH RECURSIVE line(manager_id, member_id) AS (
+           SELECT user_id, user_id FROM memberships WHERE workspace_id = $1 AND deleted_at IS NULL
+           UNION ALL
+           SELECT l.manager_id, m.user_id FROM line l
+             JOIN memberships m ON m.workspace_id = $1 AND m.manager_id = l.member_id AND m.deleted_at IS NULL
+         ) CYCLE member_id SET in_cycle USING path
+         SELECT DISTINCT manager_id, member_id FROM line WHERE NOT in_cycle`,
+        [ctx.workspaceId],
+      ),
+    )) as Array<{ manager_id: string; member_id: string }>;
+    return rows.map((row) => ({ managerId: row.manager_id, memberId: row.member_id }));
+  },
+
   loadUser: (ctx: RequestContext, id: string | null | undefined): Promise<User | null> =>
     id ? userLoader(ctx).load(id) : Promise.resolve(null),
 

@@ -1,4 +1,5 @@
 import type { RequestContext } from '../../kernel/context';
+import { announceOnCommit } from '../../kernel/events/records-committed';
 import { conflict } from '../../kernel/errors';
 import { Workspace } from './workspace.entity';
 import { canonicalTimeZone } from '../../kernel/time/business-time';
@@ -28,6 +29,7 @@ export const workspaceSettingsService = {
       const result = await qb.execute();
       const workspace = await em.getRepository(Workspace).findOneByOrFail({ id: ctx.workspaceId });
       if (result.affected === 0) throw conflict('Workspace', workspace.version);
+      announceOnCommit(ctx, 'Workspace'); // open dashboards follow the time zone and fiscal year
       return workspace;
     });
   },

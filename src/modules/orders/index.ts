@@ -3,7 +3,7 @@
 export { linesOf } from './order-lines';
 export { lineAmounts, orderTotals } from './order-totals';
 export { Order, OrderStatus } from './order.entity';
-export { CreateOrderInput, OrderLineInput } from './order.inputs';
+export { CreateOrderInput, OrderFilter, OrderLineInput } from './order.inputs';
 export { AccountOrdersResolver, OrderLineResolver, OrderResolver } from './order.resolver';
 export { orderColumns, orderCreation, orderService } from './order.service';
 // faces:end

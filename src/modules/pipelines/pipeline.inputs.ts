@@ -5,6 +5,7 @@ import { PageArgs } from '../../kernel/pagination/connection';
 import { orderInputType, TEXT_ORDER, type OrderInput } from '../../kernel/records/list-args';
 import { IfPresent, IfSet, NotBlank } from '../../kernel/validation';
 import type { Pipeline } from './pipeline.entity';
+import { ForecastCategory } from './forecast-category';
 import { StageKind, type Stage } from './stage.entity';
 
 export const MAX_STAGES = 30;
@@ -24,6 +25,12 @@ export class StageInput implements Partial<Stage> {
   @Min(1, { message: 'followUpAfterDays must be between 1 and 365' })
   @Max(365, { message: 'followUpAfterDays must be between 1 and 365' })
   followUpAfterDays?: number | null;
+
+  @Field(() => ForecastCategory, {
+    nullable: true,
+    description: 'The forecast category of the deals in this stage (an OPEN stage any but CLOSED, a WON stage only CLOSED, a LOST stage only OMITTED); a deal may override it while open; null: the default of its kind (OPEN: PIPELINE, WON: CLOSED, LOST: OMITTED).',
+  })
+  forecastCategory?: ForecastCategory | null;
 }
 
 @InputType()

@@ -6,6 +6,7 @@ import { connectionType } from '../../kernel/pagination/connection';
 import { Pipeline } from './pipeline.entity';
 import { AddStageInput, CreatePipelineInput, PipelineInput, PipelineListArgs, StageInput } from './pipeline.inputs';
 import { pipelineService } from './pipeline.service';
+import { ForecastCategory, stageForecastCategory } from './forecast-category';
 import { Stage } from './stage.entity';
 import { stageService } from './stage.service';
 
@@ -94,7 +95,7 @@ export class StageResolver {
   }
 
   @Authorized(Permission.MANAGE_PIPELINES)
-  @Mutation(() => Stage, { description: 'Renames a stage or changes its probability; its kind stays.' })
+  @Mutation(() => Stage, { description: 'Renames a stage or changes its probability or forecast category; its kind stays.' })
   updateStage(
     @Ctx() ctx: RequestContext,
     @Arg('id', () => ID) id: string,
@@ -112,6 +113,11 @@ export class StageResolver {
     @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion?: number,
   ): Promise<Stage> {
     return stageService.delete(ctx, decodeId('Stage', id, 'id'), expectedVersion);
+  }
+
+  @FieldResolver(() => ForecastCategory, { description: 'The forecast category of the deals in this stage: the one set, else PIPELINE for OPEN, CLOSED for WON, OMITTED for LOST stages.' })
+  forecastCategory(@Root() stage: Stage): ForecastCategory {
+    return stageForecastCategory(stage);
   }
 
   @FieldResolver(() => Pipeline)

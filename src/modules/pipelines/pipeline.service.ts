@@ -10,6 +10,7 @@ import { preparedStatement } from '../../kernel/sql';
 import type { ListArgs } from '../../kernel/records/list-args';
 import { recordPort } from '../../kernel/records/record-port';
 import { dealCounts } from './deal-counts';
+import { checkStageForecastCategory } from './forecast-category';
 import { Pipeline } from './pipeline.entity';
 import type { CreatePipelineInput, CreateStageInput, PipelineFilter, PipelineInput, PipelineOrderField } from './pipeline.inputs';
 import { pipelineModel, stageModel } from './pipeline.model';
@@ -129,6 +130,7 @@ export const pipelineService = {
   /** Creates a pipeline with its stages in the order given. */
   async create(ctx: RequestContext, input: CreatePipelineInput): Promise<Pipeline> {
     checkStageKinds(input.stages, 'stages');
+    input.stages.forEach((stage, i) => checkStageForecastCategory(stage.kind, stage.forecastCategory, `stages.${i}.forecastCategory`));
     return ctx.db.write(async (em) => {
       if (input.isDefault) await clearDefault(ctx, em);
       const pipeline = await pipelines.insert(ctx, em, { name: input.name.trim(), isDefault: input.isDefault ?? false });
@@ -140,6 +142,7 @@ export const pipelineService = {
           name: stage.name.trim(),
           probability: stage.probability,
           followUpAfterDays: stage.followUpAfterDays ?? null,
+          forecastCategory: stage.forecastCategory ?? null,
           kind: stage.kind,
           position,
         })),

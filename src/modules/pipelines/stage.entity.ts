@@ -1,6 +1,7 @@
 import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity } from 'typeorm';
 import { Node, TenantRecord } from '../../kernel/record';
+import type { ForecastCategory } from './forecast-category';
 
 export enum StageKind {
   OPEN = 'OPEN',
@@ -34,4 +35,8 @@ export class Stage extends TenantRecord {
   })
   @Column({ name: 'follow_up_after_days', type: 'int', nullable: true })
   followUpAfterDays: number | null;
+
+  /** The category set for the stage; null: its kind's default. GraphQL shows the effective one (StageResolver.forecastCategory). */
+  @Column({ name: 'forecast_category', type: 'varchar', nullable: true })
+  forecastCategory: ForecastCategory | null;
 }

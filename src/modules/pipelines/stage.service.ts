@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { RequestContext } from '../../kernel/context';
 import { appError, badField, notFound } from '../../kernel/errors';
 import { dealCounts } from './deal-counts';
+import { checkStageForecastCategory } from './forecast-category';
 import type { Pipeline } from './pipeline.entity';
 import { MAX_STAGES, type AddStageInput, type StageInput } from './pipeline.inputs';
 import { pipelineService, stages, type LockedPipeline } from './pipeline.service';
@@ -35,6 +36,7 @@ async function lockLivePipeline(ctx: RequestContext, em: EntityManager, pipeline
 export const stageService = {
   /** Adds a stage at `position` (default: the end); the stages from there on move back one place. */
   add(ctx: RequestContext, pipelineId: string, input: AddStageInput): Promise<Stage> {
+    checkStageForecastCategory(input.kind, input.forecastCategory, 'forecastCategory');
     return ctx.db.write(async (em) => {
       const { stages: live } = await lockLivePipeline(ctx, em, pipelineId);
       if (live.length >= MAX_STAGES) throw appError('CONFLICT', `A pipeline holds at most ${MAX_STAGES} stages`);
@@ -49,16 +51,18 @@ export const stageService = {
         name: input.name.trim(),
         probability: input.probability,
         followUpAfterDays: input.followUpAfterDays ?? null,
+        forecastCategory: input.forecastCategory ?? null,
         kind: input.kind,
         position,
       });
     });
   },
 
-  update(ctx: RequestContext, id: string, input: StageInput, expectedVersion?: number | null): Promise<Stage> {
-    return ctx.db.write((em) =>
-      stages.update(ctx, em, id, { name: input.name?.trim(), probability: input.probability, followUpAfterDays: input.followUpAfterDays }, expectedVersion),
-    );
+  /** A stage's kind never changes, so its forecast category is checked against the stored kind. */
+  async update(ctx: RequestContext, id: string, input: StageInput, expectedVersion?: number | null): Promise<Stage> {
+    if (input.forecastCategory != null) checkStageForecastCategory((await stages.require(ctx, id)).kind, input.forecastCategory, 'forecastCategory');
+    const { name, probability, followUpAfterDays, forecastCategory } = input;
+    return ctx.db.write((em) => stages.update(ctx, em, id, { name: name?.trim(), probability, followUpAfterDays, forecastCategory }, expectedVersion));
   },
 
   /**

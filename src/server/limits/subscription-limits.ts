@@ -49,6 +49,15 @@ export async function admitSocketOperation(admission: SocketAdmission, context: 
   return { schema, document, operationName: payload.operationName, variableValues: variables, contextValue: context };
 }
 
+/**
+ * A connection holds at most `max` subscriptions at once: each costs the server work at every
+ * push (a live dashboard reruns its reports), which the charge at its start does not pay for.
+ */
+export function tooManySubscriptions(open: number, max: number): GraphQLError[] | null {
+  if (open < max) return null;
+  return [appError('RATE_LIMITED', `This connection already has ${max} subscriptions open; complete one first`, { limit: 'subscriptions', maximum: max })];
+}
+
 /** Credentials are checked against the sign-in limits, which follow each attempt's outcome over HTTP. */
 function overHttpOnly(field: string): GraphQLError {
   const message = `${field} takes credentials and is served over HTTP only (POST /graphql)`;
