@@ -323,6 +323,28 @@ describe('reports over imported history equal reports over the same history made
     }));
     expect((await t.ok(UPSERT_DEALS, { inputs, atomic: true }, b)).upsertDeals).toMatchObject({ created: 6, failed: 0 });
     expect(await reportRows(uuid(b.workspaceId))).toEqual(made);
+
+    // And so the reports over them: each asked in A and in B, ids left out (they differ by workspace).
+    // The live moves are a tenth of a second apart, so the day-based figures (time in stage, sales
+    // cycle) are 0.00 on both sides here; the rows above are what they are computed from.
+    const year = String(new Date().getUTCFullYear());
+    const REPORTS = `query($year: Period!) {
+      dealAggregate(groupBy: [STAGE, STATUS, CLOSE_MONTH], measures: [COUNT, SUM_AMOUNT, AVG_AMOUNT, MIN_AMOUNT, MAX_AMOUNT, WEIGHTED_AMOUNT]) {
+        currency groups { keys { dimension label } count sumAmount avgAmount minAmount maxAmount weightedAmount unconvertedCount }
+        total { count sumAmount avgAmount weightedAmount }
+      }
+      dealFunnel(by: SOURCE, cohort: true) {
+        total { deals open won lost stages { name kind entered reached reachedFromFirst convertedToNext conversionToNext conversionFromFirst completedStays averageDays medianDays } }
+        groups { label deals won lost cohorts { label deals } stages { name entered reached completedStays averageDays medianDays } }
+      }
+      dealVelocity(period: $year) { total { label won lost averageDealSize averageSalesCycleDays convertedCount unconvertedCount } }
+      forecast(period: $year, by: OWNER) { total { deals pipeline bestCase commit closed omitted weighted } rows { name deals closed omitted pipeline weighted } }
+    }`;
+    const reportsOf = async (who: Session) => (await t.ok(REPORTS, { year }, who));
+    const madeReports = await reportsOf(a);
+    expect(madeReports.dealAggregate.total.count).toBe(6);
+    expect(madeReports.dealFunnel.total).toMatchObject({ deals: 6, won: 2, lost: 1 });
+    expect(await reportsOf(b)).toEqual(madeReports);
   });
 });
 
