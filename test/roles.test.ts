@@ -148,6 +148,16 @@ const REPRESENTATIVES: Record<Permission, Representative> = {
     },
     state: async () => (await t.ok(`{ quotas(period: "2026-Q1") { amount } }`, {}, admin)).quotas,
   },
+  [Permission.WRITE_HISTORY]: {
+    name: 'upsertDeal with createdAt',
+    run: (who) =>
+      t.gql(
+        `mutation($ref: ExternalRefInput!) { upsertDeal(input: { name: "By role", externalRef: $ref, createdAt: "2024-03-01T09:00:00.000Z" }) { deal { id } } }`,
+        { ref: { system: 'old-crm', id: newEmail() } },
+        who,
+      ),
+    state: total('deals'),
+  },
 };
 
 const ROLES = Object.values(Role);

@@ -22,6 +22,7 @@ export const SCOPE_OF_PERMISSION: Partial<Record<Permission, string>> = {
   [Permission.DELETE_RECORDS]: 'records:delete',
   [Permission.MANAGE_WEBHOOKS]: 'webhooks:manage',
   [Permission.READ_REPORTS]: 'reports:read',
+  [Permission.WRITE_HISTORY]: 'history:write',
 };
 
 /** Every scope a key can hold: `crm:read`, the per-object reads, then the writes. */

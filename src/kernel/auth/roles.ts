@@ -29,12 +29,13 @@ export enum Permission {
   MANAGE_WEBHOOKS = 'webhooks:manage',
   READ_REPORTS = 'reports:read',
   MANAGE_QUOTAS = 'quotas:manage',
+  WRITE_HISTORY = 'history:write',
 }
 
 const ALL = Object.values(Permission);
 
 /** Only admins hold these. */
-const ADMIN_ONLY: ReadonlySet<Permission> = new Set([Permission.MANAGE_MEMBERS, Permission.MANAGE_WORKSPACE, Permission.MANAGE_WEBHOOKS]);
+const ADMIN_ONLY: ReadonlySet<Permission> = new Set([Permission.MANAGE_MEMBERS, Permission.MANAGE_WORKSPACE, Permission.MANAGE_WEBHOOKS, Permission.WRITE_HISTORY]);
 
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   [Role.ADMIN]: new Set(ALL),

@@ -44,11 +44,21 @@ export class ActivityInput implements Partial<Omit<Activity, ActivityReference>>
   ownerId?: string | null;
 }
 
+const HISTORY = 'Needs history:write (see docs/sync.md, History on import); not in the future.';
+
 @InputType()
 export class CreateActivityInput extends ActivityInput {
   @Field(() => ActivityType, { description: 'Cannot be changed later.' }) type: ActivityType;
   @Field() @Length(1, 300) @NotBlank() declare subject: string;
+
+  @Field(() => Date, { nullable: true, description: `When the entry was made, e.g. in the CRM it comes from. ${HISTORY}` }) createdAt?: Date | null;
+
+  @Field(() => Date, { nullable: true, description: `Tasks only: created as completed at this time (a task taken over with its history). ${HISTORY}` })
+  completedAt?: Date | null;
 }
+
+/** The fields of a new activity that write history (kernel/records/history.ts). */
+export const ACTIVITY_HISTORY_FIELDS = ['createdAt', 'completedAt'] as const;
 
 const ActivityTypeFilter = enumFilter(ActivityType, 'ActivityType');
 const FollowUpOriginFilter = enumFilter(FollowUpOrigin, 'FollowUpOrigin');

@@ -12,7 +12,7 @@ export const CUSTOMER_RESPONSES: readonly ActivityType[] = [ActivityType.CALL, A
 const TIMED: readonly ActivityType[] = [...STAMPED_NOW, ActivityType.MEETING];
 const WITH_DURATION: readonly ActivityType[] = [ActivityType.CALL, ActivityType.MEETING];
 
-type ActivityShape = Partial<Pick<Activity, 'occurredAt' | 'durationMinutes' | 'dueAt' | (typeof LINK_FIELDS)[number]>>;
+type ActivityShape = Partial<Pick<Activity, 'occurredAt' | 'durationMinutes' | 'dueAt' | 'completedAt' | (typeof LINK_FIELDS)[number]>>;
 
 /**
  * Which fields a type may carry, checked on the record as it will be stored (after defaults on
@@ -24,6 +24,9 @@ export function assertShape(type: ActivityType, activity: ActivityShape): void {
   const problems: FieldProblem[] = [];
   if (activity.dueAt != null && type !== ActivityType.TASK) {
     problems.push({ field: 'dueAt', message: `only tasks have a due time, not a ${kind}` });
+  }
+  if (activity.completedAt != null && type !== ActivityType.TASK) {
+    problems.push({ field: 'completedAt', message: `only tasks are completed, not a ${kind}` });
   }
   if (activity.occurredAt != null && !TIMED.includes(type)) {
     problems.push({ field: 'occurredAt', message: `a ${kind} has no occurrence time; use dueAt` });

@@ -3,6 +3,7 @@ import type { RequestContext } from '../../kernel/context';
 import { badField, notFound } from '../../kernel/errors';
 import { registerNodeType } from '../../kernel/node-registry';
 import type { Connection } from '../../kernel/pagination/connection';
+import { checkHistoryFields } from '../../kernel/records/history';
 import { RecordStore } from '../../kernel/records/record-store';
 import type { ListArgs } from '../../kernel/records/list-args';
 import { recordPort } from '../../kernel/records/record-port';
@@ -13,7 +14,7 @@ import { membersService } from '../identity';
 import { ticketService } from '../tickets';
 import type { FollowUpMark } from './follow-up-origin';
 import { Activity, ActivityType } from './activity.entity';
-import type { ActivityFilter, ActivityInput, ActivityOrderField, CreateActivityInput } from './activity.inputs';
+import { ACTIVITY_HISTORY_FIELDS, type ActivityFilter, type ActivityInput, type ActivityOrderField, type CreateActivityInput } from './activity.inputs';
 import { activityModel } from './activity.model';
 import { CUSTOMER_RESPONSES, STAMPED_NOW, assertShape } from './activity.rules';
 
@@ -72,10 +73,14 @@ function setCompletion(ctx: RequestContext, id: string, done: boolean, expectedV
  */
 async function insertActivity(ctx: RequestContext, input: CreateActivityInput, extra: Partial<Activity>): Promise<Activity> {
   const { type } = input;
-  const columns = await toColumns(ctx, input);
+  const { createdAt, ...fields } = input;
+  await checkHistoryFields(ctx, input, ACTIVITY_HISTORY_FIELDS);
+  const columns = await toColumns(ctx, fields);
   const values = {
     ...columns,
     ...extra,
+    // Null leaves it to the database (now), as not sending it does.
+    createdAt: createdAt ?? undefined,
     occurredAt: columns.occurredAt ?? (STAMPED_NOW.includes(type) ? new Date() : null),
     // An API key is no person: what it logs has no owner unless it names one.
     ownerId: columns.ownerId === undefined ? (ctx.actor?.userId ?? null) : columns.ownerId,

@@ -3,11 +3,11 @@ import type { EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { RequestContext } from '../../kernel/context';
 import { appError, badField } from '../../kernel/errors';
-import { pipelineService, type LockedPipeline, StageKind, type Stage } from '../pipelines';
+import { type Pipeline, pipelineService, type LockedPipeline, StageKind, type Stage } from '../pipelines';
 import { DealStatus, type Deal } from './deal.entity';
 import { deals } from './deal.model';
 
-const STATUS_OF_KIND: Record<StageKind, DealStatus> = {
+export const STATUS_OF_KIND: Record<StageKind, DealStatus> = {
   [StageKind.OPEN]: DealStatus.OPEN,
   [StageKind.WON]: DealStatus.WON,
   [StageKind.LOST]: DealStatus.LOST,
@@ -25,6 +25,14 @@ function lockedForNewDeals(ctx: RequestContext, em: EntityManager, pipelineId: s
     .load(pipelineId ?? '');
 }
 
+/** The live stages of the pipeline a new deal goes to (null: the default one), share-locked. */
+export async function stagesForNewDeal(ctx: RequestContext, em: EntityManager, pipelineId: string | null | undefined): Promise<LockedPipeline & { pipeline: Pipeline }> {
+  const { pipeline, stages } = await lockedForNewDeals(ctx, em, pipelineId ?? null);
+  if (!pipeline && !pipelineId) throw appError('CONFLICT', 'This workspace has no default pipeline; make a pipeline the default');
+  if (!pipeline || pipeline.deletedAt) throw badField('pipelineId', 'no Pipeline with this id');
+  return { pipeline, stages };
+}
+
 /** Where a new deal goes: the pipeline named (else the default one) and an OPEN stage of it (else its first). */
 export async function placeNewDeal(
   ctx: RequestContext,
@@ -32,9 +40,7 @@ export async function placeNewDeal(
   pipelineId: string | null | undefined,
   stageId: string | null | undefined,
 ): Promise<Pick<Deal, 'pipelineId' | 'stageId'>> {
-  const { pipeline, stages } = await lockedForNewDeals(ctx, em, pipelineId ?? null);
-  if (!pipeline && !pipelineId) throw appError('CONFLICT', 'This workspace has no default pipeline; make a pipeline the default');
-  if (!pipeline || pipeline.deletedAt) throw badField('pipelineId', 'no Pipeline with this id');
+  const { pipeline, stages } = await stagesForNewDeal(ctx, em, pipelineId);
   const stage = stageId ? stages.find((s) => s.id === stageId) : stages.find((s) => s.kind === StageKind.OPEN);
   if (!stage) throw badField('stageId', 'is not a live stage of the deal’s pipeline');
   if (stage.kind !== StageKind.OPEN) {

@@ -35,8 +35,8 @@ export class Deal extends TenantRecord {
   @Column({ name: 'expected_close_date', type: 'date', nullable: true })
   expectedCloseDate: string | null;
 
-  @Field(() => Date, { description: 'When the deal entered its current stage (set by the database on every stage change).' })
-  @Column({ name: 'stage_changed_at', type: 'timestamptz', insert: false, update: false })
+  @Field(() => Date, { description: 'When the deal entered its current stage (set by the database on every stage change; by a stage history on import).' })
+  @Column({ name: 'stage_changed_at', type: 'timestamptz' })
   stageChangedAt: Date;
 
   @Field(() => Date, { nullable: true, description: 'When the deal was won or lost.' })

@@ -13,7 +13,8 @@ import { contactService } from '../contacts';
 import { membersService } from '../identity';
 import { ForecastCategory, pipelineService, stageForecastCategory } from '../pipelines';
 import { dealContactService, type DealContactLink } from './deal-contacts.service';
-import { lockLivePipelineOf, placeNewDeal } from './deal-stage.service';
+import { dealHistoryUpdate, placeDealWithHistory, replaceStageHistory, sameStageHistory, splitHistory, type DealHistoryInput, type StageStay } from './deal-history';
+import { lockLivePipelineOf } from './deal-stage.service';
 import { DealStatus, type Deal } from './deal.entity';
 import type { CreateDealInput, DealFilter, DealInput, DealOrderField } from './deal.inputs';
 import { deals } from './deal.model';
@@ -22,38 +23,53 @@ export { deals };
 
 /** Input → columns: references decoded and checked, the name trimmed. Routing simulates with it. */
 export async function dealColumns(ctx: RequestContext, input: DealInput): Promise<QueryDeepPartialEntity<Deal>> {
-  const { accountId, primaryContactId, ownerId, ...fields } = input;
+  // A stage history is rows of its own (deal_stage_history), not a column.
+  const { accountId, primaryContactId, ownerId, stageHistory: _stays, ...fields } = input as DealInput & Pick<DealHistoryInput, 'stageHistory' | 'lostReason'>;
   const [account, primaryContact, owner] = await Promise.all([
     accountService.records.reference(ctx, accountId, 'accountId'),
     contactService.records.reference(ctx, primaryContactId, 'primaryContactId'),
     membersService.memberRef(ctx, ownerId, 'ownerId'),
   ]);
-  return { ...fields, name: fields.name?.trim(), tags: normalizeTags(fields.tags), accountId: account, primaryContactId: primaryContact, ownerId: owner };
+  return {
+    ...fields,
+    name: fields.name?.trim(),
+    lostReason: fields.lostReason?.trim() ?? fields.lostReason,
+    tags: normalizeTags(fields.tags),
+    accountId: account,
+    primaryContactId: primaryContact,
+    ownerId: owner,
+  };
 }
 
-/** A new deal: its row, placed in its pipeline's stage, and the contacts to link. */
+/** A new deal: its row, placed in its pipeline's stage, the contacts to link, and its stage history if one was sent. */
 export interface NewDeal {
   values: QueryDeepPartialEntity<Deal>;
   links: DealContactLink[];
+  stays: StageStay[] | null;
 }
 
 /** Deals created one or many at a time (see Creation): a bulk upsert's new deals take one insert for all. */
 export const dealCreation: Creation<NewDeal, Deal> = {
-  async prepare(ctx: RequestContext, em: EntityManager, input: CreateDealInput): Promise<NewDeal> {
-    const { pipelineId, stageId, contacts: contactList, ...fields } = input;
+  async prepare(ctx: RequestContext, em: EntityManager, input: CreateDealInput & DealHistoryInput): Promise<NewDeal> {
+    const [history, { pipelineId, stageId, contacts: contactList, ...fields }] = splitHistory(input);
     const pipeline = decodeOptionalId('Pipeline', pipelineId, 'pipelineId');
     const stage = decodeOptionalId('Stage', stageId, 'stageId');
     const [values, links, placement] = await Promise.all([
       dealColumns(ctx, fields),
       dealContactService.checkLinks(ctx, contactList),
-      placeNewDeal(ctx, em, pipeline, stage),
+      placeDealWithHistory(ctx, em, pipeline, stage, history),
     ]);
-    return { values: { ...values, ...placement, currency: fields.currency ?? membersService.defaultCurrencySql, status: DealStatus.OPEN }, links };
+    return {
+      values: { ...values, currency: fields.currency ?? membersService.defaultCurrencySql, status: DealStatus.OPEN, ...placement.columns },
+      links,
+      stays: placement.stays,
+    };
   },
 
   async insert(ctx: RequestContext, em: EntityManager, prepared: NewDeal[], alongside?: (records: Deal[]) => Promise<void>): Promise<Deal[]> {
     const created = await deals.insertMany(ctx, em, prepared.map((deal) => deal.values), alongside);
     await dealContactService.insertLinks(ctx, em, created.flatMap((deal, i) => prepared[i].links.map((link) => ({ ...link, dealId: deal.id }))));
+    await replaceStageHistory(ctx, em, created.flatMap((deal, i) => (prepared[i].stays ? [{ deal, stays: prepared[i].stays! }] : [])));
     return created;
   },
 };
@@ -78,10 +94,20 @@ export const dealService = {
    */
   create: (ctx: RequestContext, input: CreateDealInput, alongside?: Alongside<Deal>): Promise<Deal> => createOne(ctx, dealCreation, input, alongside),
 
-  async update(ctx: RequestContext, id: string, input: DealInput, expectedVersion?: number | null, alongside?: Alongside<Deal>): Promise<Deal> {
-    const patch = await dealColumns(ctx, input);
-    return ctx.db.write((em) => deals.update(ctx, em, id, patch, expectedVersion, alongside));
+  /** Changes the deal's fields; an upsert's history (history:write, see deal-history.ts) too, replacing its stage history rows. */
+  async update(ctx: RequestContext, id: string, input: DealInput & DealHistoryInput, expectedVersion?: number | null, alongside?: Alongside<Deal>): Promise<Deal> {
+    const [history, fields] = splitHistory(input);
+    const patch = await dealColumns(ctx, fields);
+    return ctx.db.write(async (em) => {
+      const set = await dealHistoryUpdate(ctx, em, id, history);
+      const deal = await deals.update(ctx, em, id, { ...patch, ...set?.columns }, expectedVersion, alongside);
+      if (set?.stays) await replaceStageHistory(ctx, em, [{ deal, stays: set.stays }]);
+      return deal;
+    });
   },
+
+  /** Whether a deal's stored stage history is exactly `entries` (an upsert sending it again is UNCHANGED). */
+  sameStageHistory,
 
   delete: (ctx: RequestContext, id: string, expectedVersion?: number | null): Promise<Deal> =>
     ctx.db.write((em) => deals.softDelete(ctx, em, id, expectedVersion)),

@@ -52,7 +52,9 @@ export const orderCreation: Creation<NewOrder, Order> = {
     const [values, workspace] = await Promise.all([orderColumns(ctx, fields), membersService.currentWorkspace(ctx)]);
     const currency = input.currency ?? workspace.defaultCurrency;
     const priced = await priceLines(ctx, input.lines ?? [], currency, new Set());
-    const orderDate = input.orderDate ?? localDate(new Date(), workspace.timeZone);
+    // An order taken over with its createdAt (an upsert with history:write) was placed on that day.
+    const placedAt = (input as { createdAt?: Date | null }).createdAt ?? new Date();
+    const orderDate = input.orderDate ?? localDate(placedAt, workspace.timeZone);
     return { values: { ...values, currency, orderDate, status: status ?? OrderStatus.DRAFT, ...priced.totals }, lines: priced.lines };
   },
 

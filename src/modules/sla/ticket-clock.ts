@@ -1,11 +1,11 @@
 import DataLoader from 'dataloader';
 import { IsNull, type EntityManager } from 'typeorm';
 import type { RequestContext } from '../../kernel/context';
-import { keepSlaTimesWith, type SlaClock, type SlaDueTimes, type Ticket, type TicketPriority, type TicketStatus } from '../tickets';
+import { keepSlaTimesWith, type NewTicketTimes, type SlaClock, type SlaDueTimes, type Ticket, type TicketPriority, TicketStatus } from '../tickets';
 import { BusinessCalendar } from './business-calendar.entity';
 import { addBusinessMinutes, businessMinutesBetween, type BusinessHours } from '../../kernel/time/business-time';
 import { businessHoursOf, ROUND_THE_CLOCK } from './calendar-rules';
-import { CLOCK_RUNS, WARNING_SHARE } from './sla-targets';
+import { CLOCK_RUNS, columnsOf, owedEscalations, SlaLevel, WARNING_SHARE } from './sla-targets';
 import type { SlaPolicy } from './sla-policy.entity';
 import { policyOfPriority } from './sla-policy.service';
 
@@ -52,13 +52,43 @@ function dueTimes({ policy, hours }: Clock, start: Date, pausedMinutes: number):
   };
 }
 
+/**
+ * The markers of a new ticket's warn and due times that lay in the past when it was created (a
+ * ticket taken over with its history): recorded at their own moment, so the checks and the
+ * sweep owe nothing for them (no priority raise, no notification), while the SLA view still
+ * shows a breach. A ticket created live has none: its moments are all ahead.
+ */
+function passedBefore(ticket: Ticket, now: Date): Partial<Ticket> {
+  const patch: Partial<Record<string, Date>> = {};
+  for (const { target, level, dueAt } of owedEscalations(ticket, now)) {
+    const columns = columnsOf(target);
+    if (level === SlaLevel.WARNING) patch[columns.warnedAt] = ticket[columns.warnAt]!;
+    else patch[columns.breachedAt] = dueAt;
+  }
+  return patch as Partial<Ticket>;
+}
+
 /** A marker stays only while its moment is still past: a target moved ahead can warn and breach again. */
 const keepIfPassed = (marker: Date | null, at: Date | null, now: Date) => (at && at <= now ? marker : null);
 
+/** The escalation markers that stay with new due times (see keepIfPassed). */
+const markersKept = (ticket: Ticket, due: SlaDueTimes, now: Date): Partial<Ticket> => ({
+  firstResponseWarnedAt: keepIfPassed(ticket.firstResponseWarnedAt, due.firstResponseWarnAt, now),
+  firstResponseBreachedAt: keepIfPassed(ticket.firstResponseBreachedAt, due.firstResponseDueAt, now),
+  resolutionWarnedAt: keepIfPassed(ticket.resolutionWarnedAt, due.resolutionWarnAt, now),
+  resolutionBreachedAt: keepIfPassed(ticket.resolutionBreachedAt, due.resolutionDueAt, now),
+});
+
+/** Settled tickets: their clock stands still from their resolution. */
+const SETTLED: readonly TicketStatus[] = [TicketStatus.RESOLVED, TicketStatus.CLOSED];
+
 const ticketClock: SlaClock = {
-  async forNewTicket(ctx: RequestContext, em: EntityManager, priority: TicketPriority, createdAt: Date): Promise<SlaDueTimes> {
-    const clock = await clockOf(ctx, em, priority);
-    return clock ? dueTimes(clock, createdAt, 0) : NO_SLA;
+  async forNewTicket(ctx: RequestContext, em: EntityManager, ticket: NewTicketTimes, now: Date): Promise<Partial<Ticket>> {
+    const clock = await clockOf(ctx, em, ticket.priority);
+    const due = clock ? dueTimes(clock, ticket.createdAt, 0) : NO_SLA;
+    // Taken over RESOLVED: the clock stopped when it was resolved.
+    const paused = CLOCK_RUNS.includes(ticket.status) ? {} : { slaPausedAt: ticket.resolvedAt };
+    return { ...due, ...passedBefore({ ...ticket, ...due } as Ticket, now), ...paused };
   },
 
   /** A person changed the priority: due times as if the ticket had been created with it. */
@@ -66,13 +96,21 @@ const ticketClock: SlaClock = {
     if (priority === ticket.priority) return {};
     const clock = await clockOf(ctx, em, priority);
     const due = clock ? dueTimes(clock, ticket.createdAt, ticket.slaPausedMinutes) : NO_SLA;
-    return {
-      ...due,
-      firstResponseWarnedAt: keepIfPassed(ticket.firstResponseWarnedAt, due.firstResponseWarnAt, now),
-      firstResponseBreachedAt: keepIfPassed(ticket.firstResponseBreachedAt, due.firstResponseDueAt, now),
-      resolutionWarnedAt: keepIfPassed(ticket.resolutionWarnedAt, due.resolutionWarnAt, now),
-      resolutionBreachedAt: keepIfPassed(ticket.resolutionBreachedAt, due.resolutionDueAt, now),
-    };
+    return { ...due, ...markersKept(ticket, due, now) };
+  },
+
+  /**
+   * A ticket's history times corrected (history:write): due times as if it had been created at
+   * `times.createdAt` (with its priority and the time it stood still), moments that are past now
+   * recorded as passed as for a new ticket taken over, and a settled one standing still from its
+   * resolvedAt.
+   */
+  async onTimesChange(ctx: RequestContext, em: EntityManager, ticket: Ticket, times: NewTicketTimes, now: Date): Promise<Partial<Ticket>> {
+    const clock = await clockOf(ctx, em, times.priority);
+    const due = clock ? dueTimes(clock, times.createdAt, ticket.slaPausedMinutes) : NO_SLA;
+    const kept = markersKept(ticket, due, now);
+    const settled = SETTLED.includes(ticket.status) ? { slaPausedAt: times.resolvedAt } : {};
+    return { ...due, ...kept, ...passedBefore({ ...ticket, ...times, ...due, ...kept } as Ticket, now), ...settled };
   },
 
   /**

@@ -62,6 +62,8 @@ export interface UpsertSpec<E extends TenantRecord = TenantRecord> {
   refs: RefField[];
   /** Fields a create needs that the input type leaves optional (an order's account: `accountId` or `accountRef`). */
   requiredOnCreate?: string[];
+  /** Input fields that write history (`createdAt`, a deal's stage history, …): refused without history:write or in the future. */
+  history: readonly string[];
   /** Fields that apply only when the record is created (e.g. a deal's pipeline). */
   createOnly: string[];
   /** The module's input → columns normalisation (references checked), compared with the record. */

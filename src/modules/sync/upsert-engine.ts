@@ -5,6 +5,7 @@ import { badInput } from '../../kernel/errors';
 import { encodeId, parseId } from '../../kernel/ids';
 import type { TenantRecord } from '../../kernel/record';
 import { externalRefs, type ExternalRefInput } from '../../kernel/records/external-refs';
+import { checkHistoryFields } from '../../kernel/records/history';
 import { createOne } from '../../kernel/records/record-store';
 import { fieldOwnerService } from './field-owners.service';
 import type { SyncObjectName, UpsertItemError, UpsertItemResult, UpsertSpec } from './sync-object';
@@ -119,7 +120,8 @@ export const itemPath = (prefix: string, field: string) => (field === 'item' ? p
  * its error) unless `atomic`: then any failure undoes every item and throws BAD_USER_INPUT whose
  * fields name each failing `inputs[i].<field>`. Concurrent upserts of the same ref or key queue on
  * advisory locks, so they never create two records. Needs the object's write permission (an API
- * key: its write scope). `source` is the default source for field ownership.
+ * key: its write scope). `source` is the default source for field ownership. An item setting
+ * history (`spec.history`: createdAt, a deal's stage history, …) also needs history:write.
  */
 export async function upsertBatch(
   ctx: RequestContext,
@@ -130,9 +132,14 @@ export async function upsertBatch(
   const spec = upsertSpec(object);
   await ctx.authorize(spec.permission);
   if (items.length > MAX_BATCH) throw badInput([{ field: 'inputs', message: `takes at most ${MAX_BATCH} items; got ${items.length}` }]);
-  const parsed = await Promise.all(
-    items.map((raw) => parseItem(spec, raw).then((item) => ({ item }), (error: unknown) => ({ error: itemError(error) }))),
-  );
+  const now = new Date();
+  // An item setting history it may not set (see kernel/records/history.ts) fails alone, before anything is written.
+  const checked = async (raw: unknown) => {
+    const item = await parseItem(spec, raw);
+    await checkHistoryFields(ctx, item, spec.history, now);
+    return item;
+  };
+  const parsed = await Promise.all(items.map((raw) => checked(raw).then((item) => ({ item }), (error: unknown) => ({ error: itemError(error) }))));
   const valid = parsed.flatMap((p) => ('item' in p ? [p.item] : []));
   return ctx.db.write(async (em) => {
     await lockItems(ctx, em, spec, valid);

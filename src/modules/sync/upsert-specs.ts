@@ -7,10 +7,10 @@ import { encodeId, parseId } from '../../kernel/ids';
 import { externalRefs, refProblems } from '../../kernel/records/external-refs';
 import { accountColumns, accountCreation, accountService } from '../accounts';
 import { contactColumns, contactCreation, contactService } from '../contacts';
-import { dealColumns, dealCreation, dealService } from '../deals';
+import { DEAL_HISTORY_FIELDS, type Deal, dealColumns, dealCreation, dealService, type StageHistoryEntryInput } from '../deals';
 import { linesOf, type Order, type OrderStatus, orderColumns, orderCreation, orderService } from '../orders';
 import { liveProductIdBySku, productColumns, productCreation, productService } from '../products';
-import { TicketCategory, TicketPriority, type Ticket, ticketColumns, ticketCreation, ticketService } from '../tickets';
+import { TICKET_HISTORY_FIELDS, TicketCategory, TicketPriority, type Ticket, ticketColumns, ticketCreation, ticketService } from '../tickets';
 import type { TenantRecord } from '../../kernel/record';
 import type { Alongside, Creation } from '../../kernel/records/record-store';
 import type { RecordInput, SyncObjectName, UpsertSpec } from './sync-object';
@@ -26,6 +26,8 @@ import {
 
 const ACCOUNT_REF = { ref: 'accountRef', id: 'accountId', type: 'Account' } as const;
 const contactRef = (id: string) => ({ ref: 'contactRef', id, type: 'Contact' }) as const;
+
+const CREATED_AT = ['createdAt'] as const;
 
 const sameDecimal = (a: string | null | undefined, b: string | null | undefined) => (a == null || b == null ? a == b : equalDecimals(a, b));
 
@@ -107,6 +109,7 @@ const specs: { [K in SyncObjectName]: UpsertSpec<any> } = {
     object: 'account',
     type: 'Account',
     input: UpsertAccountInput,
+    history: CREATED_AT,
     permission: Permission.WRITE_ACCOUNTS,
     records: accountService.records,
     naturalKey: 'domain',
@@ -120,6 +123,7 @@ const specs: { [K in SyncObjectName]: UpsertSpec<any> } = {
     object: 'contact',
     type: 'Contact',
     input: UpsertContactInput,
+    history: CREATED_AT,
     permission: Permission.WRITE_CONTACTS,
     records: contactService.records,
     naturalKey: 'email',
@@ -136,10 +140,17 @@ const specs: { [K in SyncObjectName]: UpsertSpec<any> } = {
     permission: Permission.WRITE_DEALS,
     records: dealService.records,
     refs: [ACCOUNT_REF, contactRef('primaryContactId')],
+    history: DEAL_HISTORY_FIELDS,
     // Stages and the contact list change through moveDeal / linkDealContact, which keep their own rules.
     createOnly: ['pipelineId', 'stageId', 'contacts'],
     columns: dealColumns,
     creation: dealCreation,
+    // A changed history is checked against the deal as it is, and replaces its stage history rows (dealService.update).
+    perItemFields: [...DEAL_HISTORY_FIELDS],
+    async differs(ctx, deal: Deal, input) {
+      const sent = input.stageHistory as StageHistoryEntryInput[] | null | undefined;
+      return sent && !(await dealService.sameStageHistory(ctx, deal.id, sent)) ? ['stageHistory'] : [];
+    },
     ...viaService(dealService),
   },
   ticket: {
@@ -149,18 +160,20 @@ const specs: { [K in SyncObjectName]: UpsertSpec<any> } = {
     permission: Permission.WRITE_TICKETS,
     records: ticketService.records,
     refs: [ACCOUNT_REF, contactRef('contactId')],
+    history: TICKET_HISTORY_FIELDS,
     // Assignment changes through assignTicket.
     createOnly: ['assigneeId'],
     columns: ticketColumns,
     creation: upsertTicketCreation,
-    // A new priority recomputes the SLA due times (ticketService.update).
-    perItemFields: ['priority'],
+    // A new priority, or corrected history times, recompute the SLA due times (ticketService.update).
+    perItemFields: ['priority', ...TICKET_HISTORY_FIELDS],
     ...viaService(ticketService),
   },
   product: {
     object: 'product',
     type: 'Product',
     input: UpsertProductInput,
+    history: CREATED_AT,
     permission: Permission.MANAGE_PRODUCTS,
     records: productService.records,
     naturalKey: 'sku',
@@ -174,6 +187,7 @@ const specs: { [K in SyncObjectName]: UpsertSpec<any> } = {
     object: 'order',
     type: 'Order',
     input: UpsertOrderInput,
+    history: CREATED_AT,
     permission: Permission.WRITE_ORDERS,
     records: orderService.records,
     naturalKey: 'number',

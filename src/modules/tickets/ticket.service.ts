@@ -11,8 +11,8 @@ import { recordPort } from '../../kernel/records/record-port';
 import { accountService } from '../accounts';
 import { contactService } from '../contacts';
 import { membersService } from '../identity';
-import { slaClock } from './sla-clock';
-import { Ticket, TicketStatus } from './ticket.entity';
+import { slaClock, type NewTicketTimes } from './sla-clock';
+import { Ticket, type TicketPriority, TicketStatus } from './ticket.entity';
 import type { CreateTicketInput, TicketFilter, TicketInput, TicketOrderField } from './ticket.inputs';
 import { ticketModel } from './ticket.model';
 
@@ -100,18 +100,59 @@ function move(
   });
 }
 
-/** Tickets created one or many at a time (see Creation): NEW, with their SLA due times. */
+/** A ticket's times taken over from another system on create (history:write, checked by the caller: kernel/records/history.ts). */
+export interface TicketHistoryInput {
+  createdAt?: Date | null;
+  firstResponseAt?: Date | null;
+  resolvedAt?: Date | null;
+}
+
+export const TICKET_HISTORY_FIELDS = ['createdAt', 'firstResponseAt', 'resolvedAt'] as const;
+
+/**
+ * Where a new ticket stands in its lifecycle from its times: NEW; OPEN once answered; RESOLVED
+ * once resolved (which needs the answer first, as leaving NEW records it). Times out of order
+ * are bad input naming the later one.
+ */
+function statusFromTimes({ createdAt, firstResponseAt, resolvedAt }: Pick<Ticket, 'createdAt' | 'firstResponseAt' | 'resolvedAt'>): TicketStatus {
+  if (firstResponseAt && firstResponseAt < createdAt) throw badField('firstResponseAt', `must not be before createdAt (${createdAt.toISOString()})`);
+  if (resolvedAt && !firstResponseAt) throw badField('firstResponseAt', 'is required with resolvedAt: a ticket is answered before it is resolved');
+  if (resolvedAt && resolvedAt < firstResponseAt!) throw badField('resolvedAt', 'must not be before firstResponseAt');
+  return resolvedAt ? RESOLVED : firstResponseAt ? OPEN : NEW;
+}
+
+/** Where a status stands in the lifecycle, as far as the history times tell: unanswered, answered, settled. */
+const PHASE: Record<TicketStatus, TicketStatus> = { [NEW]: NEW, [OPEN]: OPEN, [PENDING]: OPEN, [RESOLVED]: RESOLVED, [CLOSED]: RESOLVED };
+
+/**
+ * A ticket's history times corrected: the times as they become, checked in order and against
+ * its status (an answered ticket has a first response, a settled one its resolution; the
+ * status moves through changeTicketStatus, not by its times).
+ */
+function correctedTimes(ticket: Ticket, history: TicketHistoryInput, priority: TicketPriority): NewTicketTimes {
+  const pick = <K extends 'firstResponseAt' | 'resolvedAt'>(field: K) => (history[field] === undefined ? ticket[field] : history[field]!);
+  const times = { priority, status: ticket.status, createdAt: history.createdAt ?? ticket.createdAt, firstResponseAt: pick('firstResponseAt'), resolvedAt: pick('resolvedAt') };
+  if (PHASE[statusFromTimes(times)] !== PHASE[ticket.status]) {
+    const field = history.resolvedAt !== undefined ? 'resolvedAt' : 'firstResponseAt';
+    throw badField(field, `does not fit the ticket’s status ${ticket.status}: change its status first (changeTicketStatus)`);
+  }
+  return times;
+}
+
+/** Tickets created one or many at a time (see Creation): NEW (or further on from their history times), with their SLA due times. */
 export const ticketCreation: Creation<QueryDeepPartialEntity<Ticket>, Ticket> = {
-  async prepare(ctx: RequestContext, em: EntityManager, input: CreateTicketInput) {
-    const { assigneeId, ...fields } = input;
+  async prepare(ctx: RequestContext, em: EntityManager, input: CreateTicketInput & TicketHistoryInput) {
+    const { assigneeId, createdAt: takenOver, firstResponseAt = null, resolvedAt = null, ...fields } = input;
     // Created now, not at the database's now(): the SLA due times count from exactly this instant.
-    const createdAt = new Date();
-    const [columns, assignee, due] = await Promise.all([
+    const now = new Date();
+    const times = { createdAt: takenOver ?? now, firstResponseAt, resolvedAt };
+    const status = statusFromTimes(times);
+    const [columns, assignee, sla] = await Promise.all([
       ticketColumns(ctx, fields),
       membersService.memberRef(ctx, assigneeId, 'assigneeId'),
-      slaClock().forNewTicket(ctx, em, input.priority, createdAt),
+      slaClock().forNewTicket(ctx, em, { priority: input.priority, status, ...times }, now),
     ]);
-    return { ...columns, assigneeId: assignee, status: NEW, createdAt, ...due };
+    return { ...columns, assigneeId: assignee, status, ...times, ...sla };
   },
   insert: (ctx, em, values, alongside) => tickets.insertMany(ctx, em, values, alongside),
 };
@@ -134,13 +175,24 @@ export const ticketService = {
   /** `alongside` runs in the write before the created event (an upsert links the external ref there). */
   create: (ctx: RequestContext, input: CreateTicketInput, alongside?: Alongside<Ticket>): Promise<Ticket> => createOne(ctx, ticketCreation, input, alongside),
 
-  /** A priority change recomputes the SLA due times under the new priority's policy. */
-  async update(ctx: RequestContext, id: string, input: TicketInput, expectedVersion?: number | null, alongside?: Alongside<Ticket>): Promise<Ticket> {
-    const patch = await ticketColumns(ctx, input);
+  /**
+   * A priority change recomputes the SLA due times under the new priority's policy; corrected
+   * history times (an upsert with history:write) recompute them from the createdAt, escalating
+   * nothing for the past.
+   */
+  async update(ctx: RequestContext, id: string, input: TicketInput & TicketHistoryInput, expectedVersion?: number | null, alongside?: Alongside<Ticket>): Promise<Ticket> {
+    const { createdAt, firstResponseAt, resolvedAt, ...fields } = input;
+    const history = { createdAt, firstResponseAt, resolvedAt };
+    const corrected = TICKET_HISTORY_FIELDS.some((field) => history[field] !== undefined);
+    const patch = await ticketColumns(ctx, fields);
     return ctx.db.write(async (em) => {
-      const clock = input.priority
-        ? await slaClock().onPriorityChange(ctx, em, await lockForChange(ctx, em, id, expectedVersion), input.priority, new Date())
-        : {};
+      const ticket = input.priority || corrected ? await lockForChange(ctx, em, id, expectedVersion) : null;
+      const now = new Date();
+      let clock: Partial<Ticket> = {};
+      if (corrected) {
+        const times = correctedTimes(ticket!, history, input.priority ?? ticket!.priority);
+        clock = { createdAt: times.createdAt, firstResponseAt: times.firstResponseAt, resolvedAt: times.resolvedAt, ...(await slaClock().onTimesChange(ctx, em, ticket!, times, now)) };
+      } else if (input.priority) clock = await slaClock().onPriorityChange(ctx, em, ticket!, input.priority, now);
       return tickets.update(ctx, em, id, { ...patch, ...clock }, expectedVersion, alongside);
     });
   },
