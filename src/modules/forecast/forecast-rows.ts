@@ -1,12 +1,11 @@
 import type { RequestContext } from '../../kernel/context';
 import type { Decimal } from '../../kernel/decimal';
 import { encodeId } from '../../kernel/ids';
-import { membersService } from '../identity';
+import { membersService, type FigureVisibility } from '../identity';
 import { pipelineService } from '../pipelines';
 import { teamsService } from '../routing';
 import { FiguresSum, quotaOf } from './forecast-figures';
 import type { ForecastGroup } from './forecast-groups';
-import type { ForecastScope } from './forecast-scope';
 import { ForecastGrouping, type ForecastFigures, type ForecastRow } from './forecast.types';
 
 /** The groups a forecast is summed from, with what its rows need beside them. */
@@ -14,7 +13,7 @@ export interface ForecastInput {
   groups: ForecastGroup[];
   /** Exact quotas of the period per user. */
   quotas: ReadonlyMap<string, Decimal>;
-  scope: ForecastScope;
+  scope: FigureVisibility;
   currency: string;
 }
 

@@ -2,10 +2,10 @@ import type { RequestContext } from '../../kernel/context';
 import type { Decimal } from '../../kernel/decimal';
 import { forbidden } from '../../kernel/errors';
 import { parsePeriod, type Period } from '../../kernel/time/periods';
+import { figureVisibility, type FigureVisibility } from '../identity';
 import { ForecastCategory } from '../pipelines';
 import { forecastGroups, readForecastSettings, type ForecastGroup, type ForecastSettings } from './forecast-groups';
 import { forecastRows } from './forecast-rows';
-import { forecastScope, type ForecastScope } from './forecast-scope';
 import { readSnapshots } from './forecast-snapshots';
 import { ForecastGrouping, type Forecast, type ForecastArgs, type ForecastHistory } from './forecast.types';
 import { quotasOf } from './quota.service';
@@ -16,7 +16,7 @@ const lastDay = (period: Period) => new Date(Date.parse(`${period.end}T00:00:00Z
 interface Prepared {
   settings: ForecastSettings;
   period: Period;
-  scope: ForecastScope;
+  scope: FigureVisibility;
   /** The owners whose deals the caller may see; null: all. */
   owners: string[] | null;
 }
@@ -25,7 +25,7 @@ interface Prepared {
 async function prepare(ctx: RequestContext, args: ForecastArgs): Promise<Prepared> {
   const settings = await readForecastSettings(ctx);
   const period = parsePeriod(args.period, settings.fiscalStartMonth, 'period');
-  const scope = await forecastScope(ctx);
+  const scope = await figureVisibility(ctx);
   if (scope.visible && args.by !== ForecastGrouping.OWNER) throw forbidden(`Only ADMIN and MANAGER see the forecast by ${args.by}; ask for it by OWNER`);
   return { settings, period, scope, owners: scope.visible && [...scope.visible] };
 }

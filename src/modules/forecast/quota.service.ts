@@ -4,9 +4,8 @@ import type { RequestContext } from '../../kernel/context';
 import { decimal, type Decimal } from '../../kernel/decimal';
 import { badField, notFound } from '../../kernel/errors';
 import { parsePeriod, type Period, type PeriodValue } from '../../kernel/time/periods';
-import { membersService } from '../identity';
+import { figureVisibility, membersService } from '../identity';
 import { readForecastSettings } from './forecast-groups';
-import { forecastScope } from './forecast-scope';
 import { Quota } from './quota.entity';
 
 /** A quota's period: a fiscal year, quarter or month (what sales plans in; not a week or a range of dates). */
@@ -54,10 +53,10 @@ export const quotaService = {
     });
   },
 
-  /** The period’s quotas the caller may see (see forecastScope), oldest first. */
+  /** The period’s quotas the caller may see (see figureVisibility), oldest first. */
   async list(ctx: RequestContext, periodValue: PeriodValue): Promise<Quota[]> {
     const period = await quotaPeriod(ctx, periodValue);
-    const { visible } = await forecastScope(ctx);
+    const { visible } = await figureVisibility(ctx);
     const quotas = await ctx.db.read((em) =>
       em.getRepository(Quota).find({ where: { workspaceId: ctx.workspaceId, period: period.label }, order: { createdAt: 'ASC', id: 'ASC' } }),
     );

@@ -1,8 +1,7 @@
-import { Role } from '../../kernel/auth/roles';
 import type { RequestContext } from '../../kernel/context';
 import { SqlParams } from '../../kernel/sql';
 import { parsePeriod, periodOf, type Period, type PeriodValue } from '../../kernel/time/periods';
-import { membersService, type User } from '../identity';
+import { figureVisibility, membersService, type User } from '../identity';
 import { ActivityCounts, ActivityMetrics, ActivityWeek, MemberActivity } from './activity-metrics.model';
 import { localMidnights, reportWorkspace } from './report-scope';
 
@@ -15,9 +14,6 @@ const COUNT_OF_TYPE: Record<string, keyof ActivityCounts> = {
   TASK: 'completedTasks',
 };
 
-/** Roles that see every member's figures; the others see themselves and who reports to them. */
-const SEE_EVERYONE: ReadonlySet<Role> = new Set([Role.ADMIN, Role.MANAGER]);
-
 interface DiaryRow {
   kind: 'member' | 'count' | 'overdue';
   user_id: string;
@@ -27,19 +23,17 @@ interface DiaryRow {
 }
 
 /**
- * `visible`: every seat's user (everyone), or the caller and, recursively, the members whose
- * manager is visible. `happened`: calls, meetings, emails and notes by their occurredAt (those
- * that have happened: not after now), tasks by completedAt, in the weeks' window, each with its
- * local ISO week's Monday. Rows: the visible live members (the grid's rows), counts per member,
- * type and week, and each visible member's open tasks due before now.
+ * `visible`: every seat's user, or those the caller may see (figureVisibility). `happened`:
+ * calls, meetings, emails and notes by their occurredAt (those that have happened: not after
+ * now), tasks by completedAt, in the weeks' window, each with its local ISO week's Monday. Rows:
+ * the visible live members (the grid's rows), counts per member, type and week, and each
+ * visible member's open tasks due before now.
  */
-function diarySql(p: Record<'workspace' | 'everyone' | 'me' | 'from' | 'to' | 'zone', string>): string {
+function diarySql(p: Record<'workspace' | 'visible' | 'from' | 'to' | 'zone', string>): string {
   const week = (column: string) => `to_char(date_trunc('week', a.${column} AT TIME ZONE ${p.zone}), 'YYYY-MM-DD')`;
-  return `WITH RECURSIVE visible AS (
-      SELECT m.user_id FROM memberships m WHERE m.workspace_id = ${p.workspace} AND (${p.everyone}::boolean OR m.user_id = ${p.me}::uuid)
-      UNION
-      SELECT m.user_id FROM memberships m JOIN visible v ON m.manager_id = v.user_id
-       WHERE m.workspace_id = ${p.workspace} AND NOT ${p.everyone}::boolean
+  return `WITH visible AS (
+      SELECT m.user_id FROM memberships m
+       WHERE m.workspace_id = ${p.workspace} AND (${p.visible}::uuid[] IS NULL OR m.user_id = ANY (${p.visible}::uuid[]))
     ), happened AS (
       SELECT a.owner_id, a.type, ${week('occurred_at')} AS week_start FROM activities a
        WHERE a.workspace_id = ${p.workspace} AND a.deleted_at IS NULL AND a.type IN ('CALL', 'MEETING', 'EMAIL', 'NOTE')
@@ -97,7 +91,7 @@ export const activityMetricsService = {
    * workspace's time zone): what happened and what got done, plus overdue tasks now.
    */
   async diary(ctx: RequestContext, periodValue: PeriodValue): Promise<ActivityMetrics> {
-    const everyone = ctx.apiKey !== null || SEE_EVERYONE.has((await ctx.require()).role);
+    const { visible } = await figureVisibility(ctx);
     const { period, weeks, rows } = await ctx.db.read(async (em) => {
       const workspace = await reportWorkspace(ctx, em);
       const period = parsePeriod(periodValue, workspace.fiscalStartMonth);
@@ -106,8 +100,7 @@ export const activityMetricsService = {
       const sql = new SqlParams();
       const text = diarySql({
         workspace: sql.add(ctx.workspaceId),
-        everyone: sql.add(everyone),
-        me: sql.add(everyone ? null : ctx.member.userId),
+        visible: sql.add(visible && [...visible]),
         from: sql.add(window.from),
         to: sql.add(window.to),
         zone: sql.add(workspace.timeZone),
