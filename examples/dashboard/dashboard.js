@@ -129,7 +129,7 @@ subscription Dashboard($pipeline: DealAggregateInput, $forecast: ForecastInput, 
       total { count sumAmount weightedAmount unconvertedCount unconverted { ${CURRENCY_AMOUNT} } }
     }
     forecast { period currency total { pipeline bestCase commit closed omitted weighted deals quota attainment unconvertedCount } }
-    dealFunnel { pipelineName period total { deals open won lost stages { stageId name entered reached reachedFromFirst conversionFromFirst } } }
+    dealFunnel { pipelineName period total { deals open won lost stages { stageId name entered reached } } }
     dealVelocity { period currency total { won lost winRate wonAmount averageDealSize averageSalesCycleDays } }
   }
 }`;
@@ -193,17 +193,19 @@ function renderForecast(forecast) {
     : 'No quota set for this quarter.';
 }
 
+// Each stage's share of the deals in the funnel (those that reached its first stage): reading
+// down, the share that got this far. The API's conversionFromFirst counts only deals that
+// entered the first stage, which deals created further along never did.
 function renderFunnel(funnel) {
   const stages = funnel.total.stages;
   const max = Math.max(0, ...stages.map((stage) => stage.reached));
+  const share = (stage) => (stages[0]?.reached ? ` · ${((100 * stage.reached) / stages[0].reached).toFixed(0)} %` : '');
   $('#funnel h2 small').textContent = `${funnel.pipelineName}, deals created in ${funnel.period ?? 'any period'}`;
   $('#funnel .bars').innerHTML = stages
     .map(
       (stage) => `
       <div class="row" data-stage="${escape(stage.name)}">
-        <span>${escape(stage.name)}</span>${bar(stage.reached, max)}<span class="value">${figure('reached', stage.reached, stage.reached)}${
-          stage.conversionFromFirst == null ? '' : ` · ${(100 * stage.conversionFromFirst).toFixed(0)} % of the first stage`
-        }</span>
+        <span>${escape(stage.name)}</span>${bar(stage.reached, max)}<span class="value">${figure('reached', stage.reached, stage.reached)}${share(stage)}</span>
       </div>`,
     )
     .join('');
