@@ -7,9 +7,10 @@ import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import { dropDatabase } from '../src/kernel/db/provision';
 import { runLoad, send, type LoadResult } from './load';
-import { runBench, startServer, stopServer, type ServerProcess } from './processes';
+import { startBenchApi, signInBench } from './bench-api';
+import { runBench, stopServer, type ServerProcess } from './processes';
 import { buildScenarios, type Scenario } from './scenarios';
-import { ADMIN_URL, API_APPLICATION_NAME, APP_URL, BENCH_DATABASE, BENCH_LOGIN, OWNER_URL, productionEnv, WORKSPACE_NAME } from './settings';
+import { ADMIN_URL, API_APPLICATION_NAME, BENCH_DATABASE, WORKSPACE_NAME } from './settings';
 
 /**
  * `npm run bench:aggregates`: (a) count and sum of amount per stage over 300,000 deals, answered
@@ -133,12 +134,8 @@ async function main(): Promise<void> {
   if (options.reuse && (await seeded())) log(`reusing the seeded ${BENCH_DATABASE}`);
   else await seed(options.deals);
 
-  api = await startServer(
-    { name: 'API', script: path.join(ROOT, 'dist/src/main.js'), applicationName: API_APPLICATION_NAME, env: { ...productionEnv(APP_URL, OWNER_URL), WORKSPACE_MAX_CONCURRENT_REQUESTS: '16', WORKSPACE_QUEUE_TIMEOUT_MS: '60000' } },
-    path.join(ROOT, 'bench/results/servers.log'),
-  );
-  const signIn = JSON.stringify({ query: 'mutation($input: SignInInput!) { signIn(input: $input) { token } }', variables: { input: BENCH_LOGIN } });
-  const token = (await send<{ signIn: { token: string } }>(api.url, signIn)).data.signIn.token;
+  api = await startBenchApi({ WORKSPACE_MAX_CONCURRENT_REQUESTS: '16', WORKSPACE_QUEUE_TIMEOUT_MS: '60000' });
+  const token = await signInBench(api.url);
   const load = { url: api.url, token, duration: options.duration, connections: options.connections };
   const answer = async (scenario: Scenario) => JSON.stringify((await send(api!.url, JSON.stringify({ query: scenario.query }), token)).data);
 

@@ -5,9 +5,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { migrate } from '../src/kernel/db/provision';
 import { runLoad, send } from './load';
-import { runBench, startServer, stopServer, type ServerProcess } from './processes';
+import { startBenchApi, signInBench } from './bench-api';
+import { runBench, stopServer, type ServerProcess } from './processes';
 import type { Scenario } from './scenarios';
-import { API_APPLICATION_NAME, APP_URL, BENCH_DATABASE, BENCH_LOGIN, OWNER_URL, productionEnv } from './settings';
+import { APP_URL, BENCH_DATABASE, OWNER_URL } from './settings';
 
 /**
  * `npm run bench:forecast`: `forecast(period, by: OWNER)` for the busiest fiscal quarter of a
@@ -44,12 +45,8 @@ async function main(): Promise<void> {
   const applied = await migrate(OWNER_URL, APP_URL);
   if (applied) log(`applied ${applied} migration(s) to ${BENCH_DATABASE}`);
   mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
-  api = await startServer(
-    { name: 'API', script: path.join(ROOT, 'dist/src/main.js'), applicationName: API_APPLICATION_NAME, env: productionEnv(APP_URL, OWNER_URL) },
-    path.join(ROOT, 'bench/results/servers.log'),
-  );
-  const signIn = JSON.stringify({ query: 'mutation($input: SignInInput!) { signIn(input: $input) { token } }', variables: { input: BENCH_LOGIN } });
-  const token = (await send<{ signIn: { token: string } }>(api.url, signIn)).data.signIn.token;
+  api = await startBenchApi();
+  const token = await signInBench(api.url);
 
   // The quarter with the most deals in it, among those around today.
   const year = new Date().getUTCFullYear();

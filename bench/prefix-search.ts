@@ -6,9 +6,10 @@ import { parseArgs } from 'node:util';
 import { migrate } from '../src/kernel/db/provision';
 import { backendPids } from './database';
 import { runLoad, send, type LoadResult } from './load';
-import { cpuTimeMs, runBench, startServer, stopServer, type ServerProcess } from './processes';
+import { startBenchApi, signInBench } from './bench-api';
+import { cpuTimeMs, runBench, stopServer, type ServerProcess } from './processes';
 import type { Scenario } from './scenarios';
-import { API_APPLICATION_NAME, APP_URL, BENCH_DATABASE, BENCH_LOGIN, OWNER_URL, productionEnv } from './settings';
+import { API_APPLICATION_NAME, APP_URL, BENCH_DATABASE, OWNER_URL } from './settings';
 
 /**
  * `npm run bench:search`: contacts by last-name prefix (`--mode search`: by a prefix of first name,
@@ -78,13 +79,9 @@ async function main(): Promise<void> {
   const applied = await migrate(OWNER_URL, APP_URL);
   if (applied) log(`applied ${applied} migration(s) to ${BENCH_DATABASE}`);
   mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
-  api = await startServer(
-    { name: 'API', script: path.join(ROOT, 'dist/src/main.js'), applicationName: API_APPLICATION_NAME, env: productionEnv(APP_URL, OWNER_URL) },
-    path.join(ROOT, 'bench/results/servers.log'),
-  );
+  api = await startBenchApi();
   log(`API (pid ${api.child.pid}) at ${api.url}; ${options.mode} mode, ${options.connections} connections, ${options.duration} s per prefix; load average ${loadAverage()}`);
-  const signIn = JSON.stringify({ query: 'mutation($input: SignInInput!) { signIn(input: $input) { token } }', variables: { input: BENCH_LOGIN } });
-  const token = (await send<{ signIn: { token: string } }>(api.url, signIn)).data.signIn.token;
+  const token = await signInBench(api.url);
   const load = { url: api.url, token, duration: options.duration, connections: options.connections };
 
   const rows: string[] = [];

@@ -7,6 +7,7 @@ import { migrate } from '../src/kernel/db/provision';
 import { compareAnswers } from './compare';
 import { backendPids, postgresVersion, removeCreatedDeals } from './database';
 import { runLoad, send, statementsPerRequest, type LoadOptions, type LoadResult } from './load';
+import { signInBench } from './bench-api';
 import { cpuTimeMs, startServer, stopServer, type ServerProcess, type ServerSpec } from './processes';
 import { summarizeProfile, type ProfileSummary } from './profile';
 import { renderReport, summaryLine, type ScenarioResult } from './report';
@@ -16,7 +17,6 @@ import {
   APP_URL,
   BARE_APPLICATION_NAME,
   BENCH_DATABASE,
-  BENCH_LOGIN,
   OWNER_URL,
   POOL_SIZE,
   productionEnv,
@@ -88,17 +88,6 @@ async function start(spec: ServerSpec): Promise<ServerProcess> {
 async function stop(server: ServerProcess): Promise<void> {
   await stopServer(server);
   running.delete(server);
-}
-
-async function signIn(apiUrl: string): Promise<string> {
-  const body = JSON.stringify({
-    query: 'mutation($input: SignInInput!) { signIn(input: $input) { token } }',
-    variables: { input: BENCH_LOGIN },
-  });
-  const answer = await send<{ signIn: { token: string } }>(apiUrl, body).catch((error: Error) => {
-    throw new Error(`cannot sign in as ${BENCH_LOGIN.email}; seed first (see bench/README.md): ${error.message}`);
-  });
-  return answer.data.signIn.token;
 }
 
 /** Row counts for the report, and the accounts the requests rotate over. */
@@ -192,7 +181,7 @@ async function main(): Promise<void> {
   const api = await start(apiSpec(options.root));
   if (options.root !== ROOT) log(`API built in ${options.root}`);
   const bare = await start(BARE);
-  const token = await signIn(api.url);
+  const token = await signInBench(api.url);
   const leftOver = await removeCreatedDeals(token);
   if (leftOver) log(`removed ${leftOver} deals an earlier, interrupted run created`);
   const { sample, rows } = await loadSample(api.url, token);

@@ -5,8 +5,9 @@ import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import { migrate } from '../src/kernel/db/provision';
 import { send } from './load';
-import { runBench, startServer, stopServer, type ServerProcess } from './processes';
-import { ADMIN_URL, API_APPLICATION_NAME, APP_URL, BENCH_DATABASE, BENCH_LOGIN, OWNER_URL, productionEnv, WORKSPACE_NAME } from './settings';
+import { startBenchApi, signInBench } from './bench-api';
+import { runBench, stopServer, type ServerProcess } from './processes';
+import { ADMIN_URL, APP_URL, BENCH_DATABASE, OWNER_URL, WORKSPACE_NAME } from './settings';
 
 /**
  * `npm run bench:sales`: the sales reports (dealFunnel, dealVelocity, activityMetrics) over a
@@ -93,12 +94,8 @@ async function main(): Promise<void> {
   if (applied) log(`applied ${applied} migration(s) to ${BENCH_DATABASE}`);
   await seedHistory();
   mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
-  api = await startServer(
-    { name: 'API', script: path.join(ROOT, 'dist/src/main.js'), applicationName: API_APPLICATION_NAME, env: productionEnv(APP_URL, OWNER_URL) },
-    path.join(ROOT, 'bench/results/servers.log'),
-  );
-  const signIn = JSON.stringify({ query: 'mutation($input: SignInInput!) { signIn(input: $input) { token } }', variables: { input: BENCH_LOGIN } });
-  const token = (await send<{ signIn: { token: string } }>(api.url, signIn)).data.signIn.token;
+  api = await startBenchApi();
+  const token = await signInBench(api.url);
   const rows = ['| Report | p50 ms | max ms | failed |', '|---|---:|---:|---:|'];
   for (const [title, query] of REPORTS) {
     const body = JSON.stringify({ query });
